@@ -1,0 +1,49 @@
+package hubspot
+
+// ObjectTypeID is HubSpot's object type id for tasks.
+const ObjectTypeID = "0-27"
+
+// Task property names. hs_timestamp is required when a task is created.
+const (
+	PropTimestamp          = "hs_timestamp"            // due date: epoch ms or ISO 8601 UTC
+	PropTaskSubject        = "hs_task_subject"         // title
+	PropTaskBody           = "hs_task_body"            // notes
+	PropOwnerID            = "hubspot_owner_id"        // owner (numeric string)
+	PropTaskStatus         = "hs_task_status"          // TaskStatus
+	PropTaskPriority       = "hs_task_priority"        // TaskPriority
+	PropTaskType           = "hs_task_type"            // TaskType
+	PropTaskReminders      = "hs_task_reminders"       // epoch ms
+	PropQueueMembershipIDs = "hs_queue_membership_ids" // semicolon-separated queue ids
+
+	// System properties: set by HubSpot, echoed in results, never writable.
+	PropObjectID         = "hs_object_id"
+	PropCreateDate       = "hs_createdate"
+	PropLastModifiedDate = "hs_lastmodifieddate"
+
+	// DefaultIDProperty is the custom unique property (created with
+	// hasUniqueValue: true) that upsertbench upserts by unless told otherwise.
+	DefaultIDProperty = "external_task_id"
+)
+
+// WritableTaskProperties lists the documented task properties a client may
+// write, in a stable order.
+var WritableTaskProperties = []string{
+	PropTimestamp, PropTaskSubject, PropTaskBody, PropOwnerID, PropTaskStatus,
+	PropTaskPriority, PropTaskType, PropTaskReminders, PropQueueMembershipIDs,
+}
+
+// SystemProperties lists the read-only properties HubSpot maintains itself.
+var SystemProperties = []string{PropObjectID, PropCreateDate, PropLastModifiedDate}
+
+// Limits of the batch endpoints.
+const (
+	// MaxBatchInputs is the most inputs one batch call accepts.
+	MaxBatchInputs = 100
+	// MaxPropertyValueLength is the longest string property value accepted, in characters.
+	MaxPropertyValueLength = 65536
+)
+
+// ObjectURL is the app URL HubSpot reports for a task record.
+func ObjectURL(portalID, objectID string) string {
+	return "https://app.hubspot.com/contacts/" + portalID + "/record/" + ObjectTypeID + "/" + objectID
+}

@@ -1,0 +1,174 @@
+package results
+
+import (
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/upsertbench/upsertbench/contract"
+)
+
+// SchemaVersion is the version of the summary.json layout. Bump it on any
+// change a reader of older files would misread.
+const SchemaVersion = 1
+
+// File names inside a run's output folder.
+const (
+	ResultsFile  = "results.bin"
+	SummaryFile  = "summary.json"
+	FindingsFile = "findings.jsonl"
+)
+
+// Synthetic headers the load engine adds to each *vegeta.Result before it is
+// encoded, so that everything a report needs can be recomputed from the
+// results files alone (shards merge without their summaries). They never
+// travel over the network.
+const (
+	// HeaderLateNanos is how long after its scheduled time a request left,
+	// in nanoseconds (absent or 0 when it left on time).
+	HeaderLateNanos = "X-Upsertbench-Late-Ns"
+	// HeaderRateLimitPolicy is the policyName of a 429 answer
+	// (TEN_SECONDLY_ROLLING, DAILY, or UNKNOWN when the body named none).
+	HeaderRateLimitPolicy = "X-Upsertbench-Policy"
+	// HeaderSampled is "1" when the response was sampled for contract checks.
+	HeaderSampled = "X-Upsertbench-Sampled"
+)
+
+// Error classes of failed requests.
+const (
+	ClassTimeout = "timeout"
+	ClassReset   = "reset"
+	ClassRefused = "refused"
+	Class5xx     = "5xx"
+	Class4xx     = "4xx" // 4xx other than 429, which is counted by policy
+	ClassOther   = "other"
+)
+
+// Summary is summary.json: one run (or the merge of several shards).
+type Summary struct {
+	SchemaVersion int `json:"schemaVersion"`
+	// Verdict is "pass" or "fail" once thresholds were evaluated, "" before.
+	Verdict string `json:"verdict,omitempty"`
+
+	Run RunInfo `json:"run"`
+
+	// Metrics has exactly the fields of `vegeta report -type=json`.
+	Metrics vegeta.Metrics `json:"metrics"`
+
+	// RequestedRate is what the scenario asked for on average (requests/s);
+	// AchievedRate is what was sent (Metrics.Rate).
+	RequestedRate float64 `json:"requestedRate"`
+	AchievedRate  float64 `json:"achievedRate"`
+
+	LateSends LateSends `json:"lateSends"`
+	// RateLimited counts 429 answers by policyName.
+	RateLimited map[string]uint64 `json:"rateLimited"`
+	// ErrorClasses counts failed requests by class (Class* constants).
+	ErrorClasses map[string]uint64 `json:"errorClasses"`
+
+	Contract ContractSummary `json:"contract"`
+
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Baseline   *BaselineReport   `json:"baseline,omitempty"`
+}
+
+// RunInfo records what makes a run reproducible. It never holds a token.
+type RunInfo struct {
+	Scenario    string    `json:"scenario"`
+	Description string    `json:"description,omitempty"`
+	Seed        uint64    `json:"seed"`
+	Shards      []Shard   `json:"shards"`
+	Target      string    `json:"target"`
+	Emulated    bool      `json:"emulated"`
+	ToolVersion string    `json:"toolVersion"`
+	StartedAt   time.Time `json:"startedAt"`
+	EndedAt     time.Time `json:"endedAt"`
+	// Planned is the planned attack duration; the run may end earlier when
+	// interrupted.
+	Planned time.Duration `json:"planned"`
+	// Interrupted is true when the attack was stopped early (SIGINT).
+	Interrupted bool `json:"interrupted"`
+	// ScenarioFile is the scenario as it ran (YAML), so a report can
+	// re-evaluate its thresholds.
+	ScenarioYAML string `json:"scenarioYAML,omitempty"`
+}
+
+// Shard identifies one process of a sharded run: Index of Count (1-based).
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// LateSends makes coordinated omission visible: how often, and how late, a
+// request left after the time the pacer scheduled it.
+type LateSends struct {
+	// Count of requests that left more than LateAfter past schedule.
+	Count uint64 `json:"count"`
+	// Share is Count / requests.
+	Share float64       `json:"share"`
+	Mean  time.Duration `json:"mean"`
+	P99   time.Duration `json:"p99"`
+	Max   time.Duration `json:"max"`
+	// LateAfter is the tolerance below which a send counts as on time.
+	LateAfter time.Duration `json:"lateAfter"`
+}
+
+// ContractSummary is what the sampled contract checks found under load.
+type ContractSummary struct {
+	// SampleRate is the share of responses the scenario asked to check.
+	SampleRate float64 `json:"sampleRate"`
+	Sampled    uint64  `json:"sampled"`
+	Checked    uint64  `json:"checked"`
+	// Dropped counts samples skipped because the checker fell behind.
+	Dropped    uint64 `json:"dropped"`
+	Violations uint64 `json:"violations"`
+	// ByCheck counts findings per check name.
+	ByCheck map[contract.CheckName]uint64 `json:"byCheck"`
+	// Findings holds the first findings (capped); all of them are in findings.jsonl.
+	Findings []contract.Finding `json:"findings,omitempty"`
+}
+
+// ThresholdResult is the verdict of one scenario threshold.
+type ThresholdResult struct {
+	// Expr is the threshold as written, e.g. "p95 < 300ms".
+	Expr     string  `json:"expr"`
+	Metric   string  `json:"metric"`
+	Op       string  `json:"op"`
+	Limit    float64 `json:"limit"`
+	Measured float64 `json:"measured"`
+	// Unit of Limit and Measured: "ms", "%", "/s" or "" for counts.
+	Unit   string `json:"unit"`
+	Pass   bool   `json:"pass"`
+	NoData bool   `json:"noData"`
+	// Message says measured vs limit in words.
+	Message string `json:"message"`
+}
+
+// BaselineReport compares this run with an earlier summary.json.
+type BaselineReport struct {
+	File        string         `json:"file"`
+	StartedAt   time.Time      `json:"startedAt"`
+	Deltas      []MetricDelta  `json:"deltas"`
+	Regressions []string       `json:"regressions,omitempty"`
+	Tolerances  BaselineLimits `json:"tolerances"`
+}
+
+// BaselineLimits are the relative changes that count as a regression.
+type BaselineLimits struct {
+	Latency    float64 `json:"latency"`    // p95/p99 worse by more than this share (default 0.10)
+	Throughput float64 `json:"throughput"` // throughput worse by more than this share (default 0.05)
+	Success    float64 `json:"success"`    // success ratio worse by more than this share (default 0.05)
+}
+
+// MetricDelta is one metric then and now.
+type MetricDelta struct {
+	Metric   string  `json:"metric"`
+	Unit     string  `json:"unit"`
+	Baseline float64 `json:"baseline"`
+	Current  float64 `json:"current"`
+	// Change is (Current-Baseline)/Baseline; 0 when Baseline is 0.
+	Change float64 `json:"change"`
+	// Worse is true when the change goes in the bad direction for this metric.
+	Worse      bool `json:"worse"`
+	Regression bool `json:"regression"`
+}
