@@ -1,0 +1,101 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// Exchange is one HTTP request and the answer to it, as bytes: what the
+// checks look at. Path may carry a query string; checks ignore it.
+// RequestHeader must not be trusted to be free of credentials: nothing
+// derived from an Exchange ever copies its headers into a Finding.
+type Exchange struct {
+	Method         string
+	Path           string
+	RequestHeader  http.Header
+	RequestBody    []byte
+	StatusCode     int
+	ResponseHeader http.Header
+	ResponseBody   []byte
+}
+
+// operation is what an exchange was, as far as the checks care.
+type operation int
+
+const (
+	opOther operation = iota
+	opUpsert
+	opRead
+	opArchive
+)
+
+// operation classifies the exchange by method and path in either version.
+func (ex Exchange) operation() operation {
+	if ex.Method != http.MethodPost {
+		return opOther
+	}
+	p := pathOnly(ex.Path)
+	v, ok := hubspot.VersionOfPath(p)
+	if !ok {
+		return opOther
+	}
+	switch p {
+	case v.UpsertPath():
+		return opUpsert
+	case v.ReadPath():
+		return opRead
+	case v.ArchivePath():
+		return opArchive
+	}
+	return opOther
+}
+
+// isBatchAnswer reports whether the response should carry a batch body.
+func (ex Exchange) isBatchAnswer() bool {
+	return ex.StatusCode == http.StatusOK || ex.StatusCode == http.StatusMultiStatus
+}
+
+// decodeJSON decodes body into v leniently (unknown fields allowed: the
+// contract permits them). A body that does not decode is the schema
+// check's to report; semantic checks then have nothing to look at.
+func decodeJSON(body []byte, v any) bool {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return false
+	}
+	return json.Unmarshal(body, v) == nil
+}
+
+// upsertRequest decodes the request body of an upsert exchange.
+func (ex Exchange) upsertRequest() (hubspot.BatchUpsertRequest, bool) {
+	var req hubspot.BatchUpsertRequest
+	ok := decodeJSON(ex.RequestBody, &req)
+	return req, ok
+}
+
+// upsertResponse decodes a 200 or 207 upsert answer. present reports which
+// top-level keys the body had, so checks can tell "absent" from "zero".
+func (ex Exchange) upsertResponse() (resp hubspot.BatchUpsertResponseWithErrors, present map[string]json.RawMessage, ok bool) {
+	if !decodeJSON(ex.ResponseBody, &present) {
+		return resp, nil, false
+	}
+	ok = decodeJSON(ex.ResponseBody, &resp)
+	return resp, present, ok
+}
+
+// readResponse decodes a 200 or 207 batch read answer.
+func (ex Exchange) readResponse() (hubspot.BatchReadResponseWithErrors, bool) {
+	var resp hubspot.BatchReadResponseWithErrors
+	ok := decodeJSON(ex.ResponseBody, &resp)
+	return resp, ok
+}
+
+// mediaTypeJSON reports whether a Content-Type value is JSON.
+func mediaTypeJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
