@@ -1,0 +1,178 @@
+package scenarios
+
+import (
+	"slices"
+	"time"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// Pacer names of a Stage.
+const (
+	PacerConstant = "constant" // the stage's rate throughout
+	PacerLinear   = "linear"   // straight ramp from the previous stage's rate (0 for the first) to this rate
+	PacerSine     = "sine"     // rate + amplitude·sin(2π·t/period), t from the stage start
+	PacerStep     = "step"     // Steps equal steps from the previous stage's rate to this rate
+)
+
+// Pacers lists the valid pacer names.
+var Pacers = []string{PacerConstant, PacerLinear, PacerSine, PacerStep}
+
+// Defaults applied to keys a scenario file leaves out.
+const (
+	DefaultPacer         = PacerConstant
+	DefaultSteps         = 5
+	DefaultBatchSize     = hubspot.MaxBatchInputs
+	DefaultUpdates       = 0.5
+	DefaultIDProperty    = hubspot.DefaultIDProperty
+	DefaultTraceIDs      = true
+	DefaultInvalid       = 0.0
+	DefaultVersion       = hubspot.VersionV3
+	DefaultTimeout       = 30 * time.Second
+	DefaultWorkers       = 10
+	DefaultMaxWorkers    = 1000
+	DefaultKeepAlive     = true
+	DefaultHTTP2         = false
+	DefaultSample        = 0.01
+	DefaultTier          = hubspot.TierNone
+	DefaultLatency       = "none"
+	DefaultPreserveOrder = false
+	DefaultRetryAfter    = false
+)
+
+// Bounds that keep a scenario runnable. They catch typos ("10h" for "10m"
+// is allowed, "1000h" is not) rather than encode policy: the load planner
+// checks plans against a tier's budgets separately.
+const (
+	MaxDuration = 24 * time.Hour // total of all stages
+	MaxRate     = 100_000.0      // requests per second in any stage
+	MaxSteps    = 1000
+	MinPeriod   = time.Second // shortest sine period
+	MaxWorkers  = 100_000
+)
+
+// Scenario is one load test: how fast to send (Stages), what to send
+// (Batch), how (HTTP), what to check (Sample, Thresholds) and, when no target
+// is given, how the emulator behaves.
+//
+// A Scenario from Parse, Load, Builtin or Resolve is validated and has every
+// default filled in. It is a plain value: callers may change fields (for
+// example to apply command-line overrides) and call Validate again.
+type Scenario struct {
+	Name        string
+	Description string
+	// Seed makes batches reproducible; 0 lets the load engine pick one (and
+	// record it).
+	Seed       uint64
+	Stages     []Stage
+	Batch      Batch
+	HTTP       HTTP
+	Sample     float64 // share 0–1 of responses checked against the contract
+	Thresholds []Threshold
+	Emulator   EmulatorSettings
+	// Source says where the scenario came from: a file path or "builtin:<name>".
+	Source string
+}
+
+// Stage is one stretch of the arrival-rate plan.
+type Stage struct {
+	Duration time.Duration
+	// Rate is requests per second: the rate throughout (constant), at the end
+	// (linear, step) or the mean (sine).
+	Rate  float64
+	Pacer string
+	// Period and Amplitude shape a sine stage; Period defaults to Duration.
+	Period    time.Duration
+	Amplitude float64
+	// Steps is the number of equal steps of a step stage.
+	Steps int
+}
+
+// Batch says what each request carries; see package generators.
+type Batch struct {
+	Size       int     // inputs per batch, 1–100
+	Updates    float64 // share 0–1 of inputs that update an existing record
+	IDProperty string  // unique property the upsert matches on
+	TraceIDs   bool    // set objectWriteTraceId on each input (partial failures answer 207)
+	Invalid    float64 // share 0–1 of inputs with an invalid property value
+	Version    hubspot.Version
+}
+
+// HTTP configures the client side of the attack (Vegeta's attacker options).
+type HTTP struct {
+	Timeout    time.Duration
+	Workers    uint64 // initial workers
+	MaxWorkers uint64 // cap on concurrent requests; a send delayed by it is a late send
+	KeepAlive  bool
+	HTTP2      bool
+}
+
+// EmulatorSettings configure the in-process emulator, used when no target is
+// given. Latency and Faults use the emulator's spec syntax (emulator.ParseLatency,
+// emulator.ParseFault).
+type EmulatorSettings struct {
+	Tier          hubspot.Tier
+	Latency       string
+	Faults        []string
+	PreserveOrder bool
+	RetryAfter    bool
+}
+
+// Default returns a scenario with every default applied and no stages; it is
+// not valid until it has at least one stage.
+func Default() *Scenario {
+	return &Scenario{
+		Batch: Batch{
+			Size:       DefaultBatchSize,
+			Updates:    DefaultUpdates,
+			IDProperty: DefaultIDProperty,
+			TraceIDs:   DefaultTraceIDs,
+			Invalid:    DefaultInvalid,
+			Version:    DefaultVersion,
+		},
+		HTTP: HTTP{
+			Timeout:    DefaultTimeout,
+			Workers:    DefaultWorkers,
+			MaxWorkers: DefaultMaxWorkers,
+			KeepAlive:  DefaultKeepAlive,
+			HTTP2:      DefaultHTTP2,
+		},
+		Sample: DefaultSample,
+		Emulator: EmulatorSettings{
+			Tier:          DefaultTier,
+			Latency:       DefaultLatency,
+			PreserveOrder: DefaultPreserveOrder,
+			RetryAfter:    DefaultRetryAfter,
+		},
+	}
+}
+
+// Clone returns a deep copy, so that overrides do not leak into the
+// original (built-ins are parsed afresh on every call anyway).
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.Stages = slices.Clone(s.Stages)
+	c.Thresholds = slices.Clone(s.Thresholds)
+	c.Emulator.Faults = slices.Clone(s.Emulator.Faults)
+	return &c
+}
+
+// Scaled returns a copy whose rates (and sine amplitudes) are multiplied by
+// factor: a shard of an N-way run uses Scaled(1/N).
+func (s *Scenario) Scaled(factor float64) *Scenario {
+	c := s.Clone()
+	for i := range c.Stages {
+		c.Stages[i].Rate *= factor
+		c.Stages[i].Amplitude *= factor
+	}
+	return c
+}
+
+// startRate is the rate a linear or step stage i starts from: the previous
+// stage's Rate, or 0 for the first stage.
+func (s *Scenario) startRate(i int) float64 {
+	if i == 0 {
+		return 0
+	}
+	return s.Stages[i-1].Rate
+}
