@@ -1,0 +1,182 @@
+package emulator
+
+import (
+	"strconv"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// encodeUpsert writes the 200/207 answer of an upsert into st.out.
+func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64) []byte {
+	b := st.out[:0]
+	b = append(b, `{"status":"COMPLETE","results":[`...)
+	st.order = st.order[:0]
+	for i := range st.inputs {
+		if st.inputs[i].result >= 0 {
+			st.order = append(st.order, i)
+		}
+	}
+	if !e.cfg.preserveOrder {
+		// Fisher–Yates with the request's seeded generator: clients must
+		// correlate by id or trace id, never by position.
+		for i := len(st.order) - 1; i > 0; i-- {
+			j := st.rng.intn(i + 1)
+			st.order[i], st.order[j] = st.order[j], st.order[i]
+		}
+	}
+	for n, i := range st.order {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = e.appendUpsertResult(b, st, &st.inputs[i])
+	}
+	b = append(b, ']')
+	if invalid > 0 {
+		b = append(b, `,"numErrors":`...)
+		b = strconv.AppendInt(b, int64(invalid), 10)
+		b = append(b, `,"errors":[`...)
+		first := true
+		for i := range st.inputs {
+			in := &st.inputs[i]
+			if in.errsHi == in.errsLo {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			errs := st.errs[in.errsLo:in.errsHi]
+			b = append(b, `{"status":"error","category":"`+hubspot.CategoryValidation+`","message":`...)
+			b = appendString(b, propertyErrorsMessage(errs))
+			b = append(b, `,"context":{"objectWriteTraceId":[`...)
+			b = appendRaw(b, in.traceID.raw)
+			b = append(b, `],"propertyName":[`...)
+			for k, name := range propertyNames(errs) {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, name)
+			}
+			b = append(b, `]}}`...)
+		}
+		b = append(b, ']')
+	}
+	b = st.appendTimes(b, completedMS)
+	b = append(b, '}')
+	st.out = b
+	return b
+}
+
+// appendTimes appends requestedAt, startedAt and completedAt.
+func (st *requestState) appendTimes(b []byte, completedMS int64) []byte {
+	b = append(b, `,"requestedAt":"`...)
+	b = appendTimestamp(b, st.requestedMS)
+	b = append(b, `","startedAt":"`...)
+	b = appendTimestamp(b, st.startedMS)
+	b = append(b, `","completedAt":"`...)
+	b = appendTimestamp(b, completedMS)
+	return append(b, '"')
+}
+
+func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInput) []byte {
+	res := &st.results[in.result]
+	b = append(b, `{"id":"`...)
+	b = appendUint(b, res.id)
+	b = append(b, `","properties":{`...)
+	for _, p := range st.packed[in.packedLo:in.packedHi] {
+		b = append(b, '"')
+		b = append(b, e.schema.props[p.idx].name...)
+		b = append(b, `":`...)
+		b = appendRaw(b, p.raw)
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, e.schema.props[e.schema.unique[in.slot]].name...)
+	b = append(b, `":`...)
+	b = appendRaw(b, in.id.raw)
+	b = e.appendSystem(b, res.id, res.created, res.updated)
+	b = append(b, `},"createdAt":"`...)
+	b = appendTimestamp(b, res.created)
+	b = append(b, `","updatedAt":"`...)
+	b = appendTimestamp(b, res.updated)
+	b = append(b, `","archived":false,"new":`...)
+	b = strconv.AppendBool(b, res.isNew)
+	if !in.traceID.null && len(in.traceID.raw) > 0 {
+		b = append(b, `,"objectWriteTraceId":`...)
+		b = appendRaw(b, in.traceID.raw)
+	}
+	b = e.appendURL(b, res.id)
+	return append(b, '}')
+}
+
+// appendSystem appends the system properties every result echoes, each
+// preceded by a comma.
+func (e *Emulator) appendSystem(b []byte, id uint64, created, updated int64) []byte {
+	b = append(b, `,"`+hubspot.PropObjectID+`":"`...)
+	b = appendUint(b, id)
+	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
+	b = appendTimestamp(b, created)
+	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
+	b = appendTimestamp(b, updated)
+	return append(b, '"')
+}
+
+func (e *Emulator) appendURL(b []byte, id uint64) []byte {
+	b = append(b, e.urlPrefix...)
+	b = appendUint(b, id)
+	return append(b, '"')
+}
+
+// appendObject writes a stored record as a SimplePublicObject with the
+// requested properties (unknown or unset ones are left out) plus the system
+// properties, which HubSpot always returns.
+func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
+	b = append(b, `{"id":"`...)
+	b = appendUint(b, r.id)
+	b = append(b, `","properties":{`...)
+	b = append(b, `"`+hubspot.PropObjectID+`":"`...)
+	b = appendUint(b, r.id)
+	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
+	b = appendTimestamp(b, r.created)
+	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
+	b = appendTimestamp(b, r.updated)
+	b = append(b, '"')
+	for k, name := range props {
+		if containsString(props[:k], name) {
+			continue
+		}
+		idx, ok := e.schema.index[name]
+		if !ok {
+			continue
+		}
+		d := &e.schema.props[idx]
+		switch {
+		case d.kind == kindSystem:
+			continue // already written
+		case d.kind == kindUnique:
+			if e.schema.unique[r.uniqueSlot] != idx {
+				continue
+			}
+			b = append(b, ',')
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = appendString(b, r.unique)
+		default:
+			raw, ok := lookupPacked(r.props, uint8(idx))
+			if !ok {
+				continue
+			}
+			b = append(b, ',')
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = appendRaw(b, raw)
+		}
+	}
+	b = append(b, `},"createdAt":"`...)
+	b = appendTimestamp(b, r.created)
+	b = append(b, `","updatedAt":"`...)
+	b = appendTimestamp(b, r.updated)
+	b = append(b, `","archived":false`...)
+	b = e.appendURL(b, r.id)
+	return append(b, '}')
+}

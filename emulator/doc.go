@@ -1,0 +1,70 @@
+// Package emulator is a stand-in for HubSpot's CRM tasks batch endpoints:
+// POST .../tasks/batch/upsert, .../batch/read, .../batch/archive and
+// GET .../tasks/{taskId}, under both /crm/v3/objects/tasks and
+// /crm/objects/2026-03/tasks. It is the default target of upsertbench's
+// contract and load runs, so it aims to behave like the real endpoint
+// (../shared/docs/hubspot-facts.md) and to never be the bottleneck.
+//
+// New returns an http.Handler; serve it with httptest.NewServer or an
+// http.Server. It never imports package contract: it must not grade itself
+// with upsertbench's own spec.
+//
+// # Semantics
+//
+//   - Upsert matches each input by the unique property its idProperty names
+//     (hubspot.DefaultIDProperty, plus WithUniqueProperties). A value seen
+//     for the first time creates a record (new: true, a new numeric id);
+//     later upserts update it (new: false, same id). Properties not sent are
+//     kept; "" clears. createdAt never changes; updatedAt strictly increases
+//     with each update, even within one millisecond.
+//   - Results echo the written properties plus the idProperty,
+//     hs_object_id, hs_createdate and hs_lastmodifieddate, with url,
+//     archived: false and the input's objectWriteTraceId. They come back
+//     shuffled (seeded) unless WithPreserveOrder.
+//   - Invalid property values (enums, dates, unknown or read-only
+//     properties, values over 65,536 characters, hs_timestamp missing on
+//     create): with an objectWriteTraceId on every input the invalid inputs
+//     come back as 207 errors and the valid ones are written; otherwise the
+//     first invalid input fails the batch with 400 and nothing is written.
+//     The whole batch is validated before anything is written.
+//   - Whole-request refusals use HubSpot's error envelope: malformed JSON,
+//     trailing data, wrong types, empty body (400), more than 100 inputs,
+//     duplicate ids, missing id/properties/idProperty, non-unique
+//     idProperty (hs_object_id included), wrong content type (415), body
+//     over 10 MiB (413), unknown route (404), wrong method (405 + Allow).
+//   - Batch read by id or by idProperty answers 207 with one
+//     OBJECT_NOT_FOUND error listing unknown ids. Batch archive answers 204.
+//     An archived record is gone: reads do not find it, and an upsert of
+//     its unique value creates a new record with a new id (the emulator
+//     keeps no archive, so ?archived=true finds nothing either).
+//   - Auth: "Authorization: Bearer <token>"; missing or wrong → 401
+//     INVALID_AUTHENTICATION; the read-only token → 403 MISSING_SCOPES on
+//     upsert and archive.
+//   - Rate limits (WithTier) per token: a rolling 10-second window and a
+//     daily budget that resets at midnight UTC. Every authenticated answer
+//     carries X-HubSpot-RateLimit-Max, -Remaining, -Interval-Milliseconds,
+//     -Daily and -Daily-Remaining; the -Secondly pair is not sent (HubSpot
+//     sends it only to legacy API keys). Refused requests (429, errorType
+//     RATE_LIMIT, policyName TEN_SECONDLY_ROLLING or DAILY) do not count.
+//     Retry-After only WithRetryAfter. The default tier "none" has no
+//     limits and sends no rate-limit headers.
+//   - Latency (ParseLatency) is added after the work is done, so a client
+//     that times out still had its write applied, as with a real server.
+//     Faults (ParseFault) are drawn per request from the seed.
+//   - Ops endpoints need no token: GET /metrics (Prometheus),
+//     POST /__emulator/reset, GET /__emulator/stats.
+//
+// Known, documented race: "hs_timestamp is required when creating" is
+// checked before the batch is written, so if a record is archived between
+// that check and the write, it is recreated without hs_timestamp.
+//
+// # Speed and memory
+//
+// Requests are decoded by a small strict scanner that only records where
+// strings are, values are stored in their escaped wire form, and answers
+// are appended into pooled buffers; the store is 256 lock shards keyed by
+// a hash of the unique value. See BenchmarkUpsert100 for throughput
+// against a canned-response handler and BenchmarkMemoryPerRecord for the
+// footprint: about MEMORY_PER_RECORD bytes per stored task at 1M records
+// (eight properties, as the generator sends them).
+package emulator

@@ -1,0 +1,435 @@
+package emulator
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// Emulator is HubSpot's tasks batch API in a box. It implements
+// http.Handler and is safe for concurrent use.
+type Emulator struct {
+	cfg      config
+	schema   *schema
+	store    *store
+	limiter  *limiter
+	metrics  *metrics
+	counters counters
+	seq      atomic.Uint64
+	closed   chan struct{}
+	close    sync.Once
+	pool     sync.Pool // *requestState
+	// urlPrefix is `,"url":"https://app.hubspot.com/contacts/<portal>/record/0-27/`.
+	urlPrefix string
+}
+
+var _ http.Handler = (*Emulator)(nil)
+
+// New returns an emulator configured by opts.
+func New(opts ...Option) *Emulator {
+	c := config{seed: DefaultSeed, tier: DefaultTier, portalID: DefaultPortalID, latency: Latency{Kind: LatencyNone}}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.clock == nil {
+		c.clock = time.Now
+	}
+	c.latency.prepare()
+	e := &Emulator{
+		cfg:     c,
+		schema:  newSchema(c.unique),
+		limiter: newLimiter(hubspot.TierLimits(c.tier)),
+		metrics: newMetrics(),
+		closed:  make(chan struct{}),
+	}
+	e.store = newStore(len(e.schema.unique))
+	prefix := appendString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
+	e.urlPrefix = string(prefix[:len(prefix)-1])
+	e.pool.New = func() any { return &requestState{} }
+	e.counters.reset(e.nowMS())
+	return e
+}
+
+func (e *Emulator) nowMS() int64 { return e.cfg.clock().UnixMilli() }
+
+// Reset clears the store, the rate-limit budgets and the counters. Record
+// ids keep counting up.
+func (e *Emulator) Reset() {
+	e.store.clear()
+	e.limiter.reset()
+	e.counters.reset(e.nowMS())
+}
+
+// Stats returns the counters.
+func (e *Emulator) Stats() Stats {
+	c := &e.counters
+	return Stats{
+		Records: e.store.records.Load(), Requests: c.requests.Load(), Upserts: c.upserts.Load(),
+		Inputs: c.inputs.Load(), Created: c.created.Load(), Updated: c.updated.Load(),
+		Archived: c.archived.Load(), InputErrors: c.inputErrors.Load(), ClientErrs: c.clientErrs.Load(),
+		RateLimited: c.rateLimited.Load(), Faults: c.faults.Load(),
+		StartedAt: string(appendTimestamp(nil, c.startedAtMS.Load())),
+	}
+}
+
+// Close releases requests held by latency, slow or hang faults, so a
+// server can shut down promptly. The emulator keeps answering afterwards,
+// without delays.
+func (e *Emulator) Close() { e.close.Do(func() { close(e.closed) }) }
+
+// Routes.
+const (
+	routeUpsert  = "upsert"
+	routeRead    = "read"
+	routeArchive = "archive"
+	routeGet     = "get"
+	routeOther   = "other"
+)
+
+// Ops endpoints: no token needed.
+const (
+	PathMetrics = "/metrics"
+	PathReset   = "/__emulator/reset"
+	PathStats   = "/__emulator/stats"
+)
+
+// route maps a path to a route name, the method it allows, and for the
+// single-object route the task id.
+func route(path string) (name, allow, taskID string) {
+	for _, v := range hubspot.Versions {
+		prefix := v.TasksPath() + "/"
+		if !strings.HasPrefix(path, prefix) {
+			continue
+		}
+		rest := path[len(prefix):]
+		switch rest {
+		case "batch/upsert":
+			return routeUpsert, http.MethodPost, ""
+		case "batch/read":
+			return routeRead, http.MethodPost, ""
+		case "batch/archive":
+			return routeArchive, http.MethodPost, ""
+		}
+		if rest != "" && !strings.Contains(rest, "/") {
+			return routeGet, http.MethodGet, rest
+		}
+	}
+	return "", "", ""
+}
+
+// ServeHTTP answers one request. Checks run in HubSpot's order as far as it
+// is observable: route, method, authentication, rate limit, scopes, then
+// the request itself.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case PathMetrics, PathReset, PathStats:
+		e.serveOps(w, r)
+		return
+	}
+	st := e.pool.Get().(*requestState)
+	defer e.pool.Put(st)
+	st.begin(e)
+	name, allow, taskID := route(r.URL.Path)
+	st.route = name
+	a := e.serve(w, r, st, name, allow, taskID)
+	e.finish(w, r, st, a)
+}
+
+// answer is a response waiting to be written after the modelled latency.
+type answer struct {
+	status int
+	body   []byte // nil for 204
+	inputs int
+	noWait bool // answered before the request was admitted (no latency)
+	drop   bool // the connection was reset or the client went away
+}
+
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, st *requestState, name, allow, taskID string) answer {
+	a := e.serveAPI(w, r, st, name, allow, taskID)
+	switch a.status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnauthorized, http.StatusForbidden:
+		if name != routeGet || a.status != http.StatusNotFound {
+			a.noWait = true // refused before any work: answered at once
+		}
+	}
+	return a
+}
+
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestState, name, allow, taskID string) answer {
+	if name == "" {
+		st.route = routeOther
+		return st.fail(http.StatusNotFound, CategoryResourceNotFound,
+			"Unable to find a route for "+r.Method+" "+r.URL.Path+". The emulator serves tasks batch/upsert, batch/read, batch/archive and GET tasks/{taskId}.", nil)
+	}
+	if r.Method != allow {
+		w.Header().Set("Allow", allow)
+		return st.fail(http.StatusMethodNotAllowed, hubspot.CategoryMethodNotAllowed,
+			"HTTP method "+r.Method+" is not supported by this URL; use "+allow, nil)
+	}
+	token, ok := e.authenticate(r)
+	if !ok {
+		return st.fail(http.StatusUnauthorized, hubspot.CategoryInvalidAuthentication, hubspot.MessageAuthNotFound, nil)
+	}
+	if e.limiter.enabled() {
+		d := e.limiter.admit(token, st.requestedMS)
+		e.limiter.setHeaders(w.Header(), d)
+		if !d.ok {
+			a := e.rateLimited(w, st, d.policy, d.policy, d.retryAfterMS)
+			a.noWait = true
+			return a
+		}
+	}
+	if name != routeRead && name != routeGet && e.cfg.readOnlyToken != "" && token == e.cfg.readOnlyToken {
+		a := st.fail(http.StatusForbidden, hubspot.CategoryMissingScopes, hubspot.MessageMissingScopes,
+			map[string][]string{"requiredScopes": {hubspot.WriteScope}})
+		return a
+	}
+	if f, ok := drawFault(e.cfg.faults, &st.rng); ok {
+		if a, handled := e.inject(w, r, st, f); handled {
+			return a
+		}
+	}
+	if name == routeGet {
+		return e.getObject(r, st, taskID)
+	}
+	if a, ok := st.readBody(r); !ok {
+		return a
+	}
+	st.startedMS = e.nowMS()
+	switch name {
+	case routeUpsert:
+		return e.upsert(st)
+	case routeRead:
+		return e.batchRead(st)
+	default:
+		return e.batchArchive(st)
+	}
+}
+
+// authenticate accepts "Bearer <token>" with the configured token or the
+// read-only one; with no token configured any non-empty token is accepted
+// and all of them share one rate-limit budget.
+func (e *Emulator) authenticate(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	tok := strings.TrimSpace(h[7:])
+	switch {
+	case tok == "":
+		return "", false
+	case e.cfg.token == "":
+		return "", true
+	case tok == e.cfg.token, e.cfg.readOnlyToken != "" && tok == e.cfg.readOnlyToken:
+		return tok, true
+	}
+	return "", false
+}
+
+func (e *Emulator) rateLimited(w http.ResponseWriter, st *requestState, policy, label string, retryAfterMS int64) answer {
+	e.counters.rateLimited.Add(1)
+	e.metrics.rateLimited.WithLabelValues(label).Inc()
+	if e.cfg.retryAfter {
+		w.Header().Set("Retry-After", strconv.FormatInt(max(1, (retryAfterMS+999)/1000), 10))
+	}
+	msg := hubspot.MessageTenSecondlyLimit
+	if policy == hubspot.PolicyDaily {
+		msg = hubspot.MessageDailyLimit
+	}
+	body, _ := json.Marshal(hubspot.Error{
+		Status: hubspot.ErrorStatus, Message: msg, ErrorType: hubspot.ErrorTypeRateLimit,
+		CorrelationID: st.correlationID(), PolicyName: policy,
+	})
+	return answer{status: http.StatusTooManyRequests, body: body}
+}
+
+// inject applies a drawn fault. handled is false for slow, which delays and
+// then lets the request be answered normally.
+func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, st *requestState, f Fault) (answer, bool) {
+	e.counters.faults.Add(1)
+	e.metrics.faults.WithLabelValues(string(f.Kind)).Inc()
+	switch f.Kind {
+	case Fault5xx:
+		return st.fail(f.Status, hubspot.CategoryInternalError, "Internal error (injected by the emulator)", nil), true
+	case Fault429:
+		return e.rateLimited(w, st, hubspot.PolicyTenSecondlyRolling, "INJECTED", hubspot.BurstWindow.Milliseconds()), true
+	case FaultReset:
+		resetConnection(w)
+		return answer{drop: true}, true
+	case FaultSlow:
+		e.sleep(r.Context(), f.Delay)
+		return answer{}, false
+	case FaultHang:
+		e.sleep(r.Context(), f.Delay)
+		resetConnection(w)
+		return answer{drop: true}, true
+	}
+	return answer{}, false
+}
+
+// resetConnection closes the client's connection without an answer. Over
+// HTTP/1 it hijacks the connection and closes it; where hijacking is not
+// possible (HTTP/2) it aborts the handler the way net/http documents.
+func resetConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// sleep waits d, or less when the request is cancelled or the emulator
+// closed. It reports whether the full delay passed.
+func (e *Emulator) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	if e.cfg.sleep != nil {
+		return e.cfg.sleep(ctx.Done(), d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-e.closed:
+		return false
+	}
+}
+
+// finish applies the latency model and writes the answer.
+func (e *Emulator) finish(w http.ResponseWriter, r *http.Request, st *requestState, a answer) {
+	if a.drop {
+		e.count(r, st, 0, a)
+		return
+	}
+	if !a.noWait && (e.cfg.latency.Kind != LatencyNone || e.cfg.latency.PerInput > 0) {
+		if !e.sleep(r.Context(), e.cfg.latency.sample(&st.rng, a.inputs)) && r.Context().Err() != nil {
+			e.count(r, st, 0, a)
+			return // the client gave up; nobody is listening
+		}
+	}
+	h := w.Header()
+	h.Set(hubspot.HeaderCorrelationID, st.correlationID())
+	if a.body != nil {
+		h["Content-Type"] = contentTypeJSON
+		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
+	}
+	w.WriteHeader(a.status)
+	if a.body != nil {
+		_, _ = w.Write(a.body)
+	}
+	e.count(r, st, a.status, a)
+}
+
+var contentTypeJSON = []string{"application/json;charset=utf-8"}
+
+func (e *Emulator) count(r *http.Request, st *requestState, status int, a answer) {
+	e.counters.requests.Add(1)
+	if status >= 400 && status < 500 {
+		e.counters.clientErrs.Add(1)
+	}
+	d := time.Since(st.wallStart)
+	label := strconv.Itoa(status)
+	if a.drop {
+		label = "dropped"
+	}
+	e.metrics.requests.WithLabelValues(st.route, label).Inc()
+	e.metrics.duration.WithLabelValues(st.route).Observe(d.Seconds())
+	if e.cfg.logRequest != nil {
+		e.cfg.logRequest(RequestLog{Method: r.Method, Path: r.URL.Path, Status: status, Inputs: a.inputs, Duration: d})
+	}
+}
+
+// CategoryResourceNotFound is the category of a 404 for an unknown route.
+const CategoryResourceNotFound = "RESOURCE_NOT_FOUND"
+
+// readBody checks the content type and reads at most MaxBodyBytes.
+func (st *requestState) readBody(r *http.Request) (answer, bool) {
+	ct := r.Header.Get("Content-Type")
+	if !isJSONContentType(ct) {
+		return st.fail(http.StatusUnsupportedMediaType, hubspot.CategoryUnsupportedMediaType,
+			"Content type '"+ct+"' not supported; send Content-Type: application/json", nil), false
+	}
+	tooLarge := func() (answer, bool) {
+		return st.fail(http.StatusRequestEntityTooLarge, hubspot.CategoryRequestTooLarge,
+			"Request body is larger than "+strconv.Itoa(MaxBodyBytes)+" bytes", nil), false
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return tooLarge()
+	}
+	buf := st.body[:0]
+	if r.ContentLength > 0 && cap(buf) < int(r.ContentLength) {
+		buf = make([]byte, 0, r.ContentLength)
+	}
+	lr := io.LimitReader(r.Body, MaxBodyBytes+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
+	st.body = buf
+	if len(buf) > MaxBodyBytes {
+		return tooLarge()
+	}
+	return answer{}, true
+}
+
+func isJSONContentType(ct string) bool {
+	if ct == "application/json" || strings.HasPrefix(ct, "application/json;") {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// serveOps answers the operations endpoints.
+func (e *Emulator) serveOps(w http.ResponseWriter, r *http.Request) {
+	want := http.MethodGet
+	if r.URL.Path == PathReset {
+		want = http.MethodPost
+	}
+	if r.Method != want {
+		w.Header().Set("Allow", want)
+		st := &requestState{}
+		st.begin(e)
+		a := st.fail(http.StatusMethodNotAllowed, hubspot.CategoryMethodNotAllowed, "use "+want+" "+r.URL.Path, nil)
+		w.Header()["Content-Type"] = contentTypeJSON
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+		return
+	}
+	switch r.URL.Path {
+	case PathMetrics:
+		e.metrics.handler.ServeHTTP(w, r)
+	case PathReset:
+		e.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	case PathStats:
+		w.Header()["Content-Type"] = contentTypeJSON
+		bw := bufio.NewWriter(w)
+		enc := json.NewEncoder(bw)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(e.Stats())
+		_ = bw.Flush()
+	}
+}

@@ -1,0 +1,125 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FaultKind names an injected failure.
+type FaultKind string
+
+const (
+	// Fault5xx answers with a server error (500 unless status= says otherwise).
+	Fault5xx FaultKind = "5xx"
+	// Fault429 answers with a ten-secondly 429 regardless of the budget.
+	Fault429 FaultKind = "429"
+	// FaultReset closes the connection without an answer.
+	FaultReset FaultKind = "reset"
+	// FaultSlow adds a delay (delay=, default DefaultSlowDelay), then answers normally.
+	FaultSlow FaultKind = "slow"
+	// FaultHang never answers: it holds the request until the client gives up
+	// or max= (default DefaultHangMax) passes, then closes the connection.
+	FaultHang FaultKind = "hang"
+)
+
+// Fault defaults.
+const (
+	DefaultSlowDelay = 2 * time.Second
+	DefaultHangMax   = 30 * time.Second
+	// MaxFaultDelay bounds delay= and max=.
+	MaxFaultDelay = 10 * time.Minute
+)
+
+// Fault is one kind of injected failure with the probability that an API
+// request gets it. Draws use the emulator's seed, so a run is repeatable
+// given the same request order.
+type Fault struct {
+	Kind        FaultKind
+	Probability float64
+	Status      int           // Fault5xx: the status code
+	Delay       time.Duration // FaultSlow: extra delay; FaultHang: the maximum hold
+}
+
+// ParseFault reads "KIND=P[,param=value]": 5xx=0.01[,status=503],
+// 429=0.01, reset=0.005, slow=0.01[,delay=2s], hang=0.001[,max=30s].
+func ParseFault(spec string) (Fault, error) {
+	parts := strings.Split(strings.TrimSpace(spec), ",")
+	kind, prob, ok := strings.Cut(parts[0], "=")
+	if !ok {
+		return Fault{}, fmt.Errorf("fault %q: want KIND=PROBABILITY, e.g. 5xx=0.01", spec)
+	}
+	f := Fault{Kind: FaultKind(strings.TrimSpace(kind))}
+	switch f.Kind {
+	case Fault5xx:
+		f.Status = http.StatusInternalServerError
+	case Fault429, FaultReset:
+	case FaultSlow:
+		f.Delay = DefaultSlowDelay
+	case FaultHang:
+		f.Delay = DefaultHangMax
+	default:
+		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (valid: 5xx, 429, reset, slow, hang)", spec, kind)
+	}
+	p, err := strconv.ParseFloat(strings.TrimSpace(prob), 64)
+	if err != nil || p < 0 || p > 1 {
+		return Fault{}, fmt.Errorf("fault %q: probability must be a number from 0 to 1", spec)
+	}
+	f.Probability = p
+	for _, param := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
+		switch {
+		case k == "status" && f.Kind == Fault5xx:
+			code, err := strconv.Atoi(v)
+			if err != nil || code < 500 || code > 599 {
+				return Fault{}, fmt.Errorf("fault %q: status must be 500-599", spec)
+			}
+			f.Status = code
+		case k == "delay" && f.Kind == FaultSlow, k == "max" && f.Kind == FaultHang:
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 || d > MaxFaultDelay {
+				return Fault{}, fmt.Errorf("fault %q: %s must be a duration from 1ns to %s", spec, k, MaxFaultDelay)
+			}
+			f.Delay = d
+		default:
+			return Fault{}, fmt.Errorf("fault %q: parameter %q does not apply to %s (valid: 5xx status=, slow delay=, hang max=)", spec, param, f.Kind)
+		}
+	}
+	return f, nil
+}
+
+// String renders the fault in ParseFault's syntax.
+func (f Fault) String() string {
+	s := string(f.Kind) + "=" + strconv.FormatFloat(f.Probability, 'g', -1, 64)
+	switch f.Kind {
+	case Fault5xx:
+		if f.Status != 0 && f.Status != http.StatusInternalServerError {
+			s += ",status=" + strconv.Itoa(f.Status)
+		}
+	case FaultSlow:
+		s += ",delay=" + f.Delay.String()
+	case FaultHang:
+		s += ",max=" + f.Delay.String()
+	}
+	return s
+}
+
+// drawFault picks at most one fault for a request: the faults' probabilities
+// are laid end to end on [0, 1) and one uniform draw lands in one of them or
+// past them all.
+func drawFault(faults []Fault, r *rng) (Fault, bool) {
+	if len(faults) == 0 {
+		return Fault{}, false
+	}
+	u := r.float()
+	acc := 0.0
+	for _, f := range faults {
+		acc += f.Probability
+		if u < acc {
+			return f, true
+		}
+	}
+	return Fault{}, false
+}

@@ -1,0 +1,452 @@
+package emulator
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// scanner is a small, strict, allocation-free JSON reader specialised for
+// the request bodies the emulator accepts. It was chosen over encoding/json
+// and goccy/go-json by measurement (see BenchmarkUpsert100): decoding a
+// 100-input batch into maps costs more than the whole budget of a request,
+// while this scanner only records where each string is in the body.
+//
+// Strings are returned as raw slices of the body (without the quotes, escapes
+// kept). Callers that need the decoded value call unescape, which writes into
+// a per-request arena; because an unescaped string is never longer than its
+// escaped form, an arena with the body's capacity never reallocates, so the
+// slices it hands out stay valid for the whole request.
+type scanner struct {
+	data  []byte
+	pos   int
+	arena []byte
+	err   *syntaxError
+	depth int
+}
+
+// maxDepth bounds nesting in skipped values so that a hostile body cannot
+// exhaust the stack.
+const maxDepth = 64
+
+// syntaxError is a malformed or mistyped body. offset lets the caller
+// report a line and column the way HubSpot (Jackson) does.
+type syntaxError struct {
+	offset int
+	msg    string
+}
+
+// rawString is one JSON string of the body: raw holds the bytes between the
+// quotes exactly as sent; escaped tells whether raw contains a backslash.
+type rawString struct {
+	raw     []byte
+	escaped bool
+	null    bool // the value was JSON null instead of a string
+}
+
+func (s *scanner) reset(data []byte) {
+	s.data = data
+	s.pos = 0
+	s.err = nil
+	s.depth = 0
+	if cap(s.arena) < len(data) {
+		s.arena = make([]byte, 0, len(data))
+	}
+	s.arena = s.arena[:0]
+}
+
+func (s *scanner) fail(format string, args ...any) bool {
+	if s.err == nil {
+		s.err = &syntaxError{offset: s.pos, msg: fmt.Sprintf(format, args...)}
+	}
+	return false
+}
+
+func (s *scanner) skipWS() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end of the body.
+func (s *scanner) peek() byte {
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return 0
+	}
+	return s.data[s.pos]
+}
+
+func (s *scanner) expect(c byte) bool {
+	if s.peek() != c {
+		if s.pos >= len(s.data) {
+			return s.fail("Unexpected end-of-input: expected '%c'", c)
+		}
+		return s.fail("Unexpected character (%s): expected '%c'", quoteByte(s.data[s.pos]), c)
+	}
+	s.pos++
+	return true
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return strconv.QuoteRune(rune(c))
+	}
+	return fmt.Sprintf("code %d", c)
+}
+
+// kindAt names the JSON type starting at the current position, for "wrong
+// type" messages.
+func (s *scanner) kindAt() string {
+	switch s.peek() {
+	case '{':
+		return "Object"
+	case '[':
+		return "Array"
+	case '"':
+		return "String"
+	case 't', 'f':
+		return "Boolean"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "Number"
+	}
+	return ""
+}
+
+// wrongType records a type mismatch for field (a JSON path for the message).
+func (s *scanner) wrongType(field, want string) bool {
+	if s.kindAt() == "" { // not a value at all: a syntax error
+		return s.skipValue()
+	}
+	return s.fail("Cannot deserialize value of type `%s` from %s value (field %s)", want, s.kindAt(), field)
+}
+
+// objectStart consumes '{' and reports whether the object has members.
+// iterate with nextKey.
+func (s *scanner) objectStart() bool { return s.expect('{') }
+
+// nextKey reads the next member name of the current object; ok is false at
+// '}' (consumed) or on error (s.err set). first tells whether this is the
+// first call for the object, to handle commas.
+func (s *scanner) nextKey(first bool) (key rawString, ok bool) {
+	c := s.peek()
+	if c == '}' {
+		s.pos++
+		return key, false
+	}
+	if !first {
+		if c != ',' {
+			s.expect(',')
+			return key, false
+		}
+		s.pos++
+		c = s.peek()
+	}
+	if c != '"' {
+		if c == 0 {
+			s.fail("Unexpected end-of-input: was expecting a field name")
+		} else {
+			s.fail("Unexpected character (%s): was expecting double-quote to start field name", quoteByte(c))
+		}
+		return key, false
+	}
+	key, ok = s.str()
+	if !ok {
+		return key, false
+	}
+	if !s.expect(':') {
+		return key, false
+	}
+	return key, true
+}
+
+// arrayNext advances to the next element of an array; first is true for the
+// first call after '['. It returns false at ']' (consumed) or on error.
+func (s *scanner) arrayNext(first bool) bool {
+	c := s.peek()
+	if c == ']' {
+		s.pos++
+		return false
+	}
+	if !first {
+		if c != ',' {
+			return s.expect(',')
+		}
+		s.pos++
+		if s.peek() == ']' {
+			return s.fail("Unexpected character (']'): expected a value")
+		}
+	}
+	return true
+}
+
+// str reads a string token at the current position.
+func (s *scanner) str() (rawString, bool) {
+	if s.peek() != '"' {
+		return rawString{}, s.fail("expected a string")
+	}
+	s.pos++
+	start := s.pos
+	escaped := false
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			r := rawString{raw: s.data[start:s.pos], escaped: escaped}
+			s.pos++
+			return r, true
+		case c == '\\':
+			escaped = true
+			if s.pos+1 >= len(s.data) {
+				s.pos++
+				return rawString{}, s.fail("Unexpected end-of-input in a string")
+			}
+			switch s.data[s.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos += 2
+			case 'u':
+				if s.pos+6 > len(s.data) || !isHex4(s.data[s.pos+2:s.pos+6]) {
+					return rawString{}, s.fail("Unexpected character in a \\u escape: expected 4 hex digits")
+				}
+				s.pos += 6
+			default:
+				s.pos++
+				return rawString{}, s.fail("Unrecognized character escape %s", quoteByte(s.data[s.pos]))
+			}
+		case c < 0x20:
+			return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
+		default:
+			s.pos++
+		}
+	}
+	return rawString{}, s.fail("Unexpected end-of-input: was expecting closing quote for a string value")
+}
+
+// strOrNull reads a string or null.
+func (s *scanner) strOrNull(field string) (rawString, bool) {
+	switch s.peek() {
+	case '"':
+		return s.str()
+	case 'n':
+		if s.literal("null") {
+			return rawString{null: true}, true
+		}
+		return rawString{}, false
+	}
+	return rawString{}, s.wrongType(field, "String")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b[:4] {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		default:
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+func (s *scanner) literal(word string) bool {
+	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
+		s.pos += len(word)
+		return true
+	}
+	return s.fail("Unrecognized token: was expecting %s", word)
+}
+
+// skipValue consumes any JSON value, checking its syntax.
+func (s *scanner) skipValue() bool {
+	switch c := s.peek(); {
+	case c == '"':
+		_, ok := s.str()
+		return ok
+	case c == '{':
+		if s.depth++; s.depth > maxDepth {
+			return s.fail("JSON nesting deeper than %d levels", maxDepth)
+		}
+		s.pos++
+		for first := true; ; first = false {
+			_, ok := s.nextKey(first)
+			if !ok {
+				break
+			}
+			if !s.skipValue() {
+				return false
+			}
+		}
+		s.depth--
+		return s.err == nil
+	case c == '[':
+		if s.depth++; s.depth > maxDepth {
+			return s.fail("JSON nesting deeper than %d levels", maxDepth)
+		}
+		s.pos++
+		for first := true; s.arrayNext(first); first = false {
+			if !s.skipValue() {
+				return false
+			}
+		}
+		s.depth--
+		return s.err == nil
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	case c == 0:
+		return s.fail("Unexpected end-of-input: expected a value")
+	default:
+		return s.fail("Unexpected character (%s): expected a value", quoteByte(c))
+	}
+}
+
+// number checks the JSON number grammar.
+func (s *scanner) number() bool {
+	p := s.pos
+	if p < len(s.data) && s.data[p] == '-' {
+		p++
+	}
+	digits := func() int {
+		n := 0
+		for p < len(s.data) && s.data[p] >= '0' && s.data[p] <= '9' {
+			p++
+			n++
+		}
+		return n
+	}
+	if p < len(s.data) && s.data[p] == '0' {
+		p++
+	} else if digits() == 0 {
+		s.pos = p
+		return s.fail("Invalid numeric value: expected a digit")
+	}
+	if p < len(s.data) && s.data[p] == '.' {
+		p++
+		if digits() == 0 {
+			s.pos = p
+			return s.fail("Invalid numeric value: expected a digit after the decimal point")
+		}
+	}
+	if p < len(s.data) && (s.data[p] == 'e' || s.data[p] == 'E') {
+		p++
+		if p < len(s.data) && (s.data[p] == '+' || s.data[p] == '-') {
+			p++
+		}
+		if digits() == 0 {
+			s.pos = p
+			return s.fail("Invalid numeric value: expected a digit in the exponent")
+		}
+	}
+	s.pos = p
+	return true
+}
+
+// end checks that nothing but whitespace follows the top-level value.
+func (s *scanner) end() bool {
+	if s.peek() != 0 {
+		return s.fail("Unexpected trailing data after the JSON value (%s)", quoteByte(s.data[s.pos]))
+	}
+	return true
+}
+
+// unescape returns the decoded bytes of r. Strings without escapes are
+// returned as they are.
+func (s *scanner) unescape(r rawString) []byte {
+	if !r.escaped {
+		return r.raw
+	}
+	start := len(s.arena)
+	s.arena = appendUnescaped(s.arena, r.raw)
+	return s.arena[start:len(s.arena):len(s.arena)]
+}
+
+// appendUnescaped decodes the escapes of a syntactically valid JSON string
+// body. Lone surrogates become U+FFFD, as encoding/json does.
+func appendUnescaped(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := hexVal(raw[i+2:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if r2 := hexVal(raw[i+2:]); utf16.DecodeRune(r, r2) != utf8.RuneError {
+						dst = utf8.AppendRune(dst, utf16.DecodeRune(r, r2))
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		default: // '"', '\\', '/'
+			dst = append(dst, raw[i+1])
+		}
+		i += 2
+	}
+	return dst
+}
+
+// lineCol turns a byte offset into Jackson-style 1-based line and column.
+func lineCol(data []byte, offset int) (line, col int) {
+	line, col = 1, 1
+	if offset > len(data) {
+		offset = len(data)
+	}
+	for _, c := range data[:offset] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}

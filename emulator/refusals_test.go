@@ -1,0 +1,158 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+func TestWholeRequestRefusals(t *testing.T) {
+	one := `{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":"1"}}`
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		body     string
+		header   map[string]string
+		status   int
+		category string
+		message  string // exact, or a prefix when it ends in "…"
+		context  map[string][]string
+		allow    string
+	}{
+		{name: "more than 100 inputs", body: batchBody("big", 101, false), status: 400, category: hubspot.CategoryValidation,
+			message: "Too many inputs: 101 inputs were sent, but a batch accepts at most 100", context: map[string][]string{"maxInputs": {"100"}}},
+		{name: "duplicate ids", body: `{"inputs":[` + one + `,` + one + `,` + strings.Replace(one, `"a"`, `"b"`, 1) + `,` + strings.Replace(one, `"a"`, `"b"`, 1) + `]}`,
+			status: 400, category: hubspot.CategoryValidation, message: "Duplicate IDs found in batch input: [a, b]. IDs must be unique",
+			context: map[string][]string{"ids": {"a", "b"}}},
+		{name: "missing idProperty", body: `{"inputs":[{"id":"a","properties":{"hs_timestamp":"1"}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [idProperty] (inputs[0])", context: map[string][]string{"missingFields": {"idProperty"}}},
+		{name: "non-unique idProperty", body: `{"inputs":[{"id":"a","idProperty":"hs_task_subject","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Unable to perform update/upsert by non-unique 0-27 property hs_task_subject", context: map[string][]string{"idProperty": {"hs_task_subject"}}},
+		{name: "hs_object_id as idProperty", body: `{"inputs":[{"id":"1","idProperty":"hs_object_id","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Unable to perform update/upsert by non-unique 0-27 property hs_object_id"},
+		{name: "unknown idProperty", body: `{"inputs":[{"id":"1","idProperty":"nope","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Unable to perform update/upsert by non-unique 0-27 property nope"},
+		{name: "missing id", body: `{"inputs":[` + one + `,{"idProperty":"external_task_id","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [id] (inputs[1])", context: map[string][]string{"missingFields": {"id"}}},
+		{name: "null id", body: `{"inputs":[{"id":null,"idProperty":"external_task_id","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [id] (inputs[0])"},
+		{name: "empty id", body: `{"inputs":[{"id":"","idProperty":"external_task_id","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [id] (inputs[0])"},
+		{name: "missing properties", body: `{"inputs":[{"id":"a","idProperty":"external_task_id"}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [properties] (inputs[0])"},
+		{name: "missing inputs", body: `{"input":[]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [inputs]"},
+		{name: "inputs null", body: `{"inputs":null}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Some required fields were not set: [inputs]"},
+		{name: "id is a number", body: `{"inputs":[{"id":1,"idProperty":"external_task_id","properties":{}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 18: Cannot deserialize value of type `String` from Number value (field inputs[0].id)"},
+		{name: "property value is a number", body: `{"inputs":[{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":1}}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 83: Cannot deserialize value of type `String` from Number value (field inputs[0].properties.hs_timestamp)"},
+		{name: "properties is an array", body: `{"inputs":[{"id":"a","idProperty":"external_task_id","properties":[]}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 67: Cannot deserialize value of type `Map<String,String>` from Array value (field inputs[0].properties)"},
+		{name: "inputs is an object", body: `{"inputs":{}}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 11: Cannot deserialize value of type `ArrayList<SimplePublicObjectBatchInputUpsert>` from Object value (field inputs)"},
+		{name: "input is a string", body: `{"inputs":["a"]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 12: Cannot deserialize value of type `SimplePublicObjectBatchInputUpsert` from String value (field inputs[0])"},
+		{name: "body is an array", body: `[]`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 1: Cannot deserialize value of type `BatchInputSimplePublicObjectBatchInputUpsert` from Array value (field (root))"},
+		{name: "malformed JSON", body: "{\n  \"inputs\": [}", status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 2, column 14: Unexpected character ('}'): expected a value"},
+		{name: "unterminated", body: `{"inputs":[`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 12: Unexpected end-of-input: expected a value"},
+		{name: "trailing data", body: `{"inputs":[]} {}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 15: Unexpected trailing data after the JSON value ('{')"},
+		{name: "trailing comma", body: `{"inputs":[` + one + `,]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 89: Unexpected character (']'): expected a value"},
+		{name: "control character in string", body: "{\"inputs\":[{\"id\":\"a\x01\"}]}", status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 20: Illegal unquoted character (code 1): has to be escaped using backslash to be included in string value"},
+		{name: "bad escape", body: `{"inputs":[{"id":"\x"}]}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 20: Unrecognized character escape 'x'"},
+		{name: "invalid UTF-8", body: "{\"inputs\":[{\"id\":\"\xff\"}]}", status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 19: Invalid UTF-8 start byte 0xff"},
+		{name: "deep nesting", body: `{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 70: JSON nesting deeper than 64 levels"},
+		{name: "empty body", body: "", status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 1: No content to map due to end-of-input"},
+		{name: "whitespace body", body: " \n ", status: 400, category: hubspot.CategoryValidation,
+			message: "Invalid input JSON on line 1, column 1: No content to map due to end-of-input"},
+		{name: "wrong content type", body: `{"inputs":[]}`, header: map[string]string{"Content-Type": "text/plain"}, status: 415,
+			category: hubspot.CategoryUnsupportedMediaType, message: "Content type 'text/plain' not supported; send Content-Type: application/json"},
+		{name: "no content type", body: `{"inputs":[]}`, header: map[string]string{"Content-Type": ""}, status: 415,
+			category: hubspot.CategoryUnsupportedMediaType, message: "Content type '' not supported; send Content-Type: application/json"},
+		{name: "body over 10 MiB", body: `{"inputs":[],"pad":"` + strings.Repeat("x", MaxBodyBytes) + `"}`, status: 413,
+			category: hubspot.CategoryRequestTooLarge, message: "Request body is larger than 10485760 bytes"},
+		{name: "unknown route", path: "/crm/v3/objects/contacts/batch/upsert", status: 404, category: CategoryResourceNotFound,
+			message: "Unable to find a route for POST /crm/v3/objects/contacts/batch/upsert. The emulator serves tasks batch/upsert, batch/read, batch/archive and GET tasks/{taskId}."},
+		{name: "wrong method", method: http.MethodGet, status: 405, category: hubspot.CategoryMethodNotAllowed, allow: "POST",
+			message: "HTTP method GET is not supported by this URL; use POST"},
+		{name: "wrong method on object", method: http.MethodDelete, path: "/crm/v3/objects/tasks/1", status: 405, category: hubspot.CategoryMethodNotAllowed, allow: "GET",
+			message: "HTTP method DELETE is not supported by this URL; use GET"},
+		{name: "no token", header: map[string]string{"Authorization": ""}, body: batchBody("x", 1, false), status: 401,
+			category: hubspot.CategoryInvalidAuthentication, message: hubspot.MessageAuthNotFound},
+		{name: "wrong token", header: map[string]string{"Authorization": "Bearer nope"}, body: batchBody("x", 1, false), status: 401,
+			category: hubspot.CategoryInvalidAuthentication, message: hubspot.MessageAuthNotFound},
+		{name: "not a bearer token", header: map[string]string{"Authorization": "Basic " + testToken}, body: batchBody("x", 1, false), status: 401,
+			category: hubspot.CategoryInvalidAuthentication, message: hubspot.MessageAuthNotFound},
+		{name: "read-only token writes", header: map[string]string{"Authorization": "Bearer " + testROToken}, body: batchBody("x", 1, false), status: 403,
+			category: hubspot.CategoryMissingScopes, message: hubspot.MessageMissingScopes, context: map[string][]string{"requiredScopes": {hubspot.WriteScope}}},
+		{name: "read-only token archives", path: "/crm/v3/objects/tasks/batch/archive", header: map[string]string{"Authorization": "Bearer " + testROToken},
+			body: `{"inputs":[{"id":"1"}]}`, status: 403, category: hubspot.CategoryMissingScopes, message: hubspot.MessageMissingScopes},
+		{name: "read with non-unique idProperty", path: readPathV3, body: `{"idProperty":"hs_task_subject","inputs":[{"id":"a"}],"properties":[]}`,
+			status: 400, category: hubspot.CategoryValidation, message: "Unable to perform read by non-unique 0-27 property hs_task_subject"},
+		{name: "read over 100 inputs", path: readPathV3, body: `{"inputs":[` + strings.Repeat(`{"id":"1"},`, 100) + `{"id":"1"}]}`,
+			status: 400, category: hubspot.CategoryValidation, message: "Too many inputs: 101 inputs were sent, but a batch accepts at most 100"},
+		{name: "read without id", path: readPathV3, body: `{"inputs":[{}]}`,
+			status: 400, category: hubspot.CategoryValidation, message: "Some required fields were not set: [id] (inputs[0])"},
+		{name: "archive malformed", path: "/crm/v3/objects/tasks/batch/archive", body: `{"inputs":[{"id":1}]}`,
+			status: 400, category: hubspot.CategoryValidation, message: "Invalid input JSON on line 1, column 18: Cannot deserialize value of type `String` from Number value (field inputs[0].id)"},
+	}
+	h := newHarness(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method, path := tt.method, tt.path
+			if method == "" {
+				method = http.MethodPost
+			}
+			if path == "" {
+				path = upsertPathV3
+			}
+			r := h.do(method, path, tt.body, tt.header)
+			require.Equal(t, tt.status, r.status, "body: %.300s", r.body)
+			e := r.errorBody(t)
+			assert.Equal(t, tt.category, e.Category)
+			assert.Equal(t, tt.message, e.Message)
+			for k, v := range tt.context {
+				assert.Equal(t, v, e.Context[k], "context %s", k)
+			}
+			assert.Equal(t, tt.allow, r.header.Get("Allow"))
+			assert.Equal(t, e.CorrelationID, r.header.Get(hubspot.HeaderCorrelationID))
+			assert.Equal(t, "application/json;charset=utf-8", r.header.Get("Content-Type"))
+		})
+	}
+	assert.Zero(t, h.emu.Stats().Records, "no refusal writes anything")
+}
+
+func TestEmptyInputsAnswerEmptyResults(t *testing.T) {
+	h := newHarness(t)
+	r := h.post(upsertPathV3, `{"inputs":[],"unknownMember":{"a":[1,2.5e3,true,false,null]}}`)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var out hubspot.BatchUpsertResponse
+	r.json(t, &out)
+	assert.Empty(t, out.Results)
+	assert.Equal(t, hubspot.BatchStatusComplete, out.Status)
+}
+
+func TestContentTypeWithParameters(t *testing.T) {
+	h := newHarness(t)
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"} {
+		r := h.do(http.MethodPost, upsertPathV3, batchBody(fmt.Sprint(len(ct)), 1, false), map[string]string{"Content-Type": ct})
+		assert.Equal(t, http.StatusOK, r.status, ct)
+	}
+}

@@ -1,0 +1,168 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// requestState is the pooled scratch space of one request: the body, the
+// scanner's arena, the parsed inputs and the answer being built. Reusing it
+// is what keeps a 100-input upsert to a handful of allocations.
+type requestState struct {
+	e           *Emulator
+	route       string
+	rng         rng
+	corrID      []byte
+	requestedMS int64
+	startedMS   int64
+	wallStart   time.Time
+
+	body []byte
+	sc   scanner
+	out  []byte
+
+	inputs  []upsertInput
+	props   []inputProp
+	packed  []packedProp
+	errs    []propError
+	results []writeResult
+	order   []int
+	ids     map[string]struct{}
+	seenGen [maxProps]uint32
+	seenPos [maxProps]int32
+	gen     uint32
+}
+
+func (st *requestState) begin(e *Emulator) {
+	st.e = e
+	st.route = ""
+	n := e.seq.Add(1)
+	st.rng = newRNG(e.cfg.seed, n)
+	st.corrID = st.corrID[:0]
+	st.wallStart = time.Now()
+	st.requestedMS = e.nowMS()
+	st.startedMS = st.requestedMS
+	st.out = st.out[:0]
+}
+
+// correlationID is the request's UUID, made on first use.
+func (st *requestState) correlationID() string {
+	if len(st.corrID) == 0 {
+		st.corrID = appendUUID(st.corrID, st.rng.next(), st.rng.next())
+	}
+	return string(st.corrID)
+}
+
+// fail builds a whole-request error answer in HubSpot's envelope.
+func (st *requestState) fail(status int, category, message string, context map[string][]string) answer {
+	return st.failWith(hubspot.Error{Category: category, Message: message, Context: context}, status)
+}
+
+func (st *requestState) failWith(e hubspot.Error, status int) answer {
+	e.Status = hubspot.ErrorStatus
+	e.CorrelationID = st.correlationID()
+	body, err := json.Marshal(e)
+	if err != nil { // cannot happen: only strings and maps of strings
+		body = []byte(`{"status":"error","message":"internal error","correlationId":"` + e.CorrelationID + `","category":"INTERNAL_ERROR"}`)
+		status = 500
+	}
+	return answer{status: status, body: body}
+}
+
+// badRequest is a 400 VALIDATION_ERROR.
+func (st *requestState) badRequest(message string, context map[string][]string) answer {
+	return st.fail(400, hubspot.CategoryValidation, message, context)
+}
+
+// syntaxFailure turns a scanner error into HubSpot's (Jackson's) message.
+func (st *requestState) syntaxFailure() answer {
+	err := st.sc.err
+	line, col := lineCol(st.body, err.offset)
+	return st.badRequest(fmt.Sprintf("Invalid input JSON on line %d, column %d: %s", line, col, err.msg), nil)
+}
+
+// checkUTF8 refuses bodies that are not UTF-8, as JSON requires.
+func (st *requestState) checkUTF8() (answer, bool) {
+	if utf8.Valid(st.body) {
+		return answer{}, true
+	}
+	off := 0
+	for off < len(st.body) {
+		r, size := utf8.DecodeRune(st.body[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	line, col := lineCol(st.body, off)
+	return st.badRequest(fmt.Sprintf("Invalid input JSON on line %d, column %d: Invalid UTF-8 start byte 0x%02x", line, col, st.body[off]), nil), false
+}
+
+// emptyBody is Jackson's answer to no content.
+func (st *requestState) emptyBody() answer {
+	return st.badRequest("Invalid input JSON on line 1, column 1: No content to map due to end-of-input", nil)
+}
+
+// missingField is the message for a required field that is absent or null.
+func (st *requestState) missingField(field string, index int) answer {
+	return st.badRequest("Some required fields were not set: ["+field+"] (inputs["+strconv.Itoa(index)+"])",
+		map[string][]string{"missingFields": {field}})
+}
+
+// tooManyInputs refuses a batch over hubspot.MaxBatchInputs.
+func (st *requestState) tooManyInputs(n int) answer {
+	return st.badRequest("Too many inputs: "+strconv.Itoa(n)+" inputs were sent, but a batch accepts at most "+
+		strconv.Itoa(hubspot.MaxBatchInputs), map[string][]string{"maxInputs": {strconv.Itoa(hubspot.MaxBatchInputs)}})
+}
+
+// nonUnique refuses an idProperty that is not a unique property.
+func (st *requestState) nonUnique(name string) answer {
+	return st.badRequest("Unable to perform update/upsert by non-unique "+hubspot.ObjectTypeID+" property "+name,
+		map[string][]string{"idProperty": {name}})
+}
+
+// propertyErrorsMessage renders HubSpot's "Property values were not valid:"
+// message, whose tail is a JSON array describing each invalid value.
+func propertyErrorsMessage(errs []propError) string {
+	type item struct {
+		IsValid   bool   `json:"isValid"`
+		Message   string `json:"message"`
+		Error     string `json:"error"`
+		Name      string `json:"name"`
+		Localized string `json:"localizedErrorMessage"`
+	}
+	items := make([]item, len(errs))
+	for i, e := range errs {
+		items[i] = item{Message: e.message, Error: e.code, Name: e.name, Localized: e.localized()}
+	}
+	b, _ := json.Marshal(items)
+	return hubspot.MessageInvalidPropertyValues + string(b)
+}
+
+func propertyNames(errs []propError) []string {
+	names := make([]string, 0, len(errs))
+	for _, e := range errs {
+		if !containsString(names, e.name) {
+			names = append(names, e.name)
+		}
+	}
+	return names
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// joinIDs renders ids like Java's List.toString: [a, b].
+func joinIDs(ids []string) string { return "[" + strings.Join(ids, ", ") + "]" }

@@ -1,0 +1,275 @@
+package emulator
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// record is one stored task. Its fields are guarded by the lock of the
+// unique shard that holds it (shardFor(uniqueSlot, unique)).
+//
+// Property values are packed into one string (props) as a sequence of
+// [property index byte][uvarint length][value as raw JSON string content].
+// Keeping values in their escaped wire form means answers copy them without
+// re-escaping, and one string per record keeps memory per task small.
+type record struct {
+	id         uint64
+	created    int64 // unix milliseconds
+	updated    int64 // unix milliseconds, strictly increases with each update
+	unique     string
+	uniqueSlot uint8
+	props      string
+}
+
+const numShards = 256
+
+type uniqueShard struct {
+	mu sync.Mutex
+	// byValue has one map per unique property slot.
+	byValue []map[string]*record
+	_       [40]byte // keep shards on separate cache lines
+}
+
+type idShard struct {
+	mu   sync.RWMutex
+	byID map[uint64]*record
+	_    [32]byte
+}
+
+// store holds every live record. It is safe for concurrent use: an upsert
+// of one unique value runs entirely under that value's shard lock, so two
+// overlapping upserts of a value serialise and exactly one of them creates
+// the record. Lock order is always unique shard before id shard.
+type store struct {
+	seed    maphash.Seed
+	slots   int
+	unique  [numShards]uniqueShard
+	ids     [numShards]idShard
+	nextID  atomic.Uint64
+	records atomic.Int64
+}
+
+func newStore(uniqueSlots int) *store {
+	s := &store{seed: maphash.MakeSeed(), slots: uniqueSlots}
+	s.nextID.Store(FirstObjectID - 1)
+	s.clear()
+	return s
+}
+
+// clear drops every record. Ids keep counting so that a client holding an
+// old id never reads a different record under it.
+func (s *store) clear() {
+	for i := range s.unique {
+		sh := &s.unique[i]
+		sh.mu.Lock()
+		sh.byValue = make([]map[string]*record, s.slots)
+		for j := range sh.byValue {
+			sh.byValue[j] = map[string]*record{}
+		}
+		sh.mu.Unlock()
+	}
+	for i := range s.ids {
+		sh := &s.ids[i]
+		sh.mu.Lock()
+		sh.byID = map[uint64]*record{}
+		sh.mu.Unlock()
+	}
+	s.records.Store(0)
+}
+
+func (s *store) uniqueShardFor(slot int, value []byte) *uniqueShard {
+	h := maphash.Bytes(s.seed, value) ^ uint64(slot)*0x9e3779b97f4a7c15
+	return &s.unique[h%numShards]
+}
+
+func (s *store) idShardFor(id uint64) *idShard {
+	return &s.ids[(id*0x9e3779b97f4a7c15)>>56]
+}
+
+// writeResult is what an upsert reports about one input.
+type writeResult struct {
+	id               uint64
+	created, updated int64
+	isNew            bool
+}
+
+// upsert creates or updates the record whose unique property slot has value
+// (unescaped), merging the packed properties of the input. nowMS is the
+// write time; updated never goes backwards and strictly increases.
+func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) writeResult {
+	sh := s.uniqueShardFor(slot, value)
+	sh.mu.Lock()
+	m := sh.byValue[slot]
+	r, ok := m[string(value)]
+	if ok {
+		r.updated = max(nowMS, r.updated+1)
+		r.props = mergeProps(r.props, input)
+		res := writeResult{id: r.id, created: r.created, updated: r.updated}
+		sh.mu.Unlock()
+		return res
+	}
+	r = &record{
+		id:         s.nextID.Add(1),
+		created:    nowMS,
+		updated:    nowMS,
+		unique:     string(value),
+		uniqueSlot: uint8(slot),
+		props:      mergeProps("", input),
+	}
+	m[r.unique] = r
+	ish := s.idShardFor(r.id)
+	ish.mu.Lock()
+	ish.byID[r.id] = r
+	ish.mu.Unlock()
+	res := writeResult{id: r.id, created: r.created, updated: r.updated, isNew: true}
+	sh.mu.Unlock()
+	s.records.Add(1)
+	return res
+}
+
+// exists reports whether a live record holds value in unique slot.
+func (s *store) exists(slot int, value []byte) bool {
+	sh := s.uniqueShardFor(slot, value)
+	sh.mu.Lock()
+	_, ok := sh.byValue[slot][string(value)]
+	sh.mu.Unlock()
+	return ok
+}
+
+// snapshot is a consistent copy of a record for answers.
+type snapshot struct {
+	record
+	found bool
+}
+
+func (s *store) getByUnique(slot int, value []byte) snapshot {
+	sh := s.uniqueShardFor(slot, value)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r, ok := sh.byValue[slot][string(value)]; ok {
+		return snapshot{record: *r, found: true}
+	}
+	return snapshot{}
+}
+
+func (s *store) getByID(id uint64) snapshot {
+	ish := s.idShardFor(id)
+	ish.mu.RLock()
+	r, ok := ish.byID[id]
+	ish.mu.RUnlock()
+	if !ok {
+		return snapshot{}
+	}
+	// The record's fields are guarded by its unique shard; r.unique and
+	// r.uniqueSlot never change after creation, so reading them is safe.
+	sh := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.byValue[r.uniqueSlot][r.unique] != r {
+		return snapshot{} // archived meanwhile
+	}
+	return snapshot{record: *r, found: true}
+}
+
+// archive removes a record by id. It reports whether one was removed. An
+// archived record is gone for reads, and a later upsert of its unique value
+// creates a new record with a new id.
+func (s *store) archive(id uint64) bool {
+	ish := s.idShardFor(id)
+	ish.mu.RLock()
+	r, ok := ish.byID[id]
+	ish.mu.RUnlock()
+	if !ok {
+		return false
+	}
+	sh := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
+	sh.mu.Lock()
+	removed := false
+	if sh.byValue[r.uniqueSlot][r.unique] == r {
+		delete(sh.byValue[r.uniqueSlot], r.unique)
+		removed = true
+	}
+	sh.mu.Unlock()
+	ish.mu.Lock()
+	if ish.byID[id] == r {
+		delete(ish.byID, id)
+	}
+	ish.mu.Unlock()
+	if removed {
+		s.records.Add(-1)
+	}
+	return removed
+}
+
+// packedProp is one property value to store: idx into the schema, raw JSON
+// string content (escapes kept).
+type packedProp struct {
+	idx uint8
+	raw []byte
+}
+
+// mergeProps returns the packed form of old overwritten by input. Properties
+// not in input are kept; "" is stored as a value (it reads back as "").
+func mergeProps(old string, input []packedProp) string {
+	size := len(old)
+	for _, in := range input {
+		size += 1 + binary.MaxVarintLen32 + len(in.raw)
+	}
+	if size == 0 {
+		return ""
+	}
+	buf := make([]byte, 0, size)
+	for _, in := range input {
+		buf = append(buf, in.idx)
+		buf = binary.AppendUvarint(buf, uint64(len(in.raw)))
+		buf = append(buf, in.raw...)
+	}
+	for p := old; len(p) > 0; {
+		idx, _, rest := nextPacked(p)
+		entry := p[:len(p)-len(rest)]
+		p = rest
+		overwritten := false
+		for _, in := range input {
+			if in.idx == idx {
+				overwritten = true
+				break
+			}
+		}
+		if !overwritten {
+			buf = append(buf, entry...)
+		}
+	}
+	// buf is never written again, so the string may share its memory.
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// nextPacked splits the first property off a packed string.
+func nextPacked(p string) (idx uint8, raw string, rest string) {
+	idx = p[0]
+	var n uint64
+	i := 1
+	for shift := 0; ; shift += 7 {
+		c := p[i]
+		i++
+		n |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return idx, p[i : i+int(n)], p[i+int(n):]
+}
+
+// lookupPacked returns the raw value of property idx in p.
+func lookupPacked(p string, idx uint8) (string, bool) {
+	for len(p) > 0 {
+		i, raw, rest := nextPacked(p)
+		if i == idx {
+			return raw, true
+		}
+		p = rest
+	}
+	return "", false
+}
