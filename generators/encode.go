@@ -1,0 +1,109 @@
+package generators
+
+import (
+	"strconv"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// AppendBatch appends the JSON body of batch n to dst and returns the
+// extended slice. It allocates only when dst must grow, so a caller that
+// reuses its buffer pays no allocation per batch.
+func (g *Generator) AppendBatch(dst []byte, n uint64) []byte {
+	var b batch
+	g.start(n, &b)
+	var in input
+	dst = append(dst, `{"inputs":[`...)
+	for i := 0; i < g.cfg.size; i++ {
+		g.next(&b, i, &in)
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"id":"`...)
+		dst = g.appendKey(dst, in.key, true)
+		dst = append(dst, `","idProperty":"`...)
+		dst = append(dst, g.idProp.esc...)
+		if g.cfg.traceIDs {
+			dst = append(dst, `","objectWriteTraceId":"`...)
+			dst = g.appendTraceID(dst, n, i)
+		}
+		dst = append(dst, `","properties":{`...)
+		first := true
+		for p := 0; p < numProps; p++ {
+			if !in.is(p) {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, '"')
+			dst = append(dst, g.propName(&in, p, true)...)
+			dst = append(dst, '"', ':', '"')
+			dst = g.appendValue(dst, &in, p, true)
+			dst = append(dst, '"')
+		}
+		dst = append(dst, '}', '}')
+	}
+	return append(dst, ']', '}')
+}
+
+// Batch returns batch n as structs: the same content as AppendBatch(nil, n)
+// decodes to. It allocates a map per input; use AppendBatch on hot paths.
+func (g *Generator) Batch(n uint64) hubspot.BatchUpsertRequest {
+	var b batch
+	g.start(n, &b)
+	var in input
+	req := hubspot.BatchUpsertRequest{Inputs: make([]hubspot.UpsertInput, g.cfg.size)}
+	var buf []byte
+	for i := range req.Inputs {
+		g.next(&b, i, &in)
+		u := &req.Inputs[i]
+		u.ID = g.Key(in.key)
+		u.IDProperty = g.cfg.idProperty
+		if g.cfg.traceIDs {
+			u.ObjectWriteTraceID = string(g.appendTraceID(nil, n, i))
+		}
+		u.Properties = make(map[string]string, 10)
+		for p := 0; p < numProps; p++ {
+			if in.is(p) {
+				buf = g.appendValue(buf[:0], &in, p, false)
+				u.Properties[g.propName(&in, p, false)] = string(buf)
+			}
+		}
+	}
+	return req
+}
+
+// InputInfo says what one input of a batch is meant to be, for checks that
+// need to know which answers to expect.
+type InputInfo struct {
+	Position int         // index in inputs
+	Key      string      // the id (unique value)
+	KeyIndex uint64      // stream key number (Key == g.Key(KeyIndex))
+	Update   bool        // the key was created by an earlier batch (see Generator)
+	Invalid  InvalidKind // "" for a valid input
+	TraceID  string      // objectWriteTraceId, "" without WithTraceIDs
+}
+
+// Describe returns the plan of batch n, input by input.
+func (g *Generator) Describe(n uint64) []InputInfo {
+	var b batch
+	g.start(n, &b)
+	var in input
+	out := make([]InputInfo, g.cfg.size)
+	for i := range out {
+		g.next(&b, i, &in)
+		out[i] = InputInfo{Position: i, Key: g.Key(in.key), KeyIndex: in.key, Update: in.update, Invalid: in.bad}
+		if g.cfg.traceIDs {
+			out[i].TraceID = string(g.appendTraceID(nil, n, i))
+		}
+	}
+	return out
+}
+
+// TraceID is the objectWriteTraceId of input i of batch n (whether or not
+// the generator sends trace ids).
+func (g *Generator) TraceID(n uint64, i int) string { return string(g.appendTraceID(nil, n, i)) }
+
+func appendInt(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }

@@ -1,0 +1,107 @@
+package generators
+
+import (
+	"math/bits"
+	"strconv"
+)
+
+// The keyspace scheme. Batches are built on the fly, concurrently and in any
+// order, so which keys batch n creates and which it may update must follow
+// from n alone. Within one stream (one shard), with batch size B, update
+// share s and the first batch numbered 0:
+//
+//	U(n) = ⌊(n−1)·B·s⌋ for n ≥ 2, else 0    updates in batches 0..n−1
+//	C(n) = n·B − U(n), capped at the keyspace K    keys created by batches 0..n−1
+//
+// Batch n creates the fresh keys [C(n), C(n+1)) and updates B − (C(n+1) −
+// C(n)) keys drawn from [0, A), where A = C(n−lag) when that holds enough
+// keys, else C(n). Because U grows by at most B per batch, C never shrinks;
+// since C(1) = B, every batch after the first has at least B earlier keys to
+// pick from. The updates of one batch come one from each of u equal strata of
+// [0, A), so they never repeat within a batch and never collide with the
+// batch's own creates (which are ≥ C(n) ≥ A). Cumulative floors (Bresenham)
+// make the share exact over the stream even for tiny batches: with B = 1 and
+// s = 0.3, three batches in ten are updates.
+
+// cumUpdates is U(n).
+func (g *Generator) cumUpdates(n uint64) uint64 {
+	if n < 2 || g.cfg.updatePPM == 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64((n-1)*uint64(g.cfg.size), uint64(g.cfg.updatePPM))
+	q, _ := bits.Div64(hi, lo, 1_000_000)
+	return q
+}
+
+// created is C(n): how many keys batches 0..n−1 created.
+func (g *Generator) created(n uint64) uint64 {
+	c := n*uint64(g.cfg.size) - g.cumUpdates(n)
+	if g.cfg.keyspace != 0 && c > g.cfg.keyspace {
+		c = g.cfg.keyspace
+	}
+	return c
+}
+
+// keyPlan is the key assignment of one batch.
+type keyPlan struct {
+	firstCreate uint64 // creates use firstCreate, firstCreate+1, …
+	creates     int
+	updates     int
+	avail       uint64 // updates pick from [0, avail)
+}
+
+func (g *Generator) planKeys(n uint64) keyPlan {
+	lo, hi := g.created(n), g.created(n+1)
+	p := keyPlan{firstCreate: lo, creates: int(hi - lo)}
+	p.updates = g.cfg.size - p.creates
+	if p.updates == 0 {
+		return p
+	}
+	p.avail = lo
+	if lag := g.cfg.updateLag; lag > 0 && n > lag {
+		if a := g.created(n - lag); a >= uint64(p.updates) {
+			p.avail = a
+		}
+	}
+	return p
+}
+
+// updateKey is the j-th update key of the batch: a random key of stratum j.
+func (p *keyPlan) updateKey(j int, r *rng) uint64 {
+	u := uint64(p.updates)
+	hi, lo := bits.Mul64(p.avail, uint64(j))
+	start, _ := bits.Div64(hi, lo, u)
+	hi, lo = bits.Mul64(p.avail, uint64(j+1))
+	end, _ := bits.Div64(hi, lo, u)
+	return start + r.uintn(end-start)
+}
+
+// Key returns the unique value of stream key k (the k-th key this stream
+// creates): "<prefix>-<number>", where number interleaves the shards so that
+// no two shards ever share a key.
+func (g *Generator) Key(k uint64) string {
+	return string(g.appendKey(nil, k, false))
+}
+
+func (g *Generator) appendKey(dst []byte, k uint64, esc bool) []byte {
+	if esc {
+		dst = append(dst, g.prefix.esc...)
+	} else {
+		dst = append(dst, g.prefix.raw...)
+	}
+	dst = append(dst, '-')
+	return strconv.AppendUint(dst, k*uint64(g.cfg.shards)+uint64(g.cfg.shard), 10)
+}
+
+// appendTraceID writes the objectWriteTraceId of input i of batch n. It needs
+// no escaping.
+func (g *Generator) appendTraceID(dst []byte, n uint64, i int) []byte {
+	if g.cfg.shards > 1 {
+		dst = append(dst, 's')
+		dst = strconv.AppendUint(dst, uint64(g.cfg.shard+1), 10)
+	}
+	dst = append(dst, 'b')
+	dst = strconv.AppendUint(dst, n, 10)
+	dst = append(dst, '-')
+	return strconv.AppendUint(dst, uint64(i), 10)
+}

@@ -1,0 +1,74 @@
+package generators
+
+// rng is a splitmix64 generator: one word of state, so it lives on the stack
+// of whoever builds a batch and costs nothing to create. Statistical quality
+// is ample for picking fake values; it is not for cryptography.
+type rng struct{ s uint64 }
+
+const golden = 0x9e3779b97f4a7c15
+
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// newRNG derives an independent stream from a seed and up to three words
+// (batch number, shard, purpose). Mixing each word separately keeps streams
+// of neighbouring batches uncorrelated.
+func newRNG(seed uint64, words ...uint64) rng {
+	s := mix64(seed + golden)
+	for _, w := range words {
+		s = mix64(s ^ (w + golden))
+	}
+	return rng{s: s}
+}
+
+func (r *rng) next() uint64 {
+	r.s += golden
+	return mix64(r.s)
+}
+
+// intn returns a value in [0, n) using Lemire's multiply-shift; n must be > 0.
+// The bias for n far below 2^32 is negligible for test data.
+func (r *rng) intn(n int) int {
+	return int((uint64(uint32(r.next())) * uint64(n)) >> 32)
+}
+
+// uintn returns a value in [0, n) for any n > 0.
+func (r *rng) uintn(n uint64) uint64 {
+	if n <= 1<<32 {
+		return (uint64(uint32(r.next())) * n) >> 32
+	}
+	return r.next() % n
+}
+
+// chance reports true with probability ppm/1e6.
+func (r *rng) chance(ppm uint32) bool {
+	return uint32(r.next()%1_000_000) < ppm
+}
+
+// percent reports true with probability p/100.
+func (r *rng) percent(p int) bool { return r.intn(100) < p }
+
+// weighted is a lookup table for picking one of a few options with integer
+// weights: 100 slots, so one draw and one load per pick.
+type weighted [100]uint8
+
+// newWeighted builds the table; the weights must sum to 100.
+func newWeighted(weights ...int) weighted {
+	var w weighted
+	i := 0
+	for opt, n := range weights {
+		for ; n > 0; n-- {
+			w[i] = uint8(opt)
+			i++
+		}
+	}
+	if i != len(w) {
+		panic("generators: weights must sum to 100")
+	}
+	return w
+}
+
+func (w *weighted) pick(r *rng) int { return int(w[r.intn(len(w))]) }
