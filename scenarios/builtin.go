@@ -70,7 +70,7 @@ func Resolve(nameOrPath string) (*Scenario, error) {
 		return Builtin(nameOrPath)
 	}
 	if _, err := os.Stat(nameOrPath); err != nil && !strings.ContainsAny(nameOrPath, `/\.`) {
-		return nil, &Error{File: nameOrPath, Msg: fmt.Sprintf("unknown scenario %q", nameOrPath), Fix: "use a built-in (" + strings.Join(BuiltinNames(), ", ") + ") or a YAML file path"}
+		return nil, &Error{File: nameOrPath, Msg: fmt.Sprintf("unknown scenario %q", nameOrPath), Fix: "use a YAML file path or a built-in: " + strings.Join(BuiltinNames(), ", ")}
 	}
 	return Load(nameOrPath)
 }

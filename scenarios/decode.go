@@ -107,6 +107,9 @@ func (d *decoder) decode(data []byte) (s *Scenario, err error) {
 		var ye yaml.Error
 		if errors.As(perr, &ye) {
 			e.Msg = "invalid YAML: " + ye.GetMessage()
+			if strings.Contains(ye.GetMessage(), "already defined") {
+				e.Msg, e.Fix = "duplicate key: "+ye.GetMessage(), "remove one of them"
+			}
 			if tk := ye.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
 				e.Line, e.Column = tk.Position.Line, max(tk.Position.Column, 1)
 			}
@@ -526,7 +529,7 @@ func (d *decoder) emulator(n ast.Node, path string, em *EmulatorSettings) {
 			em.Latency = d.str(e.val, e.path, `e.g. latency: "lognormal:p50=180ms,p99=900ms"`)
 		case "faults":
 			items := d.sequence(e.val, e.path, "faults", `write a list, e.g. - "5xx=0.01"`)
-			em.Faults = make([]string, 0, len(items))
+			em.Faults = nil
 			for i, item := range items {
 				em.Faults = append(em.Faults, d.str(item, fmt.Sprintf("%s[%d]", e.path, i), `e.g. - "5xx=0.01"`))
 			}

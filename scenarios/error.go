@@ -42,6 +42,13 @@ func (e *Error) Error() string {
 // suggest returns the candidate closest to s when it is a likely typo.
 func suggest(s string, candidates []string) string {
 	best, bestDist := "", 3
+	if len(s) >= 2 {
+		for _, c := range candidates {
+			if strings.HasPrefix(c, strings.ToLower(s)) {
+				return c
+			}
+		}
+	}
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(s), c); d < bestDist {
 			best, bestDist = c, d

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -18,27 +19,38 @@ type yamlScenario struct {
 	Stages      []yamlStage  `yaml:"stages"`
 	Batch       yamlBatch    `yaml:"batch"`
 	HTTP        yamlHTTP     `yaml:"http"`
-	Sample      float64      `yaml:"sample"`
+	Sample      number       `yaml:"sample"`
 	Thresholds  []string     `yaml:"thresholds"`
 	Emulator    yamlEmulator `yaml:"emulator"`
 }
 
 type yamlStage struct {
-	Duration  string   `yaml:"duration"`
-	Rate      float64  `yaml:"rate"`
-	Pacer     string   `yaml:"pacer"`
-	Period    string   `yaml:"period,omitempty"`
-	Amplitude *float64 `yaml:"amplitude,omitempty"`
-	Steps     int      `yaml:"steps,omitempty"`
+	Duration  string  `yaml:"duration"`
+	Rate      number  `yaml:"rate"`
+	Pacer     string  `yaml:"pacer"`
+	Period    string  `yaml:"period,omitempty"`
+	Amplitude *number `yaml:"amplitude,omitempty"`
+	Steps     int     `yaml:"steps,omitempty"`
+}
+
+// number writes whole values without a decimal point ("rate: 20").
+type number float64
+
+func (n number) MarshalYAML() (any, error) {
+	f := float64(n)
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return int64(f), nil
+	}
+	return f, nil
 }
 
 type yamlBatch struct {
-	Size       int     `yaml:"size"`
-	Updates    float64 `yaml:"updates"`
-	IDProperty string  `yaml:"id_property"`
-	TraceIDs   bool    `yaml:"trace_ids"`
-	Invalid    float64 `yaml:"invalid"`
-	Version    string  `yaml:"version"`
+	Size       int    `yaml:"size"`
+	Updates    number `yaml:"updates"`
+	IDProperty string `yaml:"id_property"`
+	TraceIDs   bool   `yaml:"trace_ids"`
+	Invalid    number `yaml:"invalid"`
+	Version    string `yaml:"version"`
 }
 
 type yamlHTTP struct {
@@ -67,10 +79,10 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		Stages:      make([]yamlStage, len(s.Stages)),
 		Batch: yamlBatch{
 			Size:       s.Batch.Size,
-			Updates:    s.Batch.Updates,
+			Updates:    number(s.Batch.Updates),
 			IDProperty: s.Batch.IDProperty,
 			TraceIDs:   s.Batch.TraceIDs,
-			Invalid:    s.Batch.Invalid,
+			Invalid:    number(s.Batch.Invalid),
 			Version:    string(s.Batch.Version),
 		},
 		HTTP: yamlHTTP{
@@ -80,7 +92,7 @@ func (s *Scenario) Marshal() ([]byte, error) {
 			KeepAlive:  s.HTTP.KeepAlive,
 			HTTP2:      s.HTTP.HTTP2,
 		},
-		Sample:     s.Sample,
+		Sample:     number(s.Sample),
 		Thresholds: make([]string, len(s.Thresholds)),
 		Emulator: yamlEmulator{
 			Tier:          string(s.Emulator.Tier),
@@ -91,10 +103,10 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		},
 	}
 	for i, st := range s.Stages {
-		ys := yamlStage{Duration: fmtDuration(st.Duration), Rate: st.Rate, Pacer: st.pacer()}
+		ys := yamlStage{Duration: fmtDuration(st.Duration), Rate: number(st.Rate), Pacer: st.pacer()}
 		switch ys.Pacer {
 		case PacerSine:
-			amp := st.Amplitude
+			amp := number(st.Amplitude)
 			ys.Amplitude = &amp
 			ys.Period = fmtDuration(time.Duration(st.period() * float64(time.Second)))
 			if st.Period > 0 {

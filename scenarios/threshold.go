@@ -289,6 +289,8 @@ func checkThreshold(t Threshold) *problem {
 		}
 	}
 	switch {
+	case t.Op == OpLess && v == 0 && m.Kind == KindDuration:
+		return &problem{fmt.Sprintf("threshold %q can never hold: %s is never below 0ms", t.Expr, m.Name), fmt.Sprintf("use a limit above 0, e.g. %s < 300ms", m.Name)}
 	case t.Op == OpLess && v == 0:
 		return &problem{fmt.Sprintf("threshold %q can never hold: %s is never below %s", t.Expr, m.Name, zero(m)), fmt.Sprintf("use %s == %s to require none, or a limit above %s", m.Name, zero(m), zero(m))}
 	case t.Op == OpGreater && v == upper:

@@ -64,7 +64,7 @@ func fmtRate(r float64) string { return fmt.Sprintf("%g/s", r) }
 func (v validator) check() *Error {
 	s := v.s
 	if !validName(s.Name) {
-		return v.errorf("name", "use up to 64 letters, digits, - _ or . (it names the output folder)", "invalid name %q", s.Name)
+		return v.errorf("name", "use up to 64 letters, digits, '-', '_' or '.'; it names the output folder", "invalid name %q", s.Name)
 	}
 	if len(s.Stages) == 0 {
 		return v.errorf("stages", "add at least one stage, e.g. stages: [{duration: 30s, rate: 20}]", "no stages")
@@ -144,7 +144,7 @@ func (v validator) stage(i int) *Error {
 			return v.errorf(at("amplitude"), "write requests per second ≥ 0", "amplitude %g is negative", st.Amplitude)
 		}
 		if st.Amplitude > st.Rate {
-			return v.errorf(at("amplitude"), fmt.Sprintf("use an amplitude of at most the rate (%g), or raise the rate", st.Rate), "amplitude %g is above rate %g, the rate would go negative", st.Amplitude, st.Rate)
+			return v.errorf(at("amplitude"), fmt.Sprintf("use an amplitude of at most %g, or raise the rate", st.Rate), "amplitude %g is above rate %g, the rate would go negative", st.Amplitude, st.Rate)
 		}
 		if st.Period < MinPeriod {
 			return v.errorf(at("period"), fmt.Sprintf("use a period of at least %s", MinPeriod), "period %s is too short", st.Period)
@@ -160,7 +160,7 @@ func (v validator) stage(i int) *Error {
 func (v validator) batch() *Error {
 	b := v.s.Batch
 	if b.Size < 1 || b.Size > hubspot.MaxBatchInputs {
-		return v.errorf("batch.size", fmt.Sprintf("use 1 to %d inputs (HubSpot's batch limit)", hubspot.MaxBatchInputs), "batch size %d is out of range", b.Size)
+		return v.errorf("batch.size", fmt.Sprintf("use 1 to %d inputs, HubSpot's batch limit", hubspot.MaxBatchInputs), "batch size %d is out of range", b.Size)
 	}
 	if !(b.Updates >= 0 && b.Updates <= 1) {
 		return v.errorf("batch.updates", "write a share between 0 and 1, e.g. updates: 0.5", "updates %g is outside 0–1", b.Updates)
@@ -202,7 +202,7 @@ func (v validator) http() *Error {
 		return v.errorf("http.workers", fmt.Sprintf("use 1 to %d", MaxWorkers), "workers %d is out of range", h.Workers)
 	}
 	if h.MaxWorkers < h.Workers || h.MaxWorkers > MaxWorkers {
-		return v.errorf("http.max_workers", fmt.Sprintf("use at least workers (%d) and at most %d", h.Workers, MaxWorkers), "max_workers %d is out of range", h.MaxWorkers)
+		return v.errorf("http.max_workers", fmt.Sprintf("use a value from workers, %d, to %d", h.Workers, MaxWorkers), "max_workers %d is out of range", h.MaxWorkers)
 	}
 	return nil
 }
