@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+func init() {
+	register(command{
+		name:    "emulate",
+		summary: "serve the HubSpot tasks batch API emulator locally",
+		run: func(args []string, stdout, stderr io.Writer) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runEmulate(ctx, args, stdout, stderr, nil)
+		},
+	})
+}
+
+// Defaults of the emulate command.
+const (
+	defaultEmulateAddr  = "127.0.0.1:8080"
+	envToken            = "UPSERTBENCH_TOKEN"
+	emulateStatsPeriod  = time.Minute
+	emulateLogTimestamp = "2006-01-02T15:04:05Z07:00"
+)
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+// runEmulate serves the emulator until ctx is done, then shuts down within
+// 5 s. ready, when not nil, gets the base URL once the server listens.
+func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(baseURL string)) error {
+	fs := newFlagSet("emulate")
+	addr := fs.String("addr", defaultEmulateAddr, "address to listen on (host:port; port 0 picks a free one)")
+	token := fs.String("token", "", "token clients must send as 'Authorization: Bearer <token>' (default $"+envToken+", else a generated one, printed once)")
+	readOnly := fs.String("read-only-token", "", "a second token that may read but gets 403 MISSING_SCOPES on writes")
+	var unique, faults repeated
+	fs.Var(&unique, "unique-property", "another property with unique values that inputs may use as idProperty (repeatable; "+hubspot.DefaultIDProperty+" is always one)")
+	tier := fs.String("tier", string(emulator.DefaultTier), "rate limits: none, free, professional, enterprise, capacity")
+	latency := fs.String("latency", "none", "latency model: none, fixed:20ms, lognormal:p50=180ms,p99=900ms[,per-input=1ms]")
+	fs.Var(&faults, "fault", "inject a fault, e.g. 5xx=0.01, 429=0.01, reset=0.005, slow=0.01,delay=2s, hang=0.001,max=30s (repeatable)")
+	seed := fs.Uint64("seed", emulator.DefaultSeed, "seed of result order, correlation ids, latency and faults")
+	preserve := fs.Bool("preserve-order", false, "return results in input order (HubSpot does not promise any order)")
+	retryAfter := fs.Bool("retry-after", false, "send Retry-After on 429 answers")
+	verbose := fs.Bool("verbose", false, "log every request (method, path, status, inputs, duration) instead of counters once a minute")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	t, err := hubspot.ParseTier(*tier)
+	if err != nil {
+		return usagef("--tier: %v", err)
+	}
+	lat, err := emulator.ParseLatency(*latency)
+	if err != nil {
+		return usagef("--latency: %v", err)
+	}
+	opts := []emulator.Option{
+		emulator.WithReadOnlyToken(*readOnly), emulator.WithTier(t), emulator.WithLatency(lat),
+		emulator.WithSeed(*seed), emulator.WithPreserveOrder(*preserve), emulator.WithRetryAfter(*retryAfter),
+		emulator.WithUniqueProperties(unique...),
+	}
+	for _, spec := range faults {
+		f, err := emulator.ParseFault(spec)
+		if err != nil {
+			return usagef("--fault: %v", err)
+		}
+		opts = append(opts, emulator.WithFaults(f))
+	}
+	for _, u := range unique {
+		if u == "" || strings.ContainsAny(u, " \t\"") {
+			return usagef("--unique-property %q: give a property name like crm_key", u)
+		}
+	}
+	tok := *token
+	if tok == "" {
+		tok = os.Getenv(envToken)
+	}
+	generated := false
+	if tok == "" {
+		if tok, err = generateToken(); err != nil {
+			return err
+		}
+		generated = true
+	}
+	if *readOnly != "" && *readOnly == tok {
+		return usagef("--read-only-token must differ from the token")
+	}
+	opts = append(opts, emulator.WithToken(tok))
+
+	logw := &lockedWriter{w: stderr}
+	if *verbose {
+		opts = append(opts, emulator.WithRequestLog(func(l emulator.RequestLog) {
+			fmt.Fprintf(logw, "%s %s %s %d inputs=%d %s\n", time.Now().UTC().Format(emulateLogTimestamp),
+				l.Method, l.Path, l.Status, l.Inputs, l.Duration.Round(time.Microsecond))
+		}))
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("--addr %s: %v (is another emulator running? pick another port with --addr)", *addr, err)
+	}
+	emu := emulator.New(opts...)
+	srv := newEmulatorServer(emu)
+	baseURL := "http://" + ln.Addr().String()
+	fmt.Fprintln(stdout, baseURL)
+	if generated {
+		// The one place a token is printed: it is the user's own local
+		// emulator, and they need it to talk to it.
+		fmt.Fprintf(stdout, "%s=%s\n", envToken, tok)
+	}
+	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, latency %s, %d fault(s)); Ctrl-C stops\n", baseURL, t, lat, len(faults))
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(baseURL)
+	}
+	ticker := time.NewTicker(emulateStatsPeriod)
+	defer ticker.Stop()
+	for {
+		select {
+		case err := <-serveErr:
+			emu.Close()
+			return fmt.Errorf("server stopped: %w", err)
+		case <-ticker.C:
+			if !*verbose {
+				logStats(logw, emu.Stats())
+			}
+		case <-ctx.Done():
+			emu.Close() // release requests held by latency or faults
+			sctx, cancel := context.WithTimeout(context.Background(), emulatorShutdownTimeout)
+			err := srv.Shutdown(sctx)
+			cancel()
+			if err != nil {
+				_ = srv.Close()
+			}
+			if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			logStats(logw, emu.Stats())
+			fmt.Fprintln(logw, "upsertbench emulate: stopped")
+			return nil
+		}
+	}
+}
+
+func logStats(w io.Writer, s emulator.Stats) {
+	fmt.Fprintf(w, "%s requests=%d upserts=%d inputs=%d created=%d updated=%d records=%d input_errors=%d client_errors=%d rate_limited=%d faults=%d\n",
+		time.Now().UTC().Format(emulateLogTimestamp), s.Requests, s.Upserts, s.Inputs, s.Created, s.Updated,
+		s.Records, s.InputErrors, s.ClientErrs, s.RateLimited, s.Faults)
+}
+
+// lockedWriter serialises log lines written from many request goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// safeBuffer is a bytes.Buffer safe for the server's goroutines.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// emulateRun starts runEmulate in the background and returns the base URL
+// and a function that stops it and returns its error.
+func emulateRun(t *testing.T, args ...string) (baseURL string, stdout, stderr *safeBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &safeBuffer{}, &safeBuffer{}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- runEmulate(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), stdout, stderr, func(u string) { ready <- u })
+	}()
+	select {
+	case baseURL = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("emulate stopped early: %v", err)
+	}
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return baseURL, stdout, stderr, stop
+}
+
+func sendUpsert(t *testing.T, baseURL, token string) int {
+	t.Helper()
+	body := `{"inputs":[{"id":"cli","idProperty":"external_task_id","properties":{"hs_timestamp":"1"}}]}`
+	req, err := http.NewRequest(http.MethodPost, baseURL+hubspot.VersionV3.UpsertPath(), strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestEmulateGeneratedTokenIsPrintedOnce(t *testing.T) {
+	t.Setenv(envToken, "")
+	baseURL, stdout, stderr, stop := emulateRun(t)
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, baseURL, lines[0], "the first line is the base URL")
+	tok, ok := strings.CutPrefix(lines[1], envToken+"=")
+	require.True(t, ok, lines[1])
+	assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, tok))
+	assert.Equal(t, http.StatusUnauthorized, sendUpsert(t, baseURL, "nope"))
+	require.NoError(t, stop())
+	assert.NotContains(t, stderr.String(), tok, "logs never carry the token")
+	assert.Contains(t, stderr.String(), "requests=2 upserts=1")
+	assert.Contains(t, stderr.String(), "upsertbench emulate: stopped")
+}
+
+func TestEmulateTokenSources(t *testing.T) {
+	tests := []struct {
+		name, env string
+		args      []string
+		token     string
+	}{
+		{name: "flag", args: []string{"--token", "flag-token"}, token: "flag-token"},
+		{name: "environment", env: "env-token", token: "env-token"},
+		{name: "flag wins", env: "env-token", args: []string{"--token", "flag-token"}, token: "flag-token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envToken, tt.env)
+			baseURL, stdout, _, stop := emulateRun(t, tt.args...)
+			assert.Equal(t, baseURL+"\n", stdout.String(), "a token the user chose is not printed")
+			assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, tt.token))
+			require.NoError(t, stop())
+		})
+	}
+}
+
+func TestEmulateVerboseAndOptions(t *testing.T) {
+	baseURL, _, stderr, stop := emulateRun(t, "--token", "secret-token", "--read-only-token", "ro-token",
+		"--verbose", "--tier", "free", "--latency", "fixed:1ms", "--fault", "5xx=0", "--unique-property", "crm_key",
+		"--seed", "3", "--preserve-order", "--retry-after")
+	assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, "secret-token"))
+	assert.Equal(t, http.StatusForbidden, sendUpsert(t, baseURL, "ro-token"))
+	require.NoError(t, stop())
+	log := stderr.String()
+	assert.Contains(t, log, "POST /crm/v3/objects/tasks/batch/upsert 200 inputs=1")
+	assert.Contains(t, log, "POST /crm/v3/objects/tasks/batch/upsert 403")
+	assert.Contains(t, log, "tier free, latency fixed:1ms, 1 fault(s)")
+	assert.NotContains(t, log, "secret-token")
+	assert.NotContains(t, log, "ro-token")
+}
+
+func TestEmulateUsageErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"bad tier", []string{"--tier", "gold"}, `--tier: unknown tier "gold"`},
+		{"bad latency", []string{"--latency", "slowish"}, `--latency: latency "slowish": unknown model`},
+		{"bad fault", []string{"--fault", "boom=1"}, `--fault: fault "boom=1": unknown kind`},
+		{"bad unique property", []string{"--unique-property", "a b"}, `--unique-property "a b"`},
+		{"same tokens", []string{"--token", "x", "--read-only-token", "x"}, "--read-only-token must differ"},
+		{"bad addr", []string{"--addr", "nowhere:-1"}, "--addr nowhere:-1"},
+		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"argument", []string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := runEmulate(context.Background(), tt.args, io.Discard, io.Discard, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			var ue usageError
+			assert.True(t, errors.As(err, &ue))
+		})
+	}
+}
+
+func TestEmulateRegistered(t *testing.T) {
+	var out bytes.Buffer
+	code := runMain([]string{"emulate", "-h"}, &out, io.Discard)
+	assert.Equal(t, exitPass, code)
+	assert.Contains(t, out.String(), "-unique-property")
+}
