@@ -1,10 +1,17 @@
 package generators
 
 import (
-	"strconv"
-
 	"github.com/upsertbench/upsertbench/hubspot"
 )
+
+// propLeads[p] is `","name":"`: the end of the previous value, the name and
+// the start of this value.
+var propLeads = func() (l [numProps]string) {
+	for p, name := range propNames {
+		l[p] = `","` + name + `":"`
+	}
+	return l
+}()
 
 // AppendBatch appends the JSON body of batch n to dst and returns the
 // extended slice. It allocates only when dst must grow, so a caller that
@@ -27,23 +34,26 @@ func (g *Generator) AppendBatch(dst []byte, n uint64) []byte {
 			dst = append(dst, `","objectWriteTraceId":"`...)
 			dst = g.appendTraceID(dst, n, i)
 		}
-		dst = append(dst, `","properties":{`...)
-		first := true
-		for p := 0; p < numProps; p++ {
+		// The key property is always first, so every other one starts with a
+		// comma: its whole `,"name":"` lead-in is one precomputed append.
+		dst = append(dst, `","properties":{"`...)
+		dst = append(dst, g.idProp.esc...)
+		dst = append(dst, `":"`...)
+		dst = g.appendKey(dst, in.key, true)
+		for p := pKey + 1; p < numProps; p++ {
 			if !in.is(p) {
 				continue
 			}
-			if !first {
-				dst = append(dst, ',')
+			if p == pExtra {
+				dst = append(dst, `","`...)
+				dst = append(dst, in.extra...)
+				dst = append(dst, '"', ':', '"')
+			} else {
+				dst = append(dst, propLeads[p]...)
 			}
-			first = false
-			dst = append(dst, '"')
-			dst = append(dst, g.propName(&in, p, true)...)
-			dst = append(dst, '"', ':', '"')
 			dst = g.appendValue(dst, &in, p, true)
-			dst = append(dst, '"')
 		}
-		dst = append(dst, '}', '}')
+		dst = append(dst, '"', '}', '}')
 	}
 	return append(dst, ']', '}')
 }
@@ -105,5 +115,3 @@ func (g *Generator) Describe(n uint64) []InputInfo {
 // TraceID is the objectWriteTraceId of input i of batch n (whether or not
 // the generator sends trace ids).
 func (g *Generator) TraceID(n uint64, i int) string { return string(g.appendTraceID(nil, n, i)) }
-
-func appendInt(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }

@@ -58,7 +58,7 @@ func New(opts ...Option) (*Generator, error) {
 	}
 	g := &Generator{
 		cfg:    cfg,
-		p:      buildPools(cfg.seed, &cfg),
+		p:      poolsFor(&cfg),
 		kinds:  newKindTable(cfg.invalidKind),
 		prefix: newText(cfg.keyPrefix),
 		idProp: newText(cfg.idProperty),

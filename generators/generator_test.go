@@ -38,7 +38,7 @@ func TestAppendBatchMatchesBatch(t *testing.T) {
 		{"defaults", nil},
 		{"small with updates", []Option{WithBatchSize(7), WithUpdateShare(0.5)}},
 		{"trace ids and invalid", []Option{WithTraceIDs(true), WithInvalidShare(0.2), WithUpdateShare(0.3)}},
-		{"all invalid kinds", []Option{WithInvalidShare(1), WithTraceIDs(true)}},
+		{"all invalid kinds", []Option{WithInvalidShare(1), WithTraceIDs(true), WithBatchSize(40)}},
 		{"odd id property and prefix", []Option{WithIDProperty(`ext "id" \ ü`), WithKeyPrefix("run\t\"7\"—ä")}},
 		{"sharded", []Option{WithShard(3, 4), WithUpdateShare(0.9), WithTraceIDs(true)}},
 		{"keyspace", []Option{WithBatchSize(10), WithKeyspace(25), WithUpdateShare(0.1)}},
@@ -47,7 +47,7 @@ func TestAppendBatchMatchesBatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := mustNew(t, tt.opts...)
-			for n := uint64(0); n < 6; n++ {
+			for n := uint64(0); n < 3; n++ {
 				body := g.AppendBatch(nil, n)
 				assert.Equal(t, g.Batch(n), decode(t, body), "batch %d", n)
 			}
@@ -70,7 +70,7 @@ func TestDeterministic(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	g := mustNew(t, WithUpdateShare(0.4), WithTraceIDs(true), WithInvalidShare(0.1))
-	want := make([][]byte, 16)
+	want := make([][]byte, 12)
 	for n := range want {
 		want[n] = g.AppendBatch(nil, uint64(n))
 	}
@@ -85,7 +85,9 @@ func TestConcurrentUse(t *testing.T) {
 				if !bytes.Equal(buf, want[n]) {
 					errs <- fmt.Sprintf("worker %d batch %d differs", w, n)
 				}
-				_ = g.Batch(uint64(n))
+				if i == w { // the struct path too, but once: it is the slow one
+					_ = g.Batch(uint64(n))
+				}
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package generators
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -80,35 +81,41 @@ func appendEscaped(dst []byte, s string) []byte {
 func escape(s string) string { return string(appendEscaped(nil, s)) }
 
 // appendISO appends the UTC instant ms (Unix milliseconds) as
-// 2006-01-02T15:04:05.000Z without going through time.Time.
+// 2006-01-02T15:04:05.000Z without going through time.Time. Years outside
+// 0000–9999 fall back to time.Time's rendering.
 func appendISO(dst []byte, ms int64) []byte {
 	days := floorDiv(ms, 86_400_000)
 	rem := ms - days*86_400_000
 	y, m, d := civilFromDays(days)
-	dst = appendPad(dst, y, 4)
-	dst = append(dst, '-')
-	dst = appendPad(dst, m, 2)
-	dst = append(dst, '-')
-	dst = appendPad(dst, d, 2)
-	dst = append(dst, 'T')
-	dst = appendPad(dst, rem/3_600_000, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, rem/60_000%60, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, rem/1000%60, 2)
-	dst = append(dst, '.')
-	dst = appendPad(dst, rem%1000, 3)
-	return append(dst, 'Z')
+	if y < 0 || y > 9999 {
+		return time.UnixMilli(ms).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	}
+	var b [24]byte
+	put4(b[0:], y)
+	b[4] = '-'
+	put2(b[5:], m)
+	b[7] = '-'
+	put2(b[8:], d)
+	b[10] = 'T'
+	put2(b[11:], rem/3_600_000)
+	b[13] = ':'
+	put2(b[14:], rem/60_000%60)
+	b[16] = ':'
+	put2(b[17:], rem/1000%60)
+	b[19] = '.'
+	ms3 := rem % 1000
+	b[20] = byte('0' + ms3/100)
+	put2(b[21:], ms3%100)
+	b[23] = 'Z'
+	return append(dst, b[:]...)
 }
 
-func appendPad(dst []byte, v int64, width int) []byte {
-	var buf [20]byte
-	b := strconv.AppendInt(buf[:0], v, 10)
-	for i := len(b); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, b...)
-}
+func put2(b []byte, v int64) { b[0], b[1] = byte('0'+v/10), byte('0'+v%10) }
+
+func put4(b []byte, v int64) { put2(b, v/100); put2(b[2:], v%100) }
+
+// appendInt appends v in decimal.
+func appendInt(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/brianvoe/gofakeit/v7"
 )
@@ -183,6 +185,38 @@ var updateBodyTemplates = []string{
 	"Done: sent the {product} proposal ({amount}) to {name}.",
 	"{first} is out until {weekday}; following up then.",
 	"Waiting on {company} procurement; {competitor} still in the running.\n{note}",
+}
+
+// poolCache shares the pools of generators that differ only in options the
+// pools do not depend on: building them costs ~10 ms of gofakeit, and tests,
+// the contract suite and every load shard ask for the same seeds again.
+var poolCache sync.Map // poolKey → *pools
+
+type poolKey struct {
+	seed uint64
+	ref  int64
+}
+
+const maxCachedPools = 64
+
+var cachedPools atomic.Int32
+
+// poolsFor returns the (shared, read-only) pools for cfg.
+func poolsFor(cfg *config) *pools {
+	if cfg.ownersSet || cfg.queuesSet {
+		return buildPools(cfg.seed, cfg)
+	}
+	k := poolKey{cfg.seed, cfg.refMillis}
+	if p, ok := poolCache.Load(k); ok {
+		return p.(*pools)
+	}
+	p := buildPools(cfg.seed, cfg)
+	if cachedPools.Load() < maxCachedPools {
+		if _, loaded := poolCache.LoadOrStore(k, p); !loaded {
+			cachedPools.Add(1)
+		}
+	}
+	return p
 }
 
 func buildPools(seed uint64, cfg *config) *pools {

@@ -1,8 +1,11 @@
 package generators
 
-// rng is a splitmix64 generator: one word of state, so it lives on the stack
-// of whoever builds a batch and costs nothing to create. Statistical quality
-// is ample for picking fake values; it is not for cryptography.
+import "math/bits"
+
+// rng is wyrand: one word of state, so it lives on the stack of whoever
+// builds a batch and costs nothing to create, and one 128-bit multiply per
+// draw. Statistical quality is ample for picking fake values; it is not for
+// cryptography. Seeds are spread with splitmix64's finaliser (mix64).
 type rng struct{ s uint64 }
 
 const golden = 0x9e3779b97f4a7c15
@@ -25,8 +28,9 @@ func newRNG(seed uint64, words ...uint64) rng {
 }
 
 func (r *rng) next() uint64 {
-	r.s += golden
-	return mix64(r.s)
+	r.s += 0xa0761d6478bd642f
+	hi, lo := bits.Mul64(r.s, r.s^0xe7037ed1a0b428db)
+	return hi ^ lo
 }
 
 // intn returns a value in [0, n) using Lemire's multiply-shift; n must be > 0.
