@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -121,8 +122,29 @@ func (s *scanner) kindAt() string {
 	return ""
 }
 
+// fieldPath names a member for error messages: prefix[index]suffix key.
+// It is only rendered on error, so the happy path builds no strings.
+type fieldPath struct {
+	prefix string
+	index  int // -1: no index
+	suffix string
+	key    []byte
+}
+
+func (p fieldPath) with(suffix string) fieldPath { p.suffix = suffix; return p }
+
+func at(name string) fieldPath { return fieldPath{prefix: name, index: -1} }
+
+func (p fieldPath) String() string {
+	s := p.prefix
+	if p.index >= 0 {
+		s += "[" + strconv.Itoa(p.index) + "]"
+	}
+	return s + p.suffix + string(p.key)
+}
+
 // wrongType records a type mismatch for field (a JSON path for the message).
-func (s *scanner) wrongType(field, want string) bool {
+func (s *scanner) wrongType(field fieldPath, want string) bool {
 	if s.kindAt() == "" { // not a value at all: a syntax error
 		return s.skipValue()
 	}
@@ -188,23 +210,36 @@ func (s *scanner) arrayNext(first bool) bool {
 	return true
 }
 
-// str reads a string token at the current position.
+// str reads a string token at the current position. The common case (no
+// escapes) is one SIMD search for the closing quote plus one pass checking
+// for control characters.
 func (s *scanner) str() (rawString, bool) {
 	if s.peek() != '"' {
 		return rawString{}, s.fail("expected a string")
 	}
 	s.pos++
 	start := s.pos
-	escaped := false
+	if q := bytes.IndexByte(s.data[start:], '"'); q >= 0 {
+		seg := s.data[start : start+q]
+		if bytes.IndexByte(seg, '\\') < 0 {
+			for i, c := range seg {
+				if c < 0x20 {
+					s.pos = start + i
+					return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
+				}
+			}
+			s.pos = start + q + 1
+			return rawString{raw: seg}, true
+		}
+	}
 	for s.pos < len(s.data) {
 		c := s.data[s.pos]
 		switch {
 		case c == '"':
-			r := rawString{raw: s.data[start:s.pos], escaped: escaped}
+			r := rawString{raw: s.data[start:s.pos], escaped: true}
 			s.pos++
 			return r, true
 		case c == '\\':
-			escaped = true
 			if s.pos+1 >= len(s.data) {
 				s.pos++
 				return rawString{}, s.fail("Unexpected end-of-input in a string")
@@ -231,7 +266,7 @@ func (s *scanner) str() (rawString, bool) {
 }
 
 // strOrNull reads a string or null.
-func (s *scanner) strOrNull(field string) (rawString, bool) {
+func (s *scanner) strOrNull(field fieldPath) (rawString, bool) {
 	switch s.peek() {
 	case '"':
 		return s.str()

@@ -30,7 +30,7 @@ func (st *requestState) parseIDList(withProps bool) (idList, bool) {
 	sc := &st.sc
 	var l idList
 	if sc.peek() != '{' {
-		return l, sc.wrongType("(root)", "BatchReadInputSimplePublicObjectId")
+		return l, sc.wrongType(at("(root)"), "BatchReadInputSimplePublicObjectId")
 	}
 	sc.pos++
 	for first := true; ; first = false {
@@ -43,9 +43,9 @@ func (st *requestState) parseIDList(withProps bool) (idList, bool) {
 		case k == "inputs":
 			ok = st.parseIDInputs(&l)
 		case k == "idProperty" && withProps:
-			l.idProperty, ok = sc.strOrNull("idProperty")
+			l.idProperty, ok = sc.strOrNull(at("idProperty"))
 		case k == "properties" && withProps:
-			ok = st.parseStringArray(&l.properties, "properties")
+			ok = st.parseStringArray(&l.properties, at("properties"))
 		default:
 			ok = sc.skipValue()
 		}
@@ -66,11 +66,11 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 	case '[':
 		sc.pos++
 	default:
-		return sc.wrongType("inputs", "ArrayList<SimplePublicObjectId>")
+		return sc.wrongType(at("inputs"), "ArrayList<SimplePublicObjectId>")
 	}
 	l.inputsSeen = true
 	for first := true; sc.arrayNext(first); first = false {
-		field := "inputs[" + strconv.Itoa(len(l.ids)) + "]"
+		field := fieldPath{prefix: "inputs", index: len(l.ids)}
 		if sc.peek() != '{' {
 			return sc.wrongType(field, "SimplePublicObjectId")
 		}
@@ -83,7 +83,7 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 			}
 			var ok bool
 			if string(sc.unescape(key)) == "id" {
-				id, ok = sc.strOrNull(field + ".id")
+				id, ok = sc.strOrNull(field.with(".id"))
 			} else {
 				ok = sc.skipValue()
 			}
@@ -99,7 +99,7 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 	return sc.err == nil
 }
 
-func (st *requestState) parseStringArray(dst *[]string, field string) bool {
+func (st *requestState) parseStringArray(dst *[]string, field fieldPath) bool {
 	sc := &st.sc
 	*dst = (*dst)[:0]
 	switch sc.peek() {

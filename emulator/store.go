@@ -33,21 +33,29 @@ type uniqueShard struct {
 	_       [40]byte // keep shards on separate cache lines
 }
 
-type idShard struct {
-	mu   sync.RWMutex
-	byID map[uint64]*record
-	_    [32]byte
-}
+// Records are also reachable by id through a directory of fixed-size
+// chunks indexed by id − FirstObjectID. Ids are handed out sequentially, so
+// this costs 8 bytes per record and no hashing or locking: slots are
+// written with atomic stores under the unique shard lock and read with
+// atomic loads.
+const (
+	chunkBits = 16
+	chunkSize = 1 << chunkBits
+	maxChunks = 1 << 16 // 4 billion ids
+)
+
+type idChunk [chunkSize]atomic.Pointer[record]
 
 // store holds every live record. It is safe for concurrent use: an upsert
 // of one unique value runs entirely under that value's shard lock, so two
 // overlapping upserts of a value serialise and exactly one of them creates
-// the record. Lock order is always unique shard before id shard.
+// the record.
 type store struct {
 	seed    maphash.Seed
 	slots   int
 	unique  [numShards]uniqueShard
-	ids     [numShards]idShard
+	dirMu   sync.Mutex // guards creating chunks
+	dir     [maxChunks]atomic.Pointer[idChunk]
 	nextID  atomic.Uint64
 	records atomic.Int64
 }
@@ -71,12 +79,11 @@ func (s *store) clear() {
 		}
 		sh.mu.Unlock()
 	}
-	for i := range s.ids {
-		sh := &s.ids[i]
-		sh.mu.Lock()
-		sh.byID = map[uint64]*record{}
-		sh.mu.Unlock()
+	s.dirMu.Lock()
+	for i := range s.dir {
+		s.dir[i].Store(nil)
 	}
+	s.dirMu.Unlock()
 	s.records.Store(0)
 }
 
@@ -85,8 +92,26 @@ func (s *store) uniqueShardFor(slot int, value []byte) *uniqueShard {
 	return &s.unique[h%numShards]
 }
 
-func (s *store) idShardFor(id uint64) *idShard {
-	return &s.ids[(id*0x9e3779b97f4a7c15)>>56]
+// slot returns the directory slot of id, creating its chunk when create is
+// set; nil when the id is out of range or its chunk does not exist.
+func (s *store) slot(id uint64, create bool) *atomic.Pointer[record] {
+	n := id - FirstObjectID
+	if id < FirstObjectID || n >= maxChunks*chunkSize {
+		return nil
+	}
+	c := s.dir[n>>chunkBits].Load()
+	if c == nil {
+		if !create {
+			return nil
+		}
+		s.dirMu.Lock()
+		if c = s.dir[n>>chunkBits].Load(); c == nil {
+			c = new(idChunk)
+			s.dir[n>>chunkBits].Store(c)
+		}
+		s.dirMu.Unlock()
+	}
+	return &c[n&(chunkSize-1)]
 }
 
 // writeResult is what an upsert reports about one input.
@@ -120,10 +145,9 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		props:      mergeProps("", input),
 	}
 	m[r.unique] = r
-	ish := s.idShardFor(r.id)
-	ish.mu.Lock()
-	ish.byID[r.id] = r
-	ish.mu.Unlock()
+	if p := s.slot(r.id, true); p != nil {
+		p.Store(r)
+	}
 	res := writeResult{id: r.id, created: r.created, updated: r.updated, isNew: true}
 	sh.mu.Unlock()
 	s.records.Add(1)
@@ -156,11 +180,12 @@ func (s *store) getByUnique(slot int, value []byte) snapshot {
 }
 
 func (s *store) getByID(id uint64) snapshot {
-	ish := s.idShardFor(id)
-	ish.mu.RLock()
-	r, ok := ish.byID[id]
-	ish.mu.RUnlock()
-	if !ok {
+	p := s.slot(id, false)
+	if p == nil {
+		return snapshot{}
+	}
+	r := p.Load()
+	if r == nil {
 		return snapshot{}
 	}
 	// The record's fields are guarded by its unique shard; r.unique and
@@ -178,11 +203,12 @@ func (s *store) getByID(id uint64) snapshot {
 // archived record is gone for reads, and a later upsert of its unique value
 // creates a new record with a new id.
 func (s *store) archive(id uint64) bool {
-	ish := s.idShardFor(id)
-	ish.mu.RLock()
-	r, ok := ish.byID[id]
-	ish.mu.RUnlock()
-	if !ok {
+	p := s.slot(id, false)
+	if p == nil {
+		return false
+	}
+	r := p.Load()
+	if r == nil {
 		return false
 	}
 	sh := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
@@ -190,14 +216,10 @@ func (s *store) archive(id uint64) bool {
 	removed := false
 	if sh.byValue[r.uniqueSlot][r.unique] == r {
 		delete(sh.byValue[r.uniqueSlot], r.unique)
+		p.CompareAndSwap(r, nil)
 		removed = true
 	}
 	sh.mu.Unlock()
-	ish.mu.Lock()
-	if ish.byID[id] == r {
-		delete(ish.byID, id)
-	}
-	ish.mu.Unlock()
 	if removed {
 		s.records.Add(-1)
 	}

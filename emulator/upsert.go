@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
@@ -33,7 +32,7 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 	st.inputs = st.inputs[:0]
 	st.props = st.props[:0]
 	if sc.peek() != '{' {
-		return false, sc.wrongType("(root)", "BatchInputSimplePublicObjectBatchInputUpsert")
+		return false, sc.wrongType(at("(root)"), "BatchInputSimplePublicObjectBatchInputUpsert")
 	}
 	sc.pos++
 	for first := true; ; first = false {
@@ -59,7 +58,7 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 		case '[':
 			sc.pos++
 		default:
-			return false, sc.wrongType("inputs", "ArrayList<SimplePublicObjectBatchInputUpsert>")
+			return false, sc.wrongType(at("inputs"), "ArrayList<SimplePublicObjectBatchInputUpsert>")
 		}
 		inputsSeen = true
 		for firstEl := true; sc.arrayNext(firstEl); firstEl = false {
@@ -79,7 +78,7 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 
 func (st *requestState) parseInput() bool {
 	sc := &st.sc
-	field := "inputs[" + strconv.Itoa(len(st.inputs)) + "]"
+	field := fieldPath{prefix: "inputs", index: len(st.inputs)}
 	if sc.peek() != '{' {
 		return sc.wrongType(field, "SimplePublicObjectBatchInputUpsert")
 	}
@@ -93,11 +92,11 @@ func (st *requestState) parseInput() bool {
 		var ok bool
 		switch string(sc.unescape(key)) {
 		case "id":
-			in.id, ok = sc.strOrNull(field + ".id")
+			in.id, ok = sc.strOrNull(field.with(".id"))
 		case "idProperty":
-			in.idProperty, ok = sc.strOrNull(field + ".idProperty")
+			in.idProperty, ok = sc.strOrNull(field.with(".idProperty"))
 		case "objectWriteTraceId":
-			in.traceID, ok = sc.strOrNull(field + ".objectWriteTraceId")
+			in.traceID, ok = sc.strOrNull(field.with(".objectWriteTraceId"))
 		case "properties":
 			ok = st.parseProperties(&in, field)
 		default:
@@ -115,7 +114,7 @@ func (st *requestState) parseInput() bool {
 	return true
 }
 
-func (st *requestState) parseProperties(in *upsertInput, field string) bool {
+func (st *requestState) parseProperties(in *upsertInput, field fieldPath) bool {
 	sc := &st.sc
 	st.props = st.props[:in.propsLo] // a repeated "properties" member replaces the earlier one
 	switch sc.peek() {
@@ -125,7 +124,7 @@ func (st *requestState) parseProperties(in *upsertInput, field string) bool {
 	case '{':
 		sc.pos++
 	default:
-		return sc.wrongType(field+".properties", "Map<String,String>")
+		return sc.wrongType(field.with(".properties"), "Map<String,String>")
 	}
 	in.hasProps = true
 	for first := true; ; first = false {
@@ -133,7 +132,7 @@ func (st *requestState) parseProperties(in *upsertInput, field string) bool {
 		if !more {
 			break
 		}
-		v, ok := sc.strOrNull(field + ".properties." + string(key.raw))
+		v, ok := sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw})
 		if !ok {
 			return false
 		}
