@@ -187,3 +187,13 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+func newTestServer(t *testing.T, emu *Emulator) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		emu.Close()
+		srv.Close()
+	})
+	return srv
+}

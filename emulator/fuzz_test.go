@@ -1,0 +1,125 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// FuzzUpsert feeds arbitrary bodies and headers to the write and read
+// endpoints. Whatever comes in, the emulator (with no faults configured)
+// never panics, never answers 5xx, and answers every 4xx in HubSpot's error
+// envelope and every 2xx with valid JSON.
+func FuzzUpsert(f *testing.F) {
+	g, err := generators.New(generators.WithSeed(3), generators.WithBatchSize(5),
+		generators.WithUpdateShare(0.5), generators.WithTraceIDs(true), generators.WithInvalidShare(0.3))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for n := range uint64(4) {
+		f.Add(g.AppendBatch(nil, n), "application/json", "Bearer "+testToken, uint8(0))
+	}
+	for _, c := range generators.BadCases(3, hubspot.DefaultIDProperty) {
+		f.Add(c.Body, c.ContentType, "Bearer "+testToken, uint8(0))
+	}
+	for _, body := range []string{
+		"", "{", "[]", "null", `{"inputs":null}`, `{"inputs":[{}]}`, `{"inputs":[{"id":"\ud800"}]}`,
+		`{"inputs":[{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":null}}]}`,
+		`{"idProperty":"external_task_id","inputs":[{"id":"a"}],"properties":["hs_task_status"]}`,
+		"{\"inputs\":[{\"id\":\"\xff\"}]}", `{"inputs":[]} x`,
+	} {
+		for route := range uint8(4) {
+			f.Add([]byte(body), "application/json; charset=utf-8", "Bearer "+testToken, route)
+		}
+	}
+	f.Add([]byte(`{"inputs":[]}`), "text/plain", "Bearer "+testToken, uint8(0))
+	f.Add([]byte(`{"inputs":[]}`), "application/json", "Bearer "+testROToken, uint8(2))
+	f.Add([]byte(`{"inputs":[]}`), "application/json", "bearer", uint8(1))
+
+	emu := New(WithToken(testToken), WithReadOnlyToken(testROToken), WithTier(hubspot.TierCapacity))
+	paths := []string{
+		hubspot.VersionV3.UpsertPath(), hubspot.VersionV3.ReadPath(),
+		hubspot.VersionV3.ArchivePath(), hubspot.Version202603.UpsertPath(),
+	}
+	f.Fuzz(func(t *testing.T, body []byte, contentType, auth string, route uint8) {
+		req := httptest.NewRequest(http.MethodPost, paths[int(route)%len(paths)], bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		status := rec.Code
+		out := rec.Body.Bytes()
+		switch {
+		case status >= 500:
+			t.Fatalf("status %d for body %q: %s", status, body, out)
+		case status == http.StatusNoContent:
+			if len(out) != 0 {
+				t.Fatalf("204 with a body: %s", out)
+			}
+		case status >= 400:
+			var e hubspot.Error
+			if err := json.Unmarshal(out, &e); err != nil {
+				t.Fatalf("status %d: error body is not JSON: %v: %s", status, err, out)
+			}
+			if e.Status != "error" || e.Message == "" || e.CorrelationID == "" {
+				t.Fatalf("status %d: not HubSpot's error envelope: %s", status, out)
+			}
+			if status == http.StatusTooManyRequests {
+				if e.ErrorType != hubspot.ErrorTypeRateLimit || e.PolicyName == "" {
+					t.Fatalf("429 without errorType/policyName: %s", out)
+				}
+			} else if e.Category == "" {
+				t.Fatalf("status %d without a category: %s", status, out)
+			}
+		case status == http.StatusOK || status == http.StatusMultiStatus:
+			var resp map[string]any
+			if err := json.Unmarshal(out, &resp); err != nil || !json.Valid(out) {
+				t.Fatalf("status %d: invalid JSON answer: %v: %s", status, err, out)
+			}
+			if resp["status"] != string(hubspot.BatchStatusComplete) {
+				t.Fatalf("status %d: batch status %v", status, resp["status"])
+			}
+		default:
+			t.Fatalf("unexpected status %d: %s", status, out)
+		}
+		if emu.Stats().Records > 100_000 {
+			emu.Reset() // keep a long fuzz run's memory bounded
+		}
+	})
+}
+
+// TestGeneratorBadCases sends every named bad batch of the generator and
+// checks the status and category the generator expects HubSpot to answer.
+func TestGeneratorBadCases(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range generators.BadCases(5, hubspot.DefaultIDProperty) {
+		t.Run(c.Name, func(t *testing.T) {
+			method := c.Method
+			if method == "" {
+				method = http.MethodPost
+			}
+			r := h.do(method, upsertPathV3, string(c.Body), map[string]string{"Content-Type": c.ContentType})
+			if !assert.Equal(t, c.Status, r.status, "%s: %.300s", c.Description, r.body) {
+				return
+			}
+			if c.Status >= 400 {
+				e := r.errorBody(t)
+				assert.Equal(t, c.Category, e.Category)
+				if c.MessagePrefix != "" {
+					assert.True(t, strings.HasPrefix(e.Message, c.MessagePrefix), "message %q does not start with %q", e.Message, c.MessagePrefix)
+				}
+				if c.Code != "" && assert.NotEmpty(t, e.Errors) {
+					assert.Equal(t, c.Code, e.Errors[0].Code)
+				}
+			}
+		})
+	}
+}
