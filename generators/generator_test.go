@@ -97,3 +97,18 @@ func TestConcurrentUse(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestGoldenBatch pins the exact bytes of a small seeded batch: any change to
+// pools, templates, weights or the encoder shows up here as a diff to review
+// (go test ./generators -update rewrites it).
+func TestGoldenBatch(t *testing.T) {
+	g := mustNew(t, WithSeed(7), WithBatchSize(5), WithUpdateShare(0.4), WithTraceIDs(true), WithInvalidShare(0.2),
+		WithInvalidKinds(InvalidEnum, InvalidTimestamp, InvalidUnknownProperty, InvalidReadOnlyProperty))
+	var out bytes.Buffer
+	for n := uint64(0); n < 3; n++ {
+		fmt.Fprintf(&out, "# batch %d\n", n)
+		require.NoError(t, json.Indent(&out, g.AppendBatch(nil, n), "", "  "))
+		out.WriteByte('\n')
+	}
+	golden(t, "batch_seed7.golden", out.Bytes())
+}

@@ -245,7 +245,7 @@ func buildPools(seed uint64, cfg *config) *pools {
 	}
 	for i := 0; i < poolMisc; i++ {
 		add(slotInitiative, f.BuzzWord())
-		add(slotNote, f.Sentence())
+		add(slotNote, note(f))
 		cur := currencies[f.IntN(len(currencies))]
 		k := f.Number(5, 480) * 500
 		add(slotAmount, cur.symbol+strconv.Itoa(k/1000)+cur.sep+fmt.Sprintf("%03d", k%1000))
@@ -294,6 +294,29 @@ func buildPools(seed uint64, cfg *config) *pools {
 		p.updBodies = append(p.updBodies, compile(s))
 	}
 	return p
+}
+
+// note writes one line of the kind reps jot down, from gofakeit values
+// (gofakeit's own Sentence reads like word salad).
+func note(f *gofakeit.Faker) string {
+	switch f.IntN(8) {
+	case 0:
+		return fmt.Sprintf("HQ in %s; %d seats in scope.", f.City(), f.Number(2, 120)*25)
+	case 1:
+		return fmt.Sprintf("Champion is %s from %s.", f.FirstName(), f.JobLevel())
+	case 2:
+		return fmt.Sprintf("Current contract with %s ends in %s.", f.Company(), f.MonthString())
+	case 3:
+		return fmt.Sprintf("Team of %d reporting to the %s.", f.Number(3, 60), []string{"COO", "CFO", "CTO", "CRO", "VP Sales"}[f.IntN(5)])
+	case 4:
+		return fmt.Sprintf("Asked for references in %s.", f.Country())
+	case 5:
+		return fmt.Sprintf("Legal wants the DPA before %s %d.", f.MonthString(), f.Number(1, 28))
+	case 6:
+		return fmt.Sprintf("Security questionnaire has %d open items.", f.Number(2, 40))
+	default:
+		return fmt.Sprintf("Prefers %s calls, %s time.", []string{"morning", "afternoon", "short", "video"}[f.IntN(4)], f.TimeZoneAbv())
+	}
 }
 
 func civilYear(ms int64) int {

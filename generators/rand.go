@@ -8,7 +8,7 @@ import "math/bits"
 // cryptography. Seeds are spread with splitmix64's finaliser (mix64).
 type rng struct{ s uint64 }
 
-const golden = 0x9e3779b97f4a7c15
+const goldenGamma = 0x9e3779b97f4a7c15
 
 func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
@@ -20,9 +20,9 @@ func mix64(z uint64) uint64 {
 // (batch number, shard, purpose). Mixing each word separately keeps streams
 // of neighbouring batches uncorrelated.
 func newRNG(seed uint64, words ...uint64) rng {
-	s := mix64(seed + golden)
+	s := mix64(seed + goldenGamma)
 	for _, w := range words {
-		s = mix64(s ^ (w + golden))
+		s = mix64(s ^ (w + goldenGamma))
 	}
 	return rng{s: s}
 }
