@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/upsertbench
 
-.PHONY: build test bench lint run
+.PHONY: build test bench lint run nightly
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsertbench
 
@@ -19,6 +19,21 @@ lint:
 	if [ -n "$$bad" ]; then echo "gofmt would change: $$bad"; exit 1; fi
 	$(GO) vet ./...
 
+# The main job: emulator in-process, contract suite, smoke load scenario,
+# everything under ./out/run-<time>/. RUN_FLAGS passes more flags
+# (e.g. RUN_FLAGS="--target https://api.hubapi.com --allow-remote").
 run: build
-	$(BIN) generate --size 3 --seed 1
-	$(BIN) spec > /dev/null && echo "embedded OpenAPI document OK"
+	$(BIN) run $(RUN_FLAGS)
+
+# What .github/workflows/nightly.yml does, locally: contract suite + the
+# $(NIGHTLY_SCENARIO) scenario (against $$UPSERTBENCH_TARGET when set, else
+# the emulator), the history in out/history.jsonl, and a regression check
+# against out/last-good/summary.json, which is replaced only on a pass.
+NIGHTLY_SCENARIO ?= steady
+nightly: build
+	@set -e; dir="out/nightly-$$(date -u +%Y%m%dT%H%M%SZ)"; base=""; \
+	if [ -f out/last-good/summary.json ]; then base="--baseline out/last-good/summary.json"; fi; \
+	if $(BIN) run --scenario $(NIGHTLY_SCENARIO) --out "$$dir" --history out/history.jsonl $$base $(RUN_FLAGS); then \
+	  mkdir -p out/last-good && cp "$$dir/summary.json" out/last-good/summary.json; \
+	  echo "nightly passed: $$dir/summary.json is the new baseline (out/last-good/summary.json)"; \
+	else rc=$$?; echo "nightly failed (exit $$rc): out/last-good/summary.json kept"; exit $$rc; fi
