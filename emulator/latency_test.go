@@ -125,6 +125,14 @@ func (s *recordingSleep) sleep(done <-chan struct{}, d time.Duration) bool {
 	return true
 }
 
+// got returns the recorded delays (the race detector cannot see that a
+// closed connection orders the handler's write before the test's read).
+func (s *recordingSleep) got() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.delays)
+}
+
 func withSleep(fn func(<-chan struct{}, time.Duration) bool) Option {
 	return func(c *config) { c.sleep = fn }
 }
@@ -137,7 +145,7 @@ func TestLatencyAppliedToAdmittedRequests(t *testing.T) {
 	require.Equal(t, http.StatusOK, h.post(upsertPathV3, batchBody("l", 10, false)).status)
 	require.Equal(t, http.StatusUnauthorized, h.do(http.MethodPost, upsertPathV3, "{}", map[string]string{"Authorization": ""}).status)
 	require.Equal(t, http.StatusBadRequest, h.post(upsertPathV3, "{").status)
-	assert.Equal(t, []time.Duration{30 * time.Millisecond, 20 * time.Millisecond}, s.delays,
+	assert.Equal(t, []time.Duration{30 * time.Millisecond, 20 * time.Millisecond}, s.got(),
 		"refusals before admission answer at once; work (even failed work) takes time")
 }
 
@@ -190,7 +198,7 @@ func TestFaults(t *testing.T) {
 		s := &recordingSleep{}
 		h := newHarness(t, WithFaults(always("slow=1,delay=3s")), withSleep(s.sleep))
 		assert.Equal(t, http.StatusOK, h.post(upsertPathV3, batchBody("f", 1, false)).status)
-		assert.Equal(t, []time.Duration{3 * time.Second}, s.delays)
+		assert.Equal(t, []time.Duration{3 * time.Second}, s.got())
 	})
 	t.Run("hang", func(t *testing.T) {
 		s := &recordingSleep{}
@@ -200,7 +208,7 @@ func TestFaults(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+testToken)
 		_, err = h.srv.Client().Do(req)
 		assert.Error(t, err, "a hang ends with a closed connection, never an answer")
-		assert.Equal(t, []time.Duration{7 * time.Second}, s.delays, "bounded by max")
+		assert.Equal(t, []time.Duration{7 * time.Second}, s.got(), "bounded by max")
 	})
 	t.Run("probabilities are seeded", func(t *testing.T) {
 		run := func() []int {
