@@ -245,8 +245,14 @@ func (s *Scenario) PeakIn(window time.Duration) float64 {
 	cands = slices.Compact(cands)
 
 	best := 0.0
+	for _, x := range cands {
+		best = max(best, f(x))
+	}
 	for i := 0; i+1 < len(cands); i++ {
 		a, b := cands[i], cands[i+1]
+		if mid := (a + b) / 2; p.flat(mid) && p.flat(mid+w) {
+			continue // both window ends see a constant rate: f is linear, its ends are counted
+		}
 		m := max(1, int(math.Ceil((b-a)/piece)))
 		for k := 0; k < m; k++ {
 			x0 := a + (b-a)*float64(k)/float64(m)
@@ -254,10 +260,19 @@ func (s *Scenario) PeakIn(window time.Duration) float64 {
 			best = max(best, peakOfPiece(f, x0, x1))
 		}
 	}
-	if len(cands) == 1 {
-		best = f(cands[0])
-	}
 	return best
+}
+
+// flat reports whether the rate is piecewise constant around t.
+func (p plan) flat(t float64) bool {
+	if t < 0 || t >= p.total {
+		return true
+	}
+	switch p.stages[p.stageAt(t)].pacer() {
+	case PacerConstant, PacerStep:
+		return true
+	}
+	return false
 }
 
 // peakOfPiece is the larger of the piece's ends, its middle and, when the

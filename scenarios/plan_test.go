@@ -202,6 +202,24 @@ func BenchmarkPeakPer10s(b *testing.B) {
 		})
 	}
 	sine := stages(Stage{Duration: time.Hour, Rate: 50, Pacer: PacerSine, Period: time.Minute, Amplitude: 40})
+	worst := stages(Stage{Duration: 24 * time.Hour, Rate: 50, Pacer: PacerSine, Period: time.Second, Amplitude: 40})
+	b.Run("sine-24h-period-1s", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = worst.PeakPer10s()
+		}
+	})
+	var many []Stage
+	for range MaxStages {
+		many = append(many, Stage{Duration: time.Minute, Rate: 50, Pacer: PacerStep, Steps: MaxSteps})
+	}
+	manySteps := stages(many...)
+	b.Run("1000-stages-of-1000-steps", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = manySteps.PeakPer10s()
+		}
+	})
 	b.Run("sine-1h", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -46,6 +46,7 @@ const (
 const (
 	MaxDuration = 24 * time.Hour // total of all stages
 	MaxRate     = 100_000.0      // requests per second in any stage
+	MaxStages   = 1000
 	MaxSteps    = 1000
 	MinPeriod   = time.Second // shortest sine period
 	MaxWorkers  = 100_000

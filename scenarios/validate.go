@@ -69,6 +69,9 @@ func (v validator) check() *Error {
 	if len(s.Stages) == 0 {
 		return v.errorf("stages", "add at least one stage, e.g. stages: [{duration: 30s, rate: 20}]", "no stages")
 	}
+	if len(s.Stages) > MaxStages {
+		return v.errorf(fmt.Sprintf("stages[%d]", MaxStages), fmt.Sprintf("use at most %d stages", MaxStages), "%d stages is too many", len(s.Stages))
+	}
 	var total time.Duration
 	for i := range s.Stages {
 		if err := v.stage(i); err != nil {
