@@ -31,7 +31,11 @@ var (
 // and, when the file has no name key, as the scenario name (without
 // directory and extension). Every error is an *Error.
 func Parse(name string, data []byte) (*Scenario, error) {
-	d := &decoder{file: name, pos: map[string]pos{}}
+	file := name
+	if file == "" {
+		file = "scenario"
+	}
+	d := &decoder{file: file, pos: map[string]pos{}}
 	s, err := d.decode(data)
 	if err != nil {
 		return nil, err

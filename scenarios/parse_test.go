@@ -205,3 +205,16 @@ func TestClone(t *testing.T) {
 	assert.NotEqual(t, "x", s.Emulator.Faults[0])
 	assert.NotEqual(t, 1.0, s.Thresholds[0].Value)
 }
+
+// TestREADMEExample: the example in README.md is testdata/example.yaml, so
+// the documented format is the tested one.
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	example, err := os.ReadFile(filepath.Join("testdata", "example.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "```yaml\n"+string(example)+"```")
+	for _, n := range BuiltinNames() {
+		assert.Contains(t, string(readme), "| `"+n+"` |", "README lists built-in %s", n)
+	}
+}
