@@ -26,36 +26,49 @@ func (g *Generator) AppendBatch(dst []byte, n uint64) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"id":"`...)
-		dst = g.appendKey(dst, in.key, true)
-		dst = append(dst, `","idProperty":"`...)
-		dst = append(dst, g.idProp.esc...)
-		if g.cfg.traceIDs {
-			dst = append(dst, `","objectWriteTraceId":"`...)
-			dst = g.appendTraceID(dst, n, i)
+		if in.bad == "" {
+			dst = g.appendInputFast(dst, n, i, &in)
+		} else {
+			dst = g.appendInput(dst, n, i, &in)
 		}
-		// The key property is always first, so every other one starts with a
-		// comma: its whole `,"name":"` lead-in is one precomputed append.
-		dst = append(dst, `","properties":{"`...)
-		dst = append(dst, g.idProp.esc...)
-		dst = append(dst, `":"`...)
-		dst = g.appendKey(dst, in.key, true)
-		for p := pKey + 1; p < numProps; p++ {
-			if !in.is(p) {
-				continue
-			}
-			if p == pExtra {
-				dst = append(dst, `","`...)
-				dst = append(dst, in.extra...)
-				dst = append(dst, '"', ':', '"')
-			} else {
-				dst = append(dst, propLeads[p]...)
-			}
-			dst = g.appendValue(dst, &in, p, true)
-		}
-		dst = append(dst, '"', '}', '}')
 	}
 	return append(dst, ']', '}')
+}
+
+// appendInput renders one input in the general way:
+//
+//	{"id":"<key>","idProperty":"<p>"[,"objectWriteTraceId":"<t>"],"properties":{"<p>":"<key>",…}}
+//
+// with the properties in the order of the property indices.
+func (g *Generator) appendInput(dst []byte, n uint64, i int, in *input) []byte {
+	dst = append(dst, `{"id":"`...)
+	dst = g.appendKey(dst, in.key, true)
+	dst = append(dst, `","idProperty":"`...)
+	dst = append(dst, g.idProp.esc...)
+	if g.cfg.traceIDs {
+		dst = append(dst, `","objectWriteTraceId":"`...)
+		dst = g.appendTraceID(dst, n, i)
+	}
+	// The key property is always first, so every other one starts with a
+	// comma: its `","name":"` lead-in closes the value before it.
+	dst = append(dst, `","properties":{"`...)
+	dst = append(dst, g.idProp.esc...)
+	dst = append(dst, `":"`...)
+	dst = g.appendKey(dst, in.key, true)
+	for p := pKey + 1; p < numProps; p++ {
+		if !in.is(p) {
+			continue
+		}
+		if p == pExtra {
+			dst = append(dst, `","`...)
+			dst = append(dst, in.extra...)
+			dst = append(dst, '"', ':', '"')
+		} else {
+			dst = append(dst, propLeads[p]...)
+		}
+		dst = g.appendValue(dst, in, p, true)
+	}
+	return append(dst, '"', '}', '}')
 }
 
 // Batch returns batch n as structs: the same content as AppendBatch(nil, n)

@@ -42,6 +42,7 @@ type Generator struct {
 	idProp  text
 	refDay  int64 // reference time, in days since the epoch
 	overLen string
+	fast    fastJSON
 }
 
 // New builds the value pools (a few milliseconds of gofakeit) and returns a
@@ -67,6 +68,7 @@ func New(opts ...Option) (*Generator, error) {
 	if cfg.invalidPPM > 0 {
 		g.overLen = overLong()
 	}
+	g.buildFast()
 	return g, nil
 }
 
@@ -78,6 +80,7 @@ func (g *Generator) derive(change func(*config)) *Generator {
 	change(&d.cfg)
 	d.prefix = newText(d.cfg.keyPrefix)
 	d.idProp = newText(d.cfg.idProperty)
+	d.buildFast()
 	return &d
 }
 
@@ -131,14 +134,12 @@ type input struct {
 	typ      uint8
 	status   uint8
 	priority uint8
-	subject  uint8
-	body     uint8
+	text     uint16 // index into pools.texts[typ]
 	nqueue   uint8
 	queue    [2]uint8
 	owner    uint16
 	due      int64
 	reminder int64
-	ctx      [numSlots]uint16
 	badProp  int    // property whose value is badValue
 	badValue string // needs no JSON escaping
 	extra    string // name of the pExtra property
@@ -196,10 +197,9 @@ func (g *Generator) next(b *batch, i int, in *input) {
 		b.nextCreate++
 	}
 	in.set(pKey)
-	g.p.drawContext(r, &in.ctx)
 	in.typ = uint8(typeWeights.pick(r))
 	in.priority = uint8(priorityWeights.pick(r))
-	in.subject = uint8(r.intn(len(g.p.subjects[in.typ])))
+	in.text = uint16(r.intn(textsPerType[in.typ]))
 	in.due = g.drawDue(r)
 	in.dueISO = r.percent(50)
 	in.reminder = in.due - reminderOffsets[reminderWeights.pick(r)]*60_000
@@ -217,7 +217,6 @@ func (g *Generator) next(b *batch, i int, in *input) {
 	}
 	if !in.update {
 		in.status = uint8(statusWeights.pick(r))
-		in.body = uint8(r.intn(len(g.p.bodies)))
 		in.set(pTimestamp)
 		in.set(pSubject)
 		g.maybe(r, in, pStatus, 95)
@@ -231,7 +230,6 @@ func (g *Generator) next(b *batch, i int, in *input) {
 		// Updates are partial, as real integrations send them: a status
 		// change, a new due date, a note, a reassignment.
 		in.status = uint8(updateStatusWeights.pick(r))
-		in.body = uint8(r.intn(len(g.p.updBodies)))
 		g.maybe(r, in, pStatus, 70)
 		g.maybe(r, in, pTimestamp, 40)
 		g.maybe(r, in, pPriority, 25)
@@ -326,12 +324,12 @@ func (g *Generator) appendValue(dst []byte, in *input, p int, esc bool) []byte {
 		}
 		return appendInt(dst, in.due)
 	case pSubject:
-		return g.p.appendTemplate(dst, g.p.subjects[in.typ][in.subject], &in.ctx, esc)
+		return g.p.texts[in.typ][in.text].subject.appendTo(dst, esc)
 	case pBody:
 		if in.update {
-			return g.p.appendTemplate(dst, g.p.updBodies[in.body], &in.ctx, esc)
+			return g.p.texts[in.typ][in.text].update.appendTo(dst, esc)
 		}
-		return g.p.appendTemplate(dst, g.p.bodies[in.body], &in.ctx, esc)
+		return g.p.texts[in.typ][in.text].body.appendTo(dst, esc)
 	case pOwner:
 		return g.p.owners[in.owner].appendTo(dst, esc)
 	case pStatus:

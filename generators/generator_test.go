@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,4 +112,60 @@ func TestGoldenBatch(t *testing.T) {
 		out.WriteByte('\n')
 	}
 	golden(t, "batch_seed7.golden", out.Bytes())
+}
+
+// TestFastPathMatchesGeneralPath holds the precomputed fast path to the
+// general renderer, input by input, over options that change every
+// precomputed piece.
+func TestFastPathMatchesGeneralPath(t *testing.T) {
+	for _, opts := range [][]Option{
+		nil,
+		{WithTraceIDs(true), WithUpdateShare(0.5), WithShard(2, 3)},
+		{WithIDProperty(`we"ird\key`), WithKeyPrefix("ü-\n"), WithOwnerIDs("1", "22"), WithQueueIDs("5", "66", "777")},
+		{WithQueueIDs("9"), WithBatchSize(33), WithSeed(0)},
+	} {
+		g := mustNew(t, opts...)
+		for n := uint64(0); n < 5; n++ {
+			var b batch
+			var in input
+			g.start(n, &b)
+			for i := 0; i < g.BatchSize(); i++ {
+				g.next(&b, i, &in)
+				require.Equal(t, string(g.appendInput(nil, n, i, &in)), string(g.appendInputFast(nil, n, i, &in)), "batch %d input %d", n, i)
+			}
+		}
+	}
+}
+
+// FuzzAppendBatch checks, for arbitrary options and batch numbers, that the
+// body is valid JSON that decodes to exactly Batch(n).
+func FuzzAppendBatch(f *testing.F) {
+	f.Add(uint64(1), uint8(100), uint16(300), uint16(10), uint64(0), "ub", "external_task_id", true)
+	f.Add(uint64(0), uint8(1), uint16(1000), uint16(0), uint64(1<<50), "x\"y", "k\\", false)
+	f.Add(uint64(99), uint8(17), uint16(999), uint16(1000), uint64(12345), "日本\x01", "\xff", true)
+	f.Fuzz(func(t *testing.T, seed uint64, size uint8, updates, invalid uint16, n uint64, prefix, idProp string, trace bool) {
+		size = size%100 + 1
+		if prefix == "" || idProp == "" || len(prefix) > 200 {
+			t.Skip()
+		}
+		g, err := New(WithSeed(seed), WithBatchSize(int(size)), WithUpdateShare(float64(updates%1001)/1000),
+			WithInvalidShare(float64(invalid%1001)/1000), WithKeyPrefix(prefix), WithIDProperty(idProp), WithTraceIDs(trace),
+			WithInvalidKinds(InvalidEnum, InvalidTimestamp, InvalidUnknownProperty, InvalidReadOnlyProperty))
+		if err != nil {
+			t.Skip(err)
+		}
+		body := g.AppendBatch([]byte("x"), n)[1:]
+		require.True(t, json.Valid(body), "%q", body)
+		var got hubspot.BatchUpsertRequest
+		require.NoError(t, json.Unmarshal(body, &got))
+		want := g.Batch(n)
+		if !utf8.ValidString(prefix) || !utf8.ValidString(idProp) {
+			// Invalid UTF-8 comes back as U+FFFD; compare through a JSON round trip.
+			raw, err := json.Marshal(want)
+			require.NoError(t, err)
+			want = hubspot.BatchUpsertRequest{}
+			require.NoError(t, json.Unmarshal(raw, &want))
+		}
+		require.Equal(t, want, got)
+	})
 }
