@@ -218,3 +218,21 @@ func TestREADMEExample(t *testing.T) {
 		assert.Contains(t, string(readme), "| `"+n+"` |", "README lists built-in %s", n)
 	}
 }
+
+func TestMarshalQuotesText(t *testing.T) {
+	for _, desc := range []string{"a: b # c", "- x", "line one\nline two", `'single' and "double"`, "ünïcödé ✓", "true", "123", "", "@at", "%pct", "~"} {
+		t.Run(desc, func(t *testing.T) {
+			s := Default()
+			s.Name = "q"
+			s.Description = desc
+			s.Stages = []Stage{{Duration: time.Second, Rate: 5}}
+			s.Emulator.Faults = []string{"5xx=0.01,status=503"}
+			out, err := s.Marshal()
+			require.NoError(t, err)
+			back, err := Parse("q.yaml", out)
+			require.NoError(t, err, "%s", out)
+			assert.Equal(t, desc, back.Description)
+			assert.Equal(t, s.Emulator.Faults, back.Emulator.Faults)
+		})
+	}
+}
