@@ -63,13 +63,13 @@ var SemanticChecks = []CheckName{
 	CheckRateLimitHeaders, CheckRateLimitProbe, CheckCleanup,
 }
 
-// excerptLimit bounds Sent and Received: enough to recognise the body, short
+// trimBodyLimit bounds Sent and Received: enough to recognise the body, short
 // enough that a failing 100-input batch does not flood a terminal.
-const excerptLimit = 300
+const trimBodyLimit = 300
 
-// excerpt trims a body for Finding.Sent/Received: compacted when it is
-// JSON, cut at excerptLimit bytes on a rune boundary.
-func excerpt(body []byte) string {
+// trimBody trims a body for Finding.Sent/Received: compacted when it is
+// JSON, cut at trimBodyLimit bytes on a rune boundary.
+func trimBody(body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
@@ -77,23 +77,23 @@ func excerpt(body []byte) string {
 	if json.Valid(body) && json.Compact(&buf, body) == nil {
 		body = buf.Bytes()
 	}
-	if len(body) <= excerptLimit {
-		return string(body)
+	if len(body) <= trimBodyLimit {
+		return strings.ToValidUTF8(string(body), "\uFFFD")
 	}
-	cut := excerptLimit
+	cut := trimBodyLimit
 	for cut > 0 && !utf8.RuneStart(body[cut]) {
 		cut--
 	}
-	return string(body[:cut]) + "…"
+	return strings.ToValidUTF8(string(body[:cut]), "\uFFFD") + "…"
 }
 
-// excerptValue marshals v and trims it like excerpt.
-func excerptValue(v any) string {
+// trimBodyValue marshals v and trims it like trimBody.
+func trimBodyValue(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return ""
 	}
-	return excerpt(b)
+	return trimBody(b)
 }
 
 // finding builds a Finding located at the exchange, with trimmed bodies.
@@ -106,8 +106,8 @@ func (ex Exchange) finding(check CheckName, message, reason, howToFix string) Fi
 		Method:     ex.Method,
 		Path:       pathOnly(ex.Path),
 		StatusCode: ex.StatusCode,
-		Sent:       excerpt(ex.RequestBody),
-		Received:   excerpt(ex.ResponseBody),
+		Sent:       trimBody(ex.RequestBody),
+		Received:   trimBody(ex.ResponseBody),
 	}
 }
 

@@ -121,19 +121,19 @@ func TestFindingsCarryExcerpts(t *testing.T) {
 	assert.NotEmpty(t, f.HowToFix)
 	assert.Equal(t, "/crm/v3/objects/tasks/batch/upsert", f.Path)
 	assert.Equal(t, 200, f.StatusCode)
-	assert.LessOrEqual(t, len(f.Sent), excerptLimit+len("…"))
+	assert.LessOrEqual(t, len(f.Sent), trimBodyLimit+len("…"))
 	assert.True(t, strings.HasPrefix(f.Sent, `{"inputs":[{"id":"ub-1"`), f.Sent)
 	assert.Contains(t, f.Received, `"status":"PENDING"`)
 }
 
-func TestExcerpt(t *testing.T) {
+func TestTrimBody(t *testing.T) {
 	long := `{"a":"` + strings.Repeat("é", 400) + `"}`
-	got := excerpt([]byte(long))
+	got := trimBody([]byte(long))
 	assert.True(t, strings.HasSuffix(got, "…"))
-	assert.LessOrEqual(t, len(got), excerptLimit+len("…"))
+	assert.LessOrEqual(t, len(got), trimBodyLimit+len("…"))
 	assert.True(t, strings.HasPrefix(got, `{"a":"é`))
-	assert.Equal(t, `{"a":1}`, excerpt([]byte("{ \"a\" :\n 1 }")))
-	assert.Equal(t, "", excerpt(nil))
+	assert.Equal(t, `{"a":1}`, trimBody([]byte("{ \"a\" :\n 1 }")))
+	assert.Equal(t, "", trimBody(nil))
 }
 
 func TestSemanticChecksAreNamed(t *testing.T) {

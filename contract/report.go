@@ -1,0 +1,297 @@
+package contract
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// Status is the outcome of one check on one case.
+type Status string
+
+const (
+	StatusPass Status = "pass"
+	StatusFail Status = "fail"
+	StatusSkip Status = "skip"
+)
+
+// CheckResult is one check applied to one case of the suite, e.g.
+// accounting on "upsert-create". A fail carries the findings; a skip carries
+// the reason it could not run.
+type CheckResult struct {
+	Check    CheckName     `json:"check"`
+	Case     string        `json:"case"`
+	Status   Status        `json:"status"`
+	Reason   string        `json:"reason,omitempty"`
+	Findings []Finding     `json:"findings,omitempty"`
+	Duration time.Duration `json:"-"`
+}
+
+// Report is the outcome of a suite run. It never holds a credential: the
+// target is recorded without user info and findings carry bodies only.
+type Report struct {
+	Target    string          `json:"target"`
+	Version   hubspot.Version `json:"version"`
+	KeyPrefix string          `json:"keyPrefix,omitempty"`
+	Seed      uint64          `json:"seed"`
+	StartedAt time.Time       `json:"startedAt"`
+	Duration  time.Duration   `json:"-"`
+	Checks    []CheckResult   `json:"checks"`
+	// CleanedUp counts the records the suite created and archived again.
+	CleanedUp int `json:"cleanedUp"`
+}
+
+// Counts tallies the results by status.
+func (r *Report) Counts() (pass, fail, skip int) {
+	for _, c := range r.Checks {
+		switch c.Status {
+		case StatusPass:
+			pass++
+		case StatusFail:
+			fail++
+		case StatusSkip:
+			skip++
+		}
+	}
+	return pass, fail, skip
+}
+
+// Passed reports whether nothing failed and something passed: a run in
+// which no check ran proves nothing and does not pass.
+func (r *Report) Passed() bool {
+	pass, fail, _ := r.Counts()
+	return fail == 0 && pass > 0
+}
+
+// Findings returns every finding of the report in order.
+func (r *Report) Findings() []Finding {
+	var out []Finding
+	for _, c := range r.Checks {
+		out = append(out, c.Findings...)
+	}
+	return out
+}
+
+// WriteText writes a table of checks and cases with pass/fail/skip and the
+// reason, then the findings of every failure, then a summary line.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "contract suite against %s (API %s, key prefix %s)\n\n", r.Target, r.Version, r.KeyPrefix)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tCASE\tRESULT\tDETAIL")
+	for _, c := range r.Checks {
+		detail := c.Reason
+		if c.Status == StatusFail && len(c.Findings) > 0 {
+			detail = c.Findings[0].Message
+			if n := len(c.Findings); n > 1 {
+				detail += fmt.Sprintf(" (+%d more)", n-1)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Check, c.Case, strings.ToUpper(string(c.Status)), oneLineText(detail, 100))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range r.Checks {
+		if c.Status != StatusFail {
+			continue
+		}
+		fmt.Fprintf(w, "\nFAIL %s / %s\n", c.Check, c.Case)
+		for _, f := range c.Findings {
+			writeFindingText(w, f)
+		}
+	}
+	pass, fail, skip := r.Counts()
+	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped in %s; cleaned up %d records\n",
+		pass, fail, skip, r.Duration.Round(time.Millisecond), r.CleanedUp)
+	_, err := fmt.Fprintln(w, verdict(r.Passed()))
+	return err
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// writeFindingText renders one finding: what was sent, what came back, what
+// the contract says and how to fix it.
+func writeFindingText(w io.Writer, f Finding) {
+	fmt.Fprintf(w, "  - %s\n", f.Error())
+	if f.Sent != "" {
+		fmt.Fprintf(w, "    sent:     %s\n", f.Sent)
+	}
+	if f.Received != "" {
+		fmt.Fprintf(w, "    received: %s\n", f.Received)
+	}
+	if f.Reason != "" {
+		fmt.Fprintf(w, "    contract: %s\n", f.Reason)
+	}
+	if f.SpecPath != "" {
+		fmt.Fprintf(w, "    spec:     %s\n", f.SpecPath)
+	}
+	if f.HowToFix != "" {
+		fmt.Fprintf(w, "    fix:      %s\n", f.HowToFix)
+	}
+}
+
+// FailureMessage is the multi-line text of a failed result, for go test.
+func (c CheckResult) FailureMessage() string {
+	var b strings.Builder
+	for _, f := range c.Findings {
+		writeFindingText(&b, f)
+	}
+	return b.String()
+}
+
+// oneLineText squeezes whitespace and cuts s for a table cell.
+func oneLineText(s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit-1]) + "…"
+	}
+	return s
+}
+
+// reportJSON is the JSON shape: durations in milliseconds, counts up front.
+type reportJSON struct {
+	Target     string          `json:"target"`
+	Version    hubspot.Version `json:"version"`
+	KeyPrefix  string          `json:"keyPrefix,omitempty"`
+	Seed       uint64          `json:"seed"`
+	StartedAt  time.Time       `json:"startedAt"`
+	DurationMS float64         `json:"durationMs"`
+	Passed     bool            `json:"passed"`
+	Pass       int             `json:"pass"`
+	Fail       int             `json:"fail"`
+	Skip       int             `json:"skip"`
+	CleanedUp  int             `json:"cleanedUp"`
+	Checks     []checkJSON     `json:"checks"`
+}
+
+type checkJSON struct {
+	CheckResult
+	DurationMS float64 `json:"durationMs"`
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// MarshalJSON writes the report with durations in milliseconds and the
+// pass/fail/skip counts, so CI can read the verdict without recounting.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	pass, fail, skip := r.Counts()
+	out := reportJSON{
+		Target: r.Target, Version: r.Version, KeyPrefix: r.KeyPrefix, Seed: r.Seed,
+		StartedAt: r.StartedAt, DurationMS: millis(r.Duration), Passed: r.Passed(),
+		Pass: pass, Fail: fail, Skip: skip, CleanedUp: r.CleanedUp,
+		Checks: make([]checkJSON, len(r.Checks)),
+	}
+	for i, c := range r.Checks {
+		out.Checks[i] = checkJSON{CheckResult: c, DurationMS: millis(c.Duration)}
+	}
+	return json.Marshal(out)
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// JUnit XML, as read by Jenkins, GitLab and GitHub test reporters.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
+	Tests   int          `xml:"tests,attr"`
+	Fails   int          `xml:"failures,attr"`
+	Skipped int          `xml:"skipped,attr"`
+	Time    string       `xml:"time,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string          `xml:"name,attr"`
+	Tests     int             `xml:"tests,attr"`
+	Fails     int             `xml:"failures,attr"`
+	Errors    int             `xml:"errors,attr"`
+	Skipped   int             `xml:"skipped,attr"`
+	Time      string          `xml:"time,attr"`
+	Timestamp string          `xml:"timestamp,attr"`
+	Props     []junitProperty `xml:"properties>property"`
+	Cases     []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the report as one JUnit test suite: one testcase per
+// check and case, classname "contract.<check>".
+func (r *Report) WriteJUnit(w io.Writer) error {
+	pass, fail, skip := r.Counts()
+	total := pass + fail + skip
+	s := junitSuite{
+		Name: "upsertbench contract", Tests: total, Fails: fail, Skipped: skip,
+		Time: seconds(r.Duration), Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05"),
+		Props: []junitProperty{
+			{Name: "target", Value: r.Target}, {Name: "version", Value: string(r.Version)},
+			{Name: "keyPrefix", Value: r.KeyPrefix}, {Name: "cleanedUp", Value: fmt.Sprint(r.CleanedUp)},
+		},
+	}
+	for _, c := range r.Checks {
+		jc := junitCase{Name: c.Case, Classname: "contract." + string(c.Check), Time: seconds(c.Duration)}
+		switch c.Status {
+		case StatusFail:
+			msg := c.Reason
+			if len(c.Findings) > 0 {
+				msg = c.Findings[0].Message
+			}
+			jc.Failure = &junitFailure{Message: msg, Type: string(c.Check), Text: c.FailureMessage()}
+		case StatusSkip:
+			jc.Skipped = &junitSkipped{Message: c.Reason}
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	doc := junitSuites{Name: "upsertbench", Tests: total, Fails: fail, Skipped: skip, Time: s.Time, Suites: []junitSuite{s}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

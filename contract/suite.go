@@ -1,0 +1,336 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// Defaults of SuiteConfig.
+const (
+	// DefaultSuiteBatchSize is the number of inputs of the suite's batches:
+	// enough to expose ordering and accounting bugs, small enough to keep a
+	// run against a real account cheap.
+	DefaultSuiteBatchSize = 10
+	// DefaultSuiteTimeout bounds each request the suite sends.
+	DefaultSuiteTimeout = 30 * time.Second
+	// DefaultProbeRequests bounds the rate-limit probe when the target does
+	// not say its limit; with a known Max the probe sends Max+probeMargin.
+	DefaultProbeRequests = 1000
+	probeMargin          = 20
+	// maxResponseBytes bounds what the suite reads of one answer.
+	maxResponseBytes = 32 << 20
+)
+
+// SuiteConfig says where the suite sends its requests and how.
+type SuiteConfig struct {
+	// BaseURL is the target, e.g. http://127.0.0.1:8080 or https://api.hubapi.com.
+	BaseURL string
+	// Token is the bearer token (a private app token for HubSpot). Required.
+	Token string
+	// ReadOnlyToken, when set, is a token without write scopes: writes with
+	// it must be refused with 403. Empty skips that check.
+	ReadOnlyToken string
+	// IDProperty is the unique property the suite upserts by
+	// (default hubspot.DefaultIDProperty).
+	IDProperty string
+	// Version selects the API paths (default v3).
+	Version hubspot.Version
+	// Validator checks schemas (default DefaultValidator()).
+	Validator *Validator
+	// HTTPClient sends the requests (default: a client with DefaultSuiteTimeout).
+	HTTPClient *http.Client
+	// ProbeRateLimit opts in to the probe that exhausts the burst limit to
+	// provoke a 429. It costs up to Max+20 calls of the account's budget.
+	ProbeRateLimit bool
+	// KeyPrefix starts every unique value the suite writes, so its records
+	// are recognisable and apart from anyone else's (default "ub-<random>").
+	KeyPrefix string
+	// Seed seeds the generated batches (default generators.DefaultSeed).
+	Seed uint64
+	// BatchSize is the number of inputs per batch (default DefaultSuiteBatchSize).
+	BatchSize int
+}
+
+// Suite runs every contract check against one target. Build it with
+// NewSuite; one Suite may Run more than once, each run with its own
+// records (a run derives its keys from KeyPrefix and the run number).
+type Suite struct {
+	cfg    SuiteConfig
+	base   *url.URL
+	target string // BaseURL without user info, for reports
+	runs   int
+}
+
+// NewSuite checks the configuration and fills in defaults. Errors are
+// configuration problems (bad URL, no token, bad id property).
+func NewSuite(cfg SuiteConfig) (*Suite, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("contract: base URL %q is not an http(s) URL with a host", redactURL(cfg.BaseURL))
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("contract: no token: the suite needs the bearer token of the target (a private app token for HubSpot)")
+	}
+	if cfg.ReadOnlyToken != "" && cfg.ReadOnlyToken == cfg.Token {
+		return nil, errors.New("contract: the read-only token is the same as the token; give a token without write scopes or none")
+	}
+	if cfg.IDProperty == "" {
+		cfg.IDProperty = hubspot.DefaultIDProperty
+	}
+	if cfg.Version == "" {
+		cfg.Version = hubspot.VersionV3
+	}
+	if _, err := hubspot.ParseVersion(string(cfg.Version)); err != nil {
+		return nil, fmt.Errorf("contract: %w", err)
+	}
+	if cfg.Validator == nil {
+		if cfg.Validator, err = DefaultValidator(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: DefaultSuiteTimeout}
+	}
+	if cfg.KeyPrefix == "" {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		cfg.KeyPrefix = "ub-" + hex.EncodeToString(b[:])
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = generators.DefaultSeed
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = DefaultSuiteBatchSize
+	}
+	if cfg.BatchSize < 2 || cfg.BatchSize > hubspot.MaxBatchInputs {
+		return nil, fmt.Errorf("contract: batch size %d out of range (2..%d)", cfg.BatchSize, hubspot.MaxBatchInputs)
+	}
+	// Build the run's generator once here, so a bad id property or prefix
+	// is a configuration error, not a failed run.
+	if _, err := generators.New(
+		generators.WithSeed(cfg.Seed), generators.WithBatchSize(cfg.BatchSize),
+		generators.WithIDProperty(cfg.IDProperty), generators.WithVersion(cfg.Version),
+		generators.WithKeyPrefix(cfg.KeyPrefix), generators.WithTraceIDs(true)); err != nil {
+		return nil, fmt.Errorf("contract: %w", err)
+	}
+	target := *u
+	target.User = nil
+	return &Suite{cfg: cfg, base: u, target: target.String()}, nil
+}
+
+// Config returns the configuration with defaults filled in. The tokens are
+// in it: do not print it.
+func (s *Suite) Config() SuiteConfig { return s.cfg }
+
+// redactURL drops user info from a URL for error messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparseable URL)"
+		}
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// Run sends every case to the target and returns the report; it does not
+// fail on contract violations (they are findings in the report). Records
+// the run created are archived at the end, also when ctx is cancelled.
+// A Suite runs one Run at a time.
+func (s *Suite) Run(ctx context.Context) *Report {
+	s.runs++
+	prefix := s.cfg.KeyPrefix
+	if s.runs > 1 {
+		prefix = fmt.Sprintf("%s-r%d", prefix, s.runs)
+	}
+	r := &suiteRun{
+		s:       s,
+		ctx:     ctx,
+		prefix:  prefix,
+		report:  &Report{Target: s.target, Version: s.cfg.Version, KeyPrefix: prefix, Seed: s.cfg.Seed, StartedAt: time.Now().UTC()},
+		cleanup: map[string]struct{}{},
+	}
+	start := time.Now()
+	r.run()
+	r.report.Duration = time.Since(start)
+	return r.report
+}
+
+// suiteRun is the state of one Run.
+type suiteRun struct {
+	s      *Suite
+	ctx    context.Context
+	prefix string
+	gen    *generators.Generator
+	report *Report
+	// sent is every answer to a request with the main token, in order, for
+	// the rate-limit header check.
+	sent []timedExchange
+	// cleanup holds the record ids to archive at the end.
+	cleanup map[string]struct{}
+	// state shared by the upsert-semantics cases.
+	created *upsertStep
+}
+
+type timedExchange struct {
+	at time.Time
+	ex Exchange
+}
+
+// Which token a request carries.
+type credential int
+
+const (
+	credMain credential = iota
+	credReadOnly
+	credNone
+	credWrong
+)
+
+// send performs one request and returns the exchange. err is a transport
+// failure (no answer); the exchange then has StatusCode 0.
+func (r *suiteRun) send(method, path, contentType string, body []byte, cred credential) (Exchange, error) {
+	ex := Exchange{Method: method, Path: path, RequestBody: body, RequestHeader: http.Header{}}
+	ctx, cancel := context.WithTimeout(r.ctx, DefaultSuiteTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, r.s.base.String()+path, bytes.NewReader(body))
+	if err != nil {
+		return ex, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	ex.RequestHeader = req.Header.Clone() // before the token: exchanges never hold credentials
+	switch cred {
+	case credMain:
+		req.Header.Set("Authorization", "Bearer "+r.s.cfg.Token)
+	case credReadOnly:
+		req.Header.Set("Authorization", "Bearer "+r.s.cfg.ReadOnlyToken)
+	case credWrong:
+		req.Header.Set("Authorization", "Bearer "+wrongToken())
+	}
+	at := time.Now()
+	resp, err := r.s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return ex, r.scrub(err)
+	}
+	defer resp.Body.Close()
+	ex.StatusCode = resp.StatusCode
+	ex.ResponseHeader = resp.Header
+	ex.ResponseBody, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return ex, r.scrub(err)
+	}
+	if cred == credMain {
+		r.sent = append(r.sent, timedExchange{at: at, ex: ex})
+	}
+	return ex, nil
+}
+
+// wrongToken is a token of the same shape that the target cannot know.
+func wrongToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "ub-wrong-" + hex.EncodeToString(b[:])
+}
+
+// scrub removes the tokens from an error text, should a transport ever
+// echo a header.
+func (r *suiteRun) scrub(err error) error {
+	msg := err.Error()
+	for _, t := range []string{r.s.cfg.Token, r.s.cfg.ReadOnlyToken} {
+		if t != "" {
+			msg = strings.ReplaceAll(msg, t, "[token]")
+		}
+	}
+	return errors.New(msg)
+}
+
+// Recording results.
+
+func (r *suiteRun) result(check CheckName, caseName string, fs []Finding, d time.Duration) {
+	st := StatusPass
+	if len(fs) > 0 {
+		st = StatusFail
+	}
+	r.report.Checks = append(r.report.Checks, CheckResult{Check: check, Case: caseName, Status: st, Findings: fs, Duration: d})
+}
+
+func (r *suiteRun) skip(check CheckName, caseName, reason string) {
+	r.report.Checks = append(r.report.Checks, CheckResult{Check: check, Case: caseName, Status: StatusSkip, Reason: reason})
+}
+
+// transportFailure records a failed request as a failure of each check the
+// case would have run: a target that does not answer keeps no contract.
+func (r *suiteRun) transportFailure(caseName string, checks []CheckName, method, path string, body []byte, err error) {
+	for _, c := range checks {
+		r.result(c, caseName, []Finding{{
+			Check: c, Message: "no answer: " + err.Error(), Method: method, Path: path, Sent: trimBody(body),
+			Reason:   "the target answers every request with an HTTP response",
+			HowToFix: "check that the target is up and reachable at the base URL, and that it answers within " + DefaultSuiteTimeout.String(),
+		}}, 0)
+	}
+}
+
+// exchangeResults runs the stateless checks on ex and records one result
+// per check that applied, all under caseName.
+func (r *suiteRun) exchangeResults(caseName string, ex Exchange, withRequest bool, d time.Duration) {
+	ran, fs := checkExchange(r.s.cfg.Validator, ex, withRequest)
+	for _, c := range ran {
+		var mine []Finding
+		for _, f := range fs {
+			if f.Check == c {
+				mine = append(mine, f)
+			}
+		}
+		r.result(c, caseName, mine, d)
+	}
+}
+
+// interrupted reports whether the run was cancelled, recording the skip.
+func (r *suiteRun) interrupted(check CheckName, caseName string) bool {
+	if r.ctx.Err() == nil {
+		return false
+	}
+	r.skip(check, caseName, "interrupted: "+r.ctx.Err().Error())
+	return true
+}
+
+// run is the order of the cases. Cleanup comes before the rate-limit probe,
+// which exhausts the burst budget the cleanup would need.
+func (r *suiteRun) run() {
+	gen, err := generators.New(
+		generators.WithSeed(r.s.cfg.Seed), generators.WithBatchSize(r.s.cfg.BatchSize),
+		generators.WithIDProperty(r.s.cfg.IDProperty), generators.WithVersion(r.s.cfg.Version),
+		generators.WithKeyPrefix(r.prefix), generators.WithTraceIDs(true))
+	if err != nil { // NewSuite built the same generator with the base prefix
+		r.result(CheckRequestSchema, "setup", []Finding{{Check: CheckRequestSchema, Message: "generator: " + err.Error()}}, 0)
+		return
+	}
+	r.gen = gen
+	r.upsertCases()
+	r.partialFailureCase()
+	r.badInputCases()
+	r.methodCases()
+	r.authCases()
+	r.rateLimitHeaderCase()
+	r.cleanupCase()
+	r.rateLimitProbeCase()
+}
