@@ -447,7 +447,7 @@ func (d *decoder) stage(n ast.Node, path string) Stage {
 		case "amplitude":
 			st.Amplitude, _ = d.number(e.val, e.path, "write requests per second, e.g. amplitude: 10", "/s")
 		case "steps":
-			st.Steps = int(min(max(d.integer(e.val, e.path, "write a whole number, e.g. steps: 4"), -1), MaxSteps+1))
+			st.Steps = d.smallInt(e.val, e.path, "write a whole number, e.g. steps: 4")
 		}
 	}
 	for _, k := range []string{"duration", "rate"} {
@@ -483,7 +483,7 @@ func (d *decoder) batch(n ast.Node, path string, b *Batch) {
 	for _, e := range d.mapping(n, path, "batch", batchKeys) {
 		switch e.key {
 		case "size":
-			b.Size = int(min(max(d.integer(e.val, e.path, "write 1 to 100, e.g. size: 100"), -1), math.MaxInt32))
+			b.Size = d.smallInt(e.val, e.path, "write 1 to 100, e.g. size: 100")
 		case "updates":
 			b.Updates = d.share(e.val, e.path, "updates: 0.5")
 		case "id_property":
@@ -513,6 +513,16 @@ func (d *decoder) http(n ast.Node, path string, h *HTTP) {
 			h.HTTP2 = d.boolean(e.val, e.path)
 		}
 	}
+}
+
+// smallInt reads a whole number that validation then checks for range;
+// anything beyond ±1e9 is out of every range here.
+func (d *decoder) smallInt(n ast.Node, path, fix string) int {
+	v := d.integer(n, path, fix)
+	if v > 1e9 || v < -1e9 {
+		d.fail(n, path, fix, "%d is far out of range", v)
+	}
+	return int(v)
 }
 
 // count reads a whole number ≥ 0.
