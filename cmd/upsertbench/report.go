@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/upsertbench/upsertbench/reports"
+)
+
+func init() {
+	register(command{
+		name:    "report",
+		summary: "merge results of one run (or its shards), evaluate thresholds and render text, JSON, Markdown, HTML and JUnit",
+		run:     runReport,
+	})
+}
+
+// Defaults of the report command.
+const defaultReportFormats = "text,json,md,html,junit"
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report")
+	var ins repeated
+	fs.Var(&ins, "in", "run folder holding results.bin and summary.json (repeat for the shards of one run)")
+	baseline := fs.String("baseline", "", "an earlier summary.json to compare with; a regression fails the report")
+	history := fs.String("history", "", "JSON Lines history file: this run is appended and the last 30 runs are charted")
+	out := fs.String("out", "", "folder for the outputs (default: the first --in folder)")
+	formats := fs.String("format", defaultReportFormats, "comma-separated outputs: text, json, md, html, junit (text also prints to stdout)")
+	tolerance := fs.Float64("latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95 or p99 may worsen against the baseline before it is a regression")
+	quiet := fs.Bool("quiet", false, "do not print the text report to stdout")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	if len(ins) == 0 {
+		return usagef("no run folder: pass --in DIR (a folder written by 'upsertbench load'; repeat --in for shards)")
+	}
+	if *tolerance <= 0 || *tolerance >= 10 {
+		return usagef("--latency-tolerance %g is out of range: give a share such as 0.10 for 10%%", *tolerance)
+	}
+	fmts, err := reports.ParseFormats(*formats)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	if *out == "" {
+		*out = ins[0]
+	}
+	opts := []reports.Option{reports.WithLatencyTolerance(*tolerance)}
+	if *baseline != "" {
+		opts = append(opts, reports.WithBaseline(*baseline))
+	}
+	if *history != "" {
+		opts = append(opts, reports.WithHistory(*history))
+	}
+	return reportAndPrint(ins, *out, fmts, *history, *quiet, stdout, stderr, opts...)
+}
+
+// reportAndPrint builds the report of dirs, writes the formats into out,
+// appends the history, prints the text report and the path of the HTML
+// page, and turns the verdict into the command's result. Shared by report
+// and run.
+func reportAndPrint(dirs []string, out string, formats []string, history string, quiet bool, stdout, stderr io.Writer, opts ...reports.Option) error {
+	r, err := reports.Build(dirs, opts...)
+	if err != nil {
+		var ie *reports.InputError
+		if errors.As(err, &ie) {
+			return usagef("cannot read %s: %v", ie.Path, ie.Err)
+		}
+		return usagef("%v", err)
+	}
+	paths, err := r.WriteAll(out, formats)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if history != "" {
+		if err := r.AppendHistory(history); err != nil {
+			return fmt.Errorf("append history: %w", err)
+		}
+	}
+	if !quiet {
+		if err := r.WriteText(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		for _, p := range paths {
+			if strings.HasSuffix(p, reports.HTMLFile) {
+				fmt.Fprintf(stdout, "HTML report: %s\n", p)
+			}
+		}
+		fmt.Fprintf(stdout, "Outputs: %s\n", strings.Join(paths, ", "))
+	}
+	if !r.Passed() {
+		return failedError{msg: fmt.Sprintf("verdict fail (%d reasons above; first: %s)", len(r.Failures), r.Failures[0])}
+	}
+	return nil
+}

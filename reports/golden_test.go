@@ -1,0 +1,87 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./reports -run %s -update", t.Name())
+	assert.Equal(t, string(want), string(got), "output differs from %s; if the change is intended, run go test ./reports -update", path)
+}
+
+// stableDirs makes the input folders of a report independent of the
+// temporary directory the test ran in.
+func stableDirs(r *Report, root string) {
+	for i, d := range r.Inputs {
+		if rel, err := filepath.Rel(root, d); err == nil {
+			r.Inputs[i] = filepath.ToSlash(filepath.Join("run", rel))
+		}
+	}
+	if r.Summary.Baseline != nil {
+		if rel, err := filepath.Rel(root, r.Summary.Baseline.File); err == nil {
+			r.Summary.Baseline.File = filepath.ToSlash(rel)
+		}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		spec synthSpec
+		// baseline, when set, is a second run compared against.
+		baseline *synthSpec
+		history  bool
+	}{
+		{name: "single", spec: synthSpec{}},
+		{name: "shards", spec: synthSpec{shards: 3}},
+		{name: "violations", spec: synthSpec{violations: 2}},
+		{name: "regression", spec: synthSpec{latency: 1.5}, baseline: &synthSpec{seed: 2}, history: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			dirs := writeSynth(t, filepath.Join(root, "current"), tc.spec)
+			opts := []Option{WithNow(synthNow)}
+			if tc.baseline != nil {
+				bdirs := writeSynth(t, filepath.Join(root, "baseline"), *tc.baseline)
+				br, err := Build(bdirs, WithNow(synthNow))
+				require.NoError(t, err)
+				bfile := filepath.Join(root, "baseline.json")
+				_, err = br.WriteAll(root, []string{FormatJSON})
+				require.NoError(t, err)
+				require.NoError(t, os.Rename(filepath.Join(root, "summary.json"), bfile))
+				opts = append(opts, WithBaseline(bfile))
+			}
+			if tc.history {
+				hist := filepath.Join(root, "history.jsonl")
+				writeHistory(t, hist, 5)
+				opts = append(opts, WithHistory(hist))
+			}
+			r, err := Build(dirs, opts...)
+			require.NoError(t, err)
+			stableDirs(r, root)
+			for _, f := range []string{FormatText, FormatMD, FormatJSON, FormatJUnit} {
+				var buf bytes.Buffer
+				require.NoError(t, r.Write(&buf, f))
+				golden(t, tc.name+"."+f+".golden", buf.Bytes())
+			}
+		})
+	}
+}

@@ -1,0 +1,405 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/results"
+)
+
+// writeHistory writes n earlier nights, one day apart, before synthStart.
+func writeHistory(t testing.TB, path string, n int) {
+	t.Helper()
+	for i := range n {
+		h := HistoryEntry{
+			StartedAt: synthStart.Add(time.Duration(i-n) * 24 * time.Hour), Scenario: "synthetic",
+			Target: "http://127.0.0.1:8080", ToolVersion: "v0.0.0-test", Verdict: VerdictPass, Requests: 200,
+			Throughput: 18 + float64(i%3), Success: 97.5, ErrorRate: 0.5,
+			P50: 40 + float64(i), P95: 95 + 3*float64(i), P99: 140 + 5*float64(i),
+		}
+		if i == 2 {
+			h.Verdict = VerdictFail
+		}
+		_, err := AppendHistory(path, h)
+		require.NoError(t, err)
+	}
+}
+
+// summaryWith is a summary of n requests with the given figures.
+func summaryWith(n uint64, success float64, p95 time.Duration) *results.Summary {
+	s := results.NewSummary()
+	s.Metrics.Requests = n
+	s.Metrics.Success = success
+	s.Metrics.Latencies.P50 = p95 / 2
+	s.Metrics.Latencies.P90 = p95 * 9 / 10
+	s.Metrics.Latencies.P95 = p95
+	s.Metrics.Latencies.P99 = p95 * 2
+	s.Metrics.Latencies.Max = p95 * 3
+	s.Metrics.Duration = 10 * time.Second
+	s.Metrics.Rate = float64(n) / 10
+	s.Metrics.Throughput = float64(n) * success / 10
+	s.Contract.Checked = n / 5
+	return s
+}
+
+func TestEvaluateOne(t *testing.T) {
+	s := summaryWith(1000, 0.99, 200*time.Millisecond)
+	s.ErrorClasses = map[string]uint64{results.Class5xx: 4, results.ClassTimeout: 1}
+	s.RateLimited = map[string]uint64{"TEN_SECONDLY_ROLLING": 5}
+	empty := results.NewSummary()
+	cases := []struct {
+		name, metric, op string
+		limit            float64
+		s                *results.Summary
+		pass, noData     bool
+		measured         float64
+	}{
+		{"p95 below", MetricP95, "<", 300, s, true, false, 200},
+		{"p95 above", MetricP95, "<", 150, s, false, false, 200},
+		{"p99 equal is not below", MetricP99, "<", 400, s, false, false, 400},
+		{"p99 equal is at most", MetricP99, "<=", 400, s, true, false, 400},
+		{"success", MetricSuccess, ">=", 99, s, true, false, 99},
+		{"error rate leaves out 429s", MetricErrorRate, "<", 1, s, true, false, 0.5},
+		{"rate limited", MetricRateLimited, "<", 0.4, s, false, false, 0.5},
+		{"throughput", MetricThroughput, ">=", 100, s, false, false, 99},
+		{"requests", MetricRequests, "==", 1000, s, true, false, 1000},
+		{"contract violations", MetricContractViolations, "==", 0, s, true, false, 0},
+		{"no requests fails", MetricP95, "<", 300, empty, false, true, 0},
+		{"no checked response fails", MetricContractViolations, "==", 0, empty, false, true, 0},
+		{"unknown metric fails", "p42", "<", 1, s, false, false, 0},
+		{"unknown operator fails", MetricP95, "~", 1, s, false, false, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := EvaluateOne("", tc.metric, tc.op, tc.limit, tc.s)
+			assert.Equal(t, tc.pass, got.Pass, got.Message)
+			assert.Equal(t, tc.noData, got.NoData, got.Message)
+			assert.InDelta(t, tc.measured, got.Measured, 1e-9)
+			assert.NotEmpty(t, got.Message)
+			if tc.noData {
+				assert.Contains(t, got.Message, "no data")
+			}
+		})
+	}
+}
+
+func TestCompare(t *testing.T) {
+	base := summaryWith(1000, 0.99, 200*time.Millisecond)
+	cases := []struct {
+		name        string
+		cur         *results.Summary
+		limits      results.BaselineLimits
+		regressions []string
+	}{
+		{"same", summaryWith(1000, 0.99, 200*time.Millisecond), results.BaselineLimits{}, nil},
+		{"p95 within tolerance", summaryWith(1000, 0.99, 219*time.Millisecond), results.BaselineLimits{}, nil},
+		{"p95 and p99 beyond tolerance", summaryWith(1000, 0.99, 221*time.Millisecond), results.BaselineLimits{}, []string{"p95", "p99"}},
+		{"looser tolerance", summaryWith(1000, 0.99, 221*time.Millisecond), results.BaselineLimits{Latency: 0.2}, nil},
+		{"faster is no regression", summaryWith(1000, 0.99, 100*time.Millisecond), results.BaselineLimits{}, nil},
+		{"success and throughput drop", summaryWith(1000, 0.90, 200*time.Millisecond), results.BaselineLimits{}, []string{"throughput", "success"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			br := Compare(base, tc.cur, tc.limits)
+			var got []string
+			for _, d := range br.Deltas {
+				if d.Regression {
+					got = append(got, d.Metric)
+				}
+			}
+			assert.Equal(t, tc.regressions, got)
+			assert.Len(t, br.Regressions, len(tc.regressions))
+			assert.NotEmpty(t, br.Deltas)
+		})
+	}
+}
+
+func TestShardsMergeToSingleRun(t *testing.T) {
+	root := t.TempDir()
+	single, err := Build(writeSynth(t, filepath.Join(root, "single"), synthSpec{}))
+	require.NoError(t, err)
+	sharded, err := Build(writeSynth(t, filepath.Join(root, "sharded"), synthSpec{shards: 3}))
+	require.NoError(t, err)
+
+	a, b := single.Summary, sharded.Summary
+	assert.Equal(t, a.Metrics.Requests, b.Metrics.Requests)
+	assert.Equal(t, a.Metrics.StatusCodes, b.Metrics.StatusCodes)
+	assert.Equal(t, a.Metrics.Success, b.Metrics.Success)
+	assert.Equal(t, a.Metrics.Latencies.Max, b.Metrics.Latencies.Max)
+	assert.Equal(t, a.Metrics.Latencies.Mean, b.Metrics.Latencies.Mean)
+	assert.Equal(t, a.Metrics.Duration, b.Metrics.Duration)
+	assert.InDelta(t, a.Metrics.Rate, b.Metrics.Rate, 1e-9)
+	assert.InDelta(t, a.Metrics.Throughput, b.Metrics.Throughput, 1e-9)
+	assert.InDelta(t, a.RequestedRate, b.RequestedRate, 1e-9)
+	assert.Equal(t, a.RateLimited, b.RateLimited)
+	assert.Equal(t, a.ErrorClasses, b.ErrorClasses)
+	assert.Equal(t, a.LateSends, b.LateSends)
+	assert.Equal(t, a.Contract.Sampled, b.Contract.Sampled)
+	assert.Equal(t, a.Contract.Checked, b.Contract.Checked)
+	// Vegeta's t-digest quantiles depend on the order results arrive in.
+	for _, q := range [][2]time.Duration{
+		{a.Metrics.Latencies.P50, b.Metrics.Latencies.P50},
+		{a.Metrics.Latencies.P95, b.Metrics.Latencies.P95},
+		{a.Metrics.Latencies.P99, b.Metrics.Latencies.P99},
+	} {
+		assert.InEpsilon(t, float64(q[0]), float64(q[1]), 0.02)
+	}
+	require.Len(t, b.Thresholds, len(a.Thresholds))
+	for i := range a.Thresholds {
+		assert.Equal(t, a.Thresholds[i].Pass, b.Thresholds[i].Pass, a.Thresholds[i].Expr)
+	}
+	assert.Equal(t, a.Verdict, b.Verdict)
+	assert.Len(t, b.Run.Shards, 3)
+	assert.Equal(t, len(single.Series), len(sharded.Series))
+	assert.Equal(t, single.Distribution, sharded.Distribution)
+}
+
+func TestBuildInputErrors(t *testing.T) {
+	root := t.TempDir()
+	good := writeSynth(t, filepath.Join(root, "good"), synthSpec{})[0]
+	noSummary := filepath.Join(root, "nosummary")
+	require.NoError(t, os.MkdirAll(noSummary, 0o755))
+	badSummary := filepath.Join(root, "badsummary")
+	require.NoError(t, os.MkdirAll(badSummary, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(badSummary, results.SummaryFile), []byte("{nope"), 0o644))
+	noResults := filepath.Join(root, "noresults")
+	require.NoError(t, os.MkdirAll(noResults, 0o755))
+	data, err := os.ReadFile(filepath.Join(good, results.SummaryFile))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(noResults, results.SummaryFile), data, 0o644))
+	badHistory := filepath.Join(root, "history.jsonl")
+	require.NoError(t, os.WriteFile(badHistory, []byte("{\"p95\":1}\nnot json\n"), 0o644))
+
+	cases := []struct {
+		name string
+		dirs []string
+		opts []Option
+		path string
+	}{
+		{"missing folder", []string{filepath.Join(root, "absent")}, nil, filepath.Join(root, "absent", results.SummaryFile)},
+		{"no summary", []string{noSummary}, nil, filepath.Join(noSummary, results.SummaryFile)},
+		{"corrupt summary", []string{badSummary}, nil, filepath.Join(badSummary, results.SummaryFile)},
+		{"no results", []string{noResults}, nil, filepath.Join(noResults, results.ResultsFile)},
+		{"same shard twice", []string{good, good}, nil, filepath.Join(good, results.SummaryFile)},
+		{"missing baseline", []string{good}, []Option{WithBaseline(filepath.Join(root, "none.json"))}, filepath.Join(root, "none.json")},
+		{"bad history", []string{good}, []Option{WithHistory(badHistory)}, badHistory},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Build(tc.dirs, tc.opts...)
+			require.Error(t, err)
+			var ie *InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, tc.path, ie.Path)
+			assert.Contains(t, err.Error(), tc.path)
+		})
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	root := t.TempDir()
+	t.Run("pass", func(t *testing.T) {
+		r, err := Build(writeSynth(t, filepath.Join(root, "pass"), synthSpec{}))
+		require.NoError(t, err)
+		assert.True(t, r.Passed(), r.Failures)
+	})
+	t.Run("contract violation fails", func(t *testing.T) {
+		r, err := Build(writeSynth(t, filepath.Join(root, "viol"), synthSpec{violations: 1}))
+		require.NoError(t, err)
+		assert.False(t, r.Passed())
+		assert.Equal(t, 1, r.FindingsTotal)
+	})
+	t.Run("contract checks that never ran fail", func(t *testing.T) {
+		dirs := writeSynth(t, filepath.Join(root, "unchecked"), synthSpec{})
+		s, err := results.ReadSummary(dirs[0])
+		require.NoError(t, err)
+		s.Contract.Checked = 0
+		require.NoError(t, results.WriteSummary(filepath.Join(dirs[0], results.SummaryFile), s))
+		r, err := Build(dirs)
+		require.NoError(t, err)
+		assert.False(t, r.Passed())
+		assert.Contains(t, strings.Join(r.Failures, "\n"), "never ran")
+	})
+	t.Run("failed suite check fails", func(t *testing.T) {
+		cr := &contract.Report{Checks: []contract.CheckResult{
+			{Check: contract.CheckAuth, Case: "no-token", Status: contract.StatusPass},
+			{Check: contract.CheckEcho, Case: "upsert-create", Status: contract.StatusFail, Findings: []contract.Finding{{Check: contract.CheckEcho, Message: "wrong subject"}}},
+		}}
+		r, err := Build(writeSynth(t, filepath.Join(root, "suite"), synthSpec{}), WithContractReport(cr))
+		require.NoError(t, err)
+		assert.False(t, r.Passed())
+		assert.Equal(t, 1, r.FindingsTotal)
+	})
+	t.Run("regression fails", func(t *testing.T) {
+		base, err := Build(writeSynth(t, filepath.Join(root, "base"), synthSpec{}))
+		require.NoError(t, err)
+		r, err := Build(writeSynth(t, filepath.Join(root, "slow"), synthSpec{latency: 1.3}), WithBaselineSummary(base.Summary, "base"))
+		require.NoError(t, err)
+		assert.False(t, r.Passed())
+		assert.NotEmpty(t, r.Summary.Baseline.Regressions)
+	})
+}
+
+// junitDoc is an independent reading of JUnit XML, the way CI consumers
+// (Jenkins' schema, gotestsum's junitxml types) model it.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Cases    []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Time      string `xml:"time,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestJUnitParses(t *testing.T) {
+	root := t.TempDir()
+	base, err := Build(writeSynth(t, filepath.Join(root, "base"), synthSpec{}))
+	require.NoError(t, err)
+	r, err := Build(writeSynth(t, filepath.Join(root, "cur"), synthSpec{latency: 1.5, violations: 1}), WithBaselineSummary(base.Summary, "base.json"))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteJUnit(&buf))
+
+	var doc junitDoc
+	dec := xml.NewDecoder(&buf)
+	dec.Strict = true
+	require.NoError(t, dec.Decode(&doc))
+
+	wantTests := len(r.Summary.Thresholds) + len(r.Checks) + 4 // p95, p99, throughput, success vs baseline
+	assert.Equal(t, wantTests, doc.Tests)
+	tests, failures, skipped := 0, 0, 0
+	for _, s := range doc.Suites {
+		cf, cs := 0, 0
+		for _, c := range s.Cases {
+			assert.NotEmpty(t, c.Name)
+			assert.Equal(t, s.Name, c.Classname)
+			assert.NotEmpty(t, c.Time)
+			if c.Failure != nil {
+				cf++
+				assert.NotEmpty(t, c.Failure.Message)
+			}
+			if c.Skipped != nil {
+				cs++
+			}
+		}
+		assert.Equal(t, len(s.Cases), s.Tests, s.Name)
+		assert.Equal(t, cf, s.Failures, s.Name)
+		assert.Equal(t, cs, s.Skipped, s.Name)
+		tests, failures, skipped = tests+s.Tests, failures+s.Failures, skipped+s.Skipped
+	}
+	assert.Equal(t, tests, doc.Tests)
+	assert.Equal(t, failures, doc.Failures)
+	assert.Equal(t, skipped, doc.Skipped)
+	assert.Positive(t, doc.Failures)
+	// A failed threshold says measured vs limit.
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Failure != nil && c.Failure.Type == "threshold" {
+				assert.Contains(t, c.Failure.Text, "measured:")
+				assert.Contains(t, c.Failure.Text, "limit:")
+			}
+		}
+	}
+}
+
+func TestWriteAllAtomicAndComplete(t *testing.T) {
+	root := t.TempDir()
+	hist := filepath.Join(root, "history.jsonl")
+	r, err := Build(writeSynth(t, filepath.Join(root, "run"), synthSpec{}), WithHistory(hist))
+	require.NoError(t, err)
+	out := filepath.Join(root, "out")
+	paths, err := r.WriteAll(out, AllFormats)
+	require.NoError(t, err)
+	require.Len(t, paths, len(AllFormats))
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.False(t, strings.HasPrefix(e.Name(), "."), "temporary file left behind: %s", e.Name())
+	}
+	s, err := results.ReadSummary(out)
+	require.NoError(t, err)
+	assert.Equal(t, r.Summary.Verdict, s.Verdict)
+	assert.Len(t, s.Thresholds, 7)
+
+	require.NoError(t, r.AppendHistory(hist))
+	require.NoError(t, r.AppendHistory(hist))
+	h, err := ReadHistory(hist)
+	require.NoError(t, err)
+	require.Len(t, h, 2)
+	assert.Equal(t, r.Summary.Metrics.Requests, h[1].Requests)
+}
+
+func TestParseFormats(t *testing.T) {
+	got, err := ParseFormats("text, html,text,JUNIT")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"text", "html", "junit"}, got)
+	_, err = ParseFormats("pdf")
+	assert.ErrorContains(t, err, "valid: text, json, md, html, junit")
+	_, err = ParseFormats(" , ")
+	assert.Error(t, err)
+}
+
+func TestSparkline(t *testing.T) {
+	assert.Equal(t, "▁▅█", sparkline([]float64{1, 2, 3}))
+	assert.Equal(t, "▁▁▁", sparkline([]float64{5, 5, 5}))
+}
+
+func TestFormatting(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{fmtDuration(1500 * time.Microsecond), "1.5ms"},
+		{fmtDuration(41234 * time.Microsecond), "41.2ms"},
+		{fmtDuration(1200 * time.Millisecond), "1.2s"},
+		{fmtDuration(850 * time.Microsecond), "850µs"},
+		{fmtCount(1234567), "1,234,567"},
+		{fmtChange(0.123), "+12.3%"},
+		{fmtChange(math.Inf(1)), "n/a"},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, tc.in)
+	}
+}
+
+func FuzzParseHistory(f *testing.F) {
+	f.Add([]byte(`{"startedAt":"2026-11-28T10:00:00Z","p95":12.5}` + "\n"))
+	f.Add([]byte("\n\n"))
+	f.Add([]byte("{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := parseHistory("h.jsonl", data)
+		if err != nil {
+			assert.Contains(t, err.Error(), "h.jsonl:")
+			return
+		}
+		// What parses renders.
+		r := &Report{Summary: summaryWith(10, 1, time.Millisecond), History: lastRuns(h, 30)}
+		var buf bytes.Buffer
+		require.NoError(t, r.WriteMarkdown(&buf))
+		require.NoError(t, r.WriteHTML(&buf))
+	})
+}
