@@ -115,26 +115,6 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		{Label: "Contract", Value: fmt.Sprintf("%s violations", fmtCount(s.Contract.Violations)), Sub: fmt.Sprintf("%s responses checked", fmtCount(s.Contract.Checked)),
 			Bad: s.Contract.Violations > 0 || failed[MetricContractViolations]},
 	}
-	v.Meta = append(v.Meta, [2]string{"Interrupted", "yes — stopped before the planned end"})
-	}
-	m := &s.Metrics
-	sum := func(mm map[string]uint64) (n uint64) {
-		for _, c := range mm {
-			n += c
-		}
-		return n
-	}
-	v.Tiles = []tile{
-		{Label: "Requests", Value: fmtCount(m.Requests), Sub: fmt.Sprintf("in %s", fmtSeconds(m.Duration+m.Wait)), Bad: m.Requests == 0},
-		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate))},
-		{Label: "Throughput", Value: fmtRate(m.Throughput), Sub: "successful requests"},
-		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(sum(s.ErrorClasses)), fmtCount(rateLimited(s))), Bad: m.Requests > 0 && m.Success < 1},
-		{Label: "p50", Value: fmtDuration(m.Latencies.P50), Sub: "median latency"},
-		{Label: "p95", Value: fmtDuration(m.Latencies.P95), Sub: "p90 " + fmtDuration(m.Latencies.P90)},
-		{Label: "p99", Value: fmtDuration(m.Latencies.P99), Sub: "max " + fmtDuration(m.Latencies.Max)},
-		{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter))},
-		{Label: "Contract", Value: fmt.Sprintf("%s violations", fmtCount(s.Contract.Violations)), Sub: fmt.Sprintf("%s responses checked", fmtCount(s.Contract.Checked)), Bad: s.Contract.Violations > 0},
-	}
 	v.Meta = append(v.Meta,
 		[2]string{"Status codes", codesLabel(s)},
 		[2]string{"429s by policy", countsLabel(s.RateLimited)},
