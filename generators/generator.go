@@ -16,17 +16,20 @@ import (
 // updates use keys that batches before n created (see keys.go for the
 // closed form), none twice in one batch.
 //
-// What "update" guarantees: every update key was handed to exactly one
-// earlier batch m < n as a create (m < n−lag with WithUpdateLag, once
-// enough batches precede). The target sees an update (new: false) when batch
-// m was accepted before batch n is processed. That holds when batches run one
-// after another, and with up to lag batches in flight when they are sent in
-// order of n. It does not hold if batch m failed, was rejected (e.g. it held
-// an invalid input and had no trace ids), its input for that key was an
-// invalid one, or batch m is still in flight: then the target creates the
-// key (new: true), and a later update of it is a real update again. A create
-// is always new to the stream; it is new to the target unless an earlier run
-// used the same key prefix, hence WithKeyPrefix with a run-unique value.
+// What "update" guarantees: every update key was handed as a create to
+// exactly one batch m < n−lag (WithUpdateLag; batches 0..lag are all
+// creates). The target sees an update (new: false) when batch m was
+// accepted before batch n is processed: always when batches run one after
+// another, and with up to lag+1 batches in flight at once when they are sent
+// in order of n. It does not hold when batch m failed or was rejected (e.g.
+// it held an invalid input and had no trace ids), when the input that
+// created the key was an invalid one, or when batch m is still in flight
+// because the lag is too small. Then the "update" creates the key
+// (new: true): like every upsert client, which cannot know whether a record
+// exists, updates always carry hs_timestamp, the one property a create
+// needs, so such an input is never refused. A create is always new to the
+// stream; it is new to the target unless an earlier run used the same key
+// prefix, hence WithKeyPrefix with a run-unique value.
 //
 // # Invalid inputs
 //
@@ -228,22 +231,18 @@ func (g *Generator) next(b *batch, i int, in *input) {
 		g.maybe(r, in, pQueue, 12)
 	} else {
 		// Updates are partial, as real integrations send them: a status
-		// change, a new due date, a note, a reassignment.
+		// change, a note, a reassignment. hs_timestamp is always there: an
+		// upsert may turn out to create, and a create needs it.
 		in.status = uint8(updateStatusWeights.pick(r))
+		in.set(pTimestamp)
 		g.maybe(r, in, pStatus, 70)
-		g.maybe(r, in, pTimestamp, 40)
 		g.maybe(r, in, pPriority, 25)
 		g.maybe(r, in, pBody, 30)
 		g.maybe(r, in, pOwner, 15)
 		g.maybe(r, in, pSubject, 10)
 		g.maybe(r, in, pType, 5)
 		g.maybe(r, in, pQueue, 5)
-		if in.is(pTimestamp) { // a reminder only makes sense next to its due date
-			g.maybe(r, in, pReminders, 25)
-		}
-		if in.has == 1<<pKey {
-			in.set(pStatus)
-		}
+		g.maybe(r, in, pReminders, 25)
 	}
 	if g.cfg.invalidPPM > 0 && b.ri.chance(g.cfg.invalidPPM) {
 		g.spoil(&b.ri, in)

@@ -8,27 +8,29 @@ import (
 // The keyspace scheme. Batches are built on the fly, concurrently and in any
 // order, so which keys batch n creates and which it may update must follow
 // from n alone. Within one stream (one shard), with batch size B, update
-// share s and the first batch numbered 0:
+// share s, update lag L and the first batch numbered 0:
 //
-//	U(n) = ⌊(n−1)·B·s⌋ for n ≥ 2, else 0    updates in batches 0..n−1
+//	U(n) = ⌊(n−1−L)·B·s⌋ for n ≥ L+2, else 0    updates in batches 0..n−1
 //	C(n) = n·B − U(n), capped at the keyspace K    keys created by batches 0..n−1
 //
-// Batch n creates the fresh keys [C(n), C(n+1)) and updates B − (C(n+1) −
-// C(n)) keys drawn from [0, A), where A = C(n−lag) when that holds enough
-// keys, else C(n). Because U grows by at most B per batch, C never shrinks;
-// since C(1) = B, every batch after the first has at least B earlier keys to
-// pick from. The updates of one batch come one from each of u equal strata of
-// [0, A), so they never repeat within a batch and never collide with the
-// batch's own creates (which are ≥ C(n) ≥ A). Cumulative floors (Bresenham)
+// Batch n creates the fresh keys [C(n), C(n+1)) and updates the other
+// u = B − (C(n+1) − C(n)) inputs, with keys drawn from [0, C(n−L)): keys
+// that batches before n−L created. Batches 0..L have no updates (u = 0;
+// K ≥ (L+1)·B keeps the cap from forcing any), and since U grows by at most
+// B per batch, C never shrinks, so C(n−L) ≥ C(1) = B ≥ u whenever u > 0.
+// The u updates of a batch come one from each of u equal strata of
+// [0, C(n−L)), so they never repeat within a batch and never collide with
+// the batch's own creates (which are ≥ C(n)). Cumulative floors (Bresenham)
 // make the share exact over the stream even for tiny batches: with B = 1 and
 // s = 0.3, three batches in ten are updates.
 
 // cumUpdates is U(n).
 func (g *Generator) cumUpdates(n uint64) uint64 {
-	if n < 2 || g.cfg.updatePPM == 0 {
+	lag := g.cfg.updateLag
+	if g.cfg.updatePPM == 0 || n < lag+2 {
 		return 0
 	}
-	hi, lo := bits.Mul64((n-1)*uint64(g.cfg.size), uint64(g.cfg.updatePPM))
+	hi, lo := bits.Mul64((n-1-lag)*uint64(g.cfg.size), uint64(g.cfg.updatePPM))
 	q, _ := bits.Div64(hi, lo, 1_000_000)
 	return q
 }
@@ -54,14 +56,8 @@ func (g *Generator) planKeys(n uint64) keyPlan {
 	lo, hi := g.created(n), g.created(n+1)
 	p := keyPlan{firstCreate: lo, creates: int(hi - lo)}
 	p.updates = g.cfg.size - p.creates
-	if p.updates == 0 {
-		return p
-	}
-	p.avail = lo
-	if lag := g.cfg.updateLag; lag > 0 && n > lag {
-		if a := g.created(n - lag); a >= uint64(p.updates) {
-			p.avail = a
-		}
+	if p.updates > 0 {
+		p.avail = g.created(n - g.cfg.updateLag) // n > lag here, see above
 	}
 	return p
 }

@@ -174,9 +174,10 @@ func WithShard(index, count int) Option {
 }
 
 // WithUpdateLag makes updates of batch n pick only keys created by batches
-// before n-lag, so that with up to lag batches in flight at once an "update"
-// still finds its key created (see Generator). Early batches that have fewer
-// than lag predecessors fall back to every earlier batch.
+// before n−lag, so that with up to lag batches in flight at once an "update"
+// still finds its key created (see Generator). Batches 0..lag are all
+// creates. With at most lag+1 requests in flight, sent in order of n, every
+// update finds its key created.
 func WithUpdateLag(lag uint64) Option {
 	return func(c *config) error { c.updateLag = lag; return nil }
 }
@@ -184,7 +185,7 @@ func WithUpdateLag(lag uint64) Option {
 // WithKeyspace caps the number of distinct keys a stream creates. Once the
 // cap is reached every input is an update, which keeps a long soak from
 // filling the target with records. 0 (the default) means no cap; otherwise
-// it must be at least the batch size.
+// it must be at least (lag+1) × batch size.
 func WithKeyspace(keys uint64) Option {
 	return func(c *config) error { c.keyspace = keys; return nil }
 }
@@ -233,8 +234,11 @@ func share(what string, f float64) (uint32, error) {
 }
 
 func (c *config) check() error {
-	if c.keyspace != 0 && c.keyspace < uint64(c.size) {
-		return fmt.Errorf("keyspace of %d keys is smaller than the batch size %d", c.keyspace, c.size)
+	if c.updateLag > 1<<32 {
+		return fmt.Errorf("update lag %d is too large (at most %d)", c.updateLag, uint64(1<<32))
+	}
+	if min := (c.updateLag + 1) * uint64(c.size); c.keyspace != 0 && c.keyspace < min {
+		return fmt.Errorf("keyspace of %d keys is too small: it must hold (update lag + 1) × batch size = %d keys", c.keyspace, min)
 	}
 	return nil
 }
