@@ -94,11 +94,11 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	b = append(b, e.schema.props[e.schema.unique[in.slot]].name...)
 	b = append(b, `":`...)
 	b = appendRaw(b, in.id.raw)
-	b = e.appendSystem(b, res.id, res.created, res.updated)
+	b = e.appendSystem(b, &st.ts, res.id, res.created, res.updated)
 	b = append(b, `},"createdAt":"`...)
-	b = appendTimestamp(b, res.created)
+	b = st.ts.append(b, res.created)
 	b = append(b, `","updatedAt":"`...)
-	b = appendTimestamp(b, res.updated)
+	b = st.ts.append(b, res.updated)
 	b = append(b, `","archived":false,"new":`...)
 	b = strconv.AppendBool(b, res.isNew)
 	if !in.traceID.null && len(in.traceID.raw) > 0 {
@@ -111,13 +111,13 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 
 // appendSystem appends the system properties every result echoes, each
 // preceded by a comma.
-func (e *Emulator) appendSystem(b []byte, id uint64, created, updated int64) []byte {
+func (e *Emulator) appendSystem(b []byte, ts *tsCache, id uint64, created, updated int64) []byte {
 	b = append(b, `,"`+hubspot.PropObjectID+`":"`...)
 	b = appendUint(b, id)
 	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = appendTimestamp(b, created)
+	b = ts.append(b, created)
 	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = appendTimestamp(b, updated)
+	b = ts.append(b, updated)
 	return append(b, '"')
 }
 
@@ -179,4 +179,31 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 	b = append(b, `","archived":false`...)
 	b = e.appendURL(b, r.id)
 	return append(b, '}')
+}
+
+// tsCache remembers the last two rendered timestamps: in one answer most
+// records share the batch's write time, and each result carries four
+// timestamps.
+type tsCache struct {
+	ms   [2]int64
+	txt  [2][24]byte
+	ok   [2]bool
+	next int
+}
+
+func (c *tsCache) append(b []byte, ms int64) []byte {
+	for i := range c.ms {
+		if c.ok[i] && c.ms[i] == ms {
+			return append(b, c.txt[i][:]...)
+		}
+	}
+	start := len(b)
+	b = appendTimestamp(b, ms)
+	if len(b)-start == len(c.txt[0]) {
+		i := c.next
+		c.next ^= 1
+		c.ms[i], c.ok[i] = ms, true
+		copy(c.txt[i][:], b[start:])
+	}
+	return b
 }

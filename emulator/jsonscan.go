@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -210,28 +209,34 @@ func (s *scanner) arrayNext(first bool) bool {
 	return true
 }
 
-// str reads a string token at the current position. The common case (no
-// escapes) is one SIMD search for the closing quote plus one pass checking
-// for control characters.
+// strStop marks the bytes that end the fast path of str: the closing
+// quote, a backslash, and control characters (which JSON forbids raw).
+var strStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str reads a string token at the current position.
 func (s *scanner) str() (rawString, bool) {
 	if s.peek() != '"' {
 		return rawString{}, s.fail("expected a string")
 	}
 	s.pos++
 	start := s.pos
-	if q := bytes.IndexByte(s.data[start:], '"'); q >= 0 {
-		seg := s.data[start : start+q]
-		if bytes.IndexByte(seg, '\\') < 0 {
-			for i, c := range seg {
-				if c < 0x20 {
-					s.pos = start + i
-					return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
-				}
-			}
-			s.pos = start + q + 1
-			return rawString{raw: seg}, true
-		}
+	// Fast path: most strings are short and have no escapes; one table
+	// lookup per byte beats calling bytes.IndexByte twice per string.
+	p := start
+	for p < len(s.data) && !strStop[s.data[p]] {
+		p++
 	}
+	if p < len(s.data) && s.data[p] == '"' {
+		s.pos = p + 1
+		return rawString{raw: s.data[start:p]}, true
+	}
+	s.pos = p
 	for s.pos < len(s.data) {
 		c := s.data[s.pos]
 		switch {

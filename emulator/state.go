@@ -22,6 +22,7 @@ type requestState struct {
 	requestedMS int64
 	startedMS   int64
 	wallStart   time.Time
+	ts          tsCache
 
 	body []byte
 	sc   scanner
@@ -33,7 +34,8 @@ type requestState struct {
 	errs    []propError
 	results []writeResult
 	order   []int
-	ids     map[string]struct{}
+	// dupTable has room for MaxBatchInputs entries at a low load factor.
+	dupTable [256]int16
 	seenGen [maxProps]uint32
 	seenPos [maxProps]int32
 	gen     uint32
@@ -49,6 +51,7 @@ func (st *requestState) begin(e *Emulator) {
 	st.requestedMS = e.nowMS()
 	st.startedMS = st.requestedMS
 	st.out = st.out[:0]
+	st.ts = tsCache{}
 }
 
 // correlationID is the request's UUID, made on first use.

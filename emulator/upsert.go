@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"hash/maphash"
 	"net/http"
 
 	"github.com/upsertbench/upsertbench/hubspot"
@@ -159,7 +160,7 @@ func (e *Emulator) upsert(st *requestState) answer {
 	if a, ok := e.checkInputs(st); !ok {
 		return a
 	}
-	if a, ok := st.checkDuplicates(); !ok {
+	if a, ok := st.checkDuplicates(e.store.seed); !ok {
 		return a
 	}
 	invalid, withTraceIDs := e.validateInputs(st)
@@ -243,22 +244,29 @@ func (e *Emulator) checkInputs(st *requestState) (answer, bool) {
 	return answer{}, true
 }
 
-// checkDuplicates refuses a batch that names one id twice.
-func (st *requestState) checkDuplicates() (answer, bool) {
-	if st.ids == nil {
-		st.ids = make(map[string]struct{}, hubspot.MaxBatchInputs)
+// checkDuplicates refuses a batch that names one id twice. An open-addressing
+// table of input positions (hashed with the store's seed) replaces a
+// map[string] here: it needs no clearing of strings and no allocation.
+func (st *requestState) checkDuplicates(seed maphash.Seed) (answer, bool) {
+	for i := range st.dupTable {
+		st.dupTable[i] = -1
 	}
-	clear(st.ids)
 	var dups []string
 	for i := range st.inputs {
 		id := st.inputs[i].idValue
-		if _, seen := st.ids[string(id)]; seen {
-			if !containsString(dups, string(id)) {
-				dups = append(dups, string(id))
+		for h := maphash.Bytes(seed, id); ; h++ {
+			slot := &st.dupTable[h%uint64(len(st.dupTable))]
+			if *slot < 0 {
+				*slot = int16(i)
+				break
 			}
-			continue
+			if string(st.inputs[*slot].idValue) == string(id) {
+				if !containsString(dups, string(id)) {
+					dups = append(dups, string(id))
+				}
+				break
+			}
 		}
-		st.ids[string(id)] = struct{}{}
 	}
 	if len(dups) == 0 {
 		return answer{}, true

@@ -1,0 +1,58 @@
+package emulator
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestISO8601(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"2026-12-02", true},
+		{"2024-02-29", true},
+		{"2026-12-02T15:00:00Z", true},
+		{"2026-12-02T15:00:00.123Z", true},
+		{"2026-12-02t15:00:00.123456789z", false},
+		{"2026-12-02T15:00:00+01:00", true},
+		{"2026-12-02T15:00:00.5-05:30", true},
+		{"2025-02-29", false},
+		{"2026-13-01", false},
+		{"2026-12-32", false},
+		{"2026-12-02T24:00:00Z", false},
+		{"2026-12-02T15:60:00Z", false},
+		{"2026-12-02T15:00:00", false},
+		{"2026-12-02T15:00:00.Z", false},
+		{"2026-12-02T15:00:00+0100", false},
+		{"2026-12-02 15:00:00Z", false},
+		{"26-12-02", false},
+		{"tomorrow", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.ok, isISO8601([]byte(tt.in)))
+		})
+	}
+}
+
+// FuzzISO8601 checks the hand-written validator against time.Parse: it
+// must never accept what RFC 3339 (or a plain date) rejects.
+func FuzzISO8601(f *testing.F) {
+	for _, s := range []string{"2026-12-02", "2026-12-02T15:00:00.123Z", "2026-12-02T15:00:00+01:00", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isISO8601([]byte(s)) {
+			return
+		}
+		_, err1 := time.Parse(time.RFC3339Nano, s)
+		_, err2 := time.Parse(time.DateOnly, s)
+		if err1 != nil && err2 != nil {
+			t.Fatalf("accepted %q, which time.Parse rejects: %v", s, err1)
+		}
+	})
+}
