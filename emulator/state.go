@@ -36,9 +36,9 @@ type requestState struct {
 	order   []int
 	// dupTable has room for MaxBatchInputs entries at a low load factor.
 	dupTable [256]int16
-	seenGen [maxProps]uint32
-	seenPos [maxProps]int32
-	gen     uint32
+	seenGen  [maxProps]uint32
+	seenPos  [maxProps]int32
+	gen      uint32
 }
 
 func (st *requestState) begin(e *Emulator) {
