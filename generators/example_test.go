@@ -41,7 +41,7 @@ func ExampleGenerator_Describe() {
 	// Output:
 	// 0 ub-1 true
 	// 1 ub-8 false
-	// 2 ub-4 true
+	// 2 ub-6 true
 	// 3 ub-9 false
 }
 

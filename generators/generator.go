@@ -25,11 +25,13 @@ import (
 // it held an invalid input and had no trace ids), when the input that
 // created the key was an invalid one, or when batch m is still in flight
 // because the lag is too small. Then the "update" creates the key
-// (new: true): like every upsert client, which cannot know whether a record
+// (new: true), and batch m's create, if it arrives later, updates it. Like
+// every upsert client, which cannot know whether a record
 // exists, updates always carry hs_timestamp, the one property a create
 // needs, so such an input is never refused. A create is always new to the
 // stream; it is new to the target unless an earlier run used the same key
-// prefix, hence WithKeyPrefix with a run-unique value.
+// prefix, hence WithKeyPrefix with a run-unique value. Each shard
+// (WithShard) is a stream of its own, numbered from 0, with disjoint keys.
 //
 // # Invalid inputs
 //
@@ -200,57 +202,57 @@ func (g *Generator) next(b *batch, i int, in *input) {
 		b.nextCreate++
 	}
 	in.set(pKey)
-	in.typ = uint8(typeWeights.pick(r))
-	in.priority = uint8(priorityWeights.pick(r))
-	in.text = uint16(r.intn(textsPerType[in.typ]))
-	in.due = g.drawDue(r)
-	in.dueISO = r.percent(50)
-	in.reminder = in.due - reminderOffsets[reminderWeights.pick(r)]*60_000
-	if len(g.p.owners) > 0 {
-		a, c := r.intn(len(g.p.owners)), r.intn(len(g.p.owners))
-		in.owner = uint16(min(a, c)) // a few reps own most tasks
+	d := draws{r: r}
+	in.typ = uint8(typeWeights[d.below(100)])
+	in.priority = uint8(priorityWeights[d.below(100)])
+	in.text = uint16(d.below(textsPerType[in.typ]))
+	in.due = g.drawDue(&d)
+	in.dueISO = d.percent(50)
+	in.reminder = in.due - reminderOffsets[reminderWeights[d.below(100)]]*60_000
+	if n := len(g.p.owners); n > 0 {
+		in.owner = uint16(min(d.below(n), d.below(n))) // a few reps own most tasks
 	}
-	if len(g.p.queues) > 0 {
-		in.nqueue = 1 + uint8(r.intn(2))
-		in.queue[0] = uint8(r.intn(len(g.p.queues)))
-		in.queue[1] = uint8((int(in.queue[0]) + 1 + r.intn(len(g.p.queues)-1)) % len(g.p.queues))
-		if in.queue[1] == in.queue[0] {
-			in.nqueue = 1
+	if n := len(g.p.queues); n > 0 {
+		in.queue[0] = uint8(d.below(n))
+		in.queue[1] = uint8((int(in.queue[0]) + 1 + d.below(n-1)) % n)
+		in.nqueue = 1
+		if in.queue[1] != in.queue[0] && d.percent(50) {
+			in.nqueue = 2
 		}
 	}
 	if !in.update {
-		in.status = uint8(statusWeights.pick(r))
+		in.status = uint8(statusWeights[d.below(100)])
 		in.set(pTimestamp)
 		in.set(pSubject)
-		g.maybe(r, in, pStatus, 95)
-		g.maybe(r, in, pPriority, 85)
-		g.maybe(r, in, pType, 95)
-		g.maybe(r, in, pOwner, 90)
-		g.maybe(r, in, pBody, 75)
-		g.maybe(r, in, pReminders, 35)
-		g.maybe(r, in, pQueue, 12)
+		g.maybe(&d, in, pStatus, 95)
+		g.maybe(&d, in, pPriority, 85)
+		g.maybe(&d, in, pType, 95)
+		g.maybe(&d, in, pOwner, 90)
+		g.maybe(&d, in, pBody, 75)
+		g.maybe(&d, in, pReminders, 35)
+		g.maybe(&d, in, pQueue, 12)
 	} else {
 		// Updates are partial, as real integrations send them: a status
 		// change, a note, a reassignment. hs_timestamp is always there: an
 		// upsert may turn out to create, and a create needs it.
-		in.status = uint8(updateStatusWeights.pick(r))
+		in.status = uint8(updateStatusWeights[d.below(100)])
 		in.set(pTimestamp)
-		g.maybe(r, in, pStatus, 70)
-		g.maybe(r, in, pPriority, 25)
-		g.maybe(r, in, pBody, 30)
-		g.maybe(r, in, pOwner, 15)
-		g.maybe(r, in, pSubject, 10)
-		g.maybe(r, in, pType, 5)
-		g.maybe(r, in, pQueue, 5)
-		g.maybe(r, in, pReminders, 25)
+		g.maybe(&d, in, pStatus, 70)
+		g.maybe(&d, in, pPriority, 25)
+		g.maybe(&d, in, pBody, 30)
+		g.maybe(&d, in, pOwner, 15)
+		g.maybe(&d, in, pSubject, 10)
+		g.maybe(&d, in, pType, 5)
+		g.maybe(&d, in, pQueue, 5)
+		g.maybe(&d, in, pReminders, 25)
 	}
 	if g.cfg.invalidPPM > 0 && b.ri.chance(g.cfg.invalidPPM) {
 		g.spoil(&b.ri, in)
 	}
 }
 
-func (g *Generator) maybe(r *rng, in *input, p, percent int) {
-	if !r.percent(percent) {
+func (g *Generator) maybe(d *draws, in *input, p, percent int) {
+	if !d.percent(percent) {
 		return
 	}
 	switch {
@@ -263,22 +265,22 @@ func (g *Generator) maybe(r *rng, in *input, p, percent int) {
 // drawDue spreads due dates from 90 days before to 120 days after the
 // reference day, denser in the near future, on weekdays between 08:00 and
 // 17:45 UTC in quarter hours, as people schedule them.
-func (g *Generator) drawDue(r *rng) int64 {
+func (g *Generator) drawDue(d *draws) int64 {
 	var day int64
-	if r.percent(35) {
-		day = -1 - int64(r.intn(90))
+	if d.percent(35) {
+		day = -1 - int64(d.below(90))
 	} else {
-		day = int64(min(r.intn(121), r.intn(121)))
+		day = int64(min(d.below(121), d.below(121)))
 	}
-	d := g.refDay + day
-	switch (d%7 + 7 + 4) % 7 { // 1970-01-01 was a Thursday; 0 = Sunday
+	date := g.refDay + day
+	switch (date%7 + 7 + 4) % 7 { // 1970-01-01 was a Thursday; 0 = Sunday
 	case 6:
-		d += 2
+		date += 2
 	case 0:
-		d++
+		date++
 	}
-	minute := int64(8*60 + r.intn(40)*15)
-	return d*86_400_000 + minute*60_000
+	minute := int64(8*60 + d.below(40)*15)
+	return date*86_400_000 + minute*60_000
 }
 
 // spoil puts one bad value of a weighted kind into the input.
