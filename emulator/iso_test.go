@@ -56,3 +56,23 @@ func FuzzISO8601(f *testing.F) {
 		}
 	})
 }
+
+func TestHasStop(t *testing.T) {
+	for c := range 256 {
+		want := c < 0x20 || c == '"' || c == '\\'
+		for pos := range 8 {
+			var b [8]byte
+			for i := range b {
+				b[i] = 'a'
+			}
+			b[pos] = byte(c)
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(b[i])
+			}
+			if hasStop(x) != want {
+				t.Fatalf("byte %#x at %d: hasStop = %v", c, pos, !want)
+			}
+		}
+	}
+}

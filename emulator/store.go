@@ -237,8 +237,10 @@ type packedProp struct {
 // not in input are kept; "" is stored as a value (it reads back as "").
 func mergeProps(old string, input []packedProp) string {
 	size := len(old)
+	var written [4]uint64 // bitset of the input's property indexes
 	for _, in := range input {
 		size += 1 + binary.MaxVarintLen32 + len(in.raw)
+		written[in.idx>>6] |= 1 << (in.idx & 63)
 	}
 	if size == 0 {
 		return ""
@@ -251,18 +253,10 @@ func mergeProps(old string, input []packedProp) string {
 	}
 	for p := old; len(p) > 0; {
 		idx, _, rest := nextPacked(p)
-		entry := p[:len(p)-len(rest)]
+		if written[idx>>6]&(1<<(idx&63)) == 0 {
+			buf = append(buf, p[:len(p)-len(rest)]...)
+		}
 		p = rest
-		overwritten := false
-		for _, in := range input {
-			if in.idx == idx {
-				overwritten = true
-				break
-			}
-		}
-		if !overwritten {
-			buf = append(buf, entry...)
-		}
 	}
 	// buf is never written again, so the string may share its memory.
 	return unsafe.String(unsafe.SliceData(buf), len(buf))
