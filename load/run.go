@@ -1,0 +1,431 @@
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/scenarios"
+)
+
+// Defaults of a run.
+const (
+	// DefaultStopGrace is how long an interrupted run waits for requests
+	// already in flight before it cuts their connections.
+	DefaultStopGrace = 2 * time.Second
+	// DefaultUpdateLagWindow sizes the generator's update lag: updates only
+	// name keys created at least this long ago at the peak rate, so they
+	// find their record created even with that many batches in flight.
+	DefaultUpdateLagWindow = 2 * time.Second
+)
+
+// Config is one load run.
+type Config struct {
+	// Scenario to run (validated, from package scenarios); flags are
+	// applied to it by the caller.
+	Scenario *scenarios.Scenario
+	// BaseURL of the target, e.g. http://127.0.0.1:8080; Token is sent as a
+	// bearer token and is never written anywhere.
+	BaseURL, Token string
+	// Emulated says the target is the in-process emulator: the quota
+	// planner then stays out of the way (it guards real accounts).
+	Emulated bool
+	// OutDir receives results.bin, findings.jsonl and summary.json.
+	OutDir string
+	// Shard is this process's part of an N-way run (zero: the whole run).
+	Shard results.Shard
+	// AllowRemote permits a non-loopback target; AllowOverQuota permits a
+	// plan beyond Tier's budgets.
+	AllowRemote, AllowOverQuota bool
+	// Tier whose budgets the plan is checked against (non-emulated targets).
+	Tier hubspot.Tier
+	// Progress receives the live progress line (nil: none).
+	Progress io.Writer
+	// ProgressInterval overrides the progress cadence (0: one second on a
+	// terminal, ten seconds otherwise).
+	ProgressInterval time.Duration
+	// ToolVersion is recorded in the summary.
+	ToolVersion string
+	// Validator checks the sampled responses (nil: contract.DefaultValidator).
+	Validator *contract.Validator
+	// Seed overrides the scenario's seed when non-zero. With neither, a
+	// random seed is drawn and recorded.
+	Seed uint64
+	// KeyPrefix overrides the prefix of unique values ("ub-<seed in hex>").
+	KeyPrefix string
+	// LateAfter is the tolerance below which a send counts as on time
+	// (results.DefaultLateAfter when 0).
+	LateAfter time.Duration
+	// StopGrace overrides DefaultStopGrace.
+	StopGrace time.Duration
+	// Checkers is the number of contract-check goroutines (0: one per four
+	// CPUs, at least one).
+	Checkers int
+}
+
+// ErrRemoteTarget is returned for a non-loopback target without AllowRemote.
+var ErrRemoteTarget = errors.New("load: target is not on this machine (allow it explicitly)")
+
+// CheckTarget refuses a malformed base URL, and a non-loopback one unless
+// allowRemote.
+func CheckTarget(baseURL string, allowRemote bool) error {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("load: target %q is not an http(s) base URL", baseURL)
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if allowRemote {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrRemoteTarget, u.Host)
+}
+
+// Run executes cfg's scenario and returns its summary, which is also in
+// OutDir/summary.json. Cancelling ctx stops the attack cleanly: no new
+// requests leave, those in flight get StopGrace to answer, and results.bin,
+// findings.jsonl and summary.json are flushed with Run.Interrupted set. An
+// interrupted run is not an error.
+func Run(ctx context.Context, cfg Config) (*results.Summary, error) {
+	r, err := prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// runner is one prepared run.
+type runner struct {
+	cfg       Config
+	scenario  *scenarios.Scenario
+	shard     results.Shard
+	plan      Plan
+	seed      uint64
+	pacer     *StagePacer
+	targeter  *Targeter
+	transport *transport
+	sampler   *sampler
+	attacker  *vegeta.Attacker
+	lateAfter time.Duration
+}
+
+func prepare(cfg Config) (*runner, error) {
+	s := cfg.Scenario
+	if s == nil {
+		return nil, errors.New("load: no scenario")
+	}
+	if err := CheckTarget(cfg.BaseURL, cfg.AllowRemote); err != nil {
+		return nil, err
+	}
+	if cfg.OutDir == "" {
+		return nil, errors.New("load: no output folder")
+	}
+	shard := normShard(cfg.Shard)
+	if shard.Index < 1 || shard.Index > shard.Count {
+		return nil, fmt.Errorf("load: shard %d/%d is invalid (want 1 ≤ I ≤ N)", shard.Index, shard.Count)
+	}
+	r := &runner{cfg: cfg, scenario: s, shard: shard, plan: PlanFor(s, shard)}
+	if !cfg.Emulated && !cfg.AllowOverQuota {
+		if err := r.plan.Check(cfg.Tier); err != nil {
+			return nil, err
+		}
+	}
+
+	r.seed = cmpOr(cfg.Seed, s.Seed)
+	if r.seed == 0 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		r.seed = binary.LittleEndian.Uint64(b[:]) | 1
+	}
+	var err error
+	if r.pacer, err = NewStagePacer(s.Stages, 1/float64(shard.Count)); err != nil {
+		return nil, err
+	}
+
+	prefix := cfg.KeyPrefix
+	if prefix == "" {
+		prefix = fmt.Sprintf("ub-%x", r.seed)
+	}
+	peak := 0.0
+	for t := time.Duration(0); t < r.pacer.Duration(); t += 100 * time.Millisecond {
+		peak = max(peak, r.pacer.Rate(t))
+	}
+	lag := uint64(math.Ceil(peak * DefaultUpdateLagWindow.Seconds()))
+	gen, err := generators.New(
+		generators.WithSeed(r.seed),
+		generators.WithBatchSize(s.Batch.Size),
+		generators.WithIDProperty(s.Batch.IDProperty),
+		generators.WithUpdateShare(s.Batch.Updates),
+		generators.WithTraceIDs(s.Batch.TraceIDs),
+		generators.WithInvalidShare(s.Batch.Invalid),
+		generators.WithVersion(s.Batch.Version),
+		generators.WithKeyPrefix(prefix),
+		generators.WithShard(shard.Index, shard.Count),
+		generators.WithUpdateLag(max(lag, 1)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("load: batch generator: %w", err)
+	}
+	if r.targeter, err = NewTargeter(gen, cfg.BaseURL, cfg.Token, r.seed); err != nil {
+		return nil, err
+	}
+
+	if s.Sample > 0 {
+		v := cfg.Validator
+		if v == nil {
+			if v, err = contract.DefaultValidator(); err != nil {
+				return nil, fmt.Errorf("load: contract validator: %w", err)
+			}
+		}
+		workers := cfg.Checkers
+		if workers <= 0 {
+			workers = max(1, runtime.GOMAXPROCS(0)/4)
+		}
+		// The sink is set in run, once findings.jsonl is open.
+		r.sampler = newSampler(s.Sample, r.seed, v, nil, workers, DefaultSampleQueue)
+	}
+	r.transport = newTransport(transportConfig{
+		timeout:   s.HTTP.Timeout,
+		keepAlive: s.HTTP.KeepAlive,
+		http2:     s.HTTP.HTTP2,
+	}, r.targeter, r.sampler)
+
+	opts := []func(*vegeta.Attacker){
+		vegeta.Client(r.transport.client(s.HTTP.Timeout)),
+		vegeta.Timeout(s.HTTP.Timeout),
+		vegeta.MaxBody(-1), // the transport decides which bodies are kept
+	}
+	if s.HTTP.Workers > 0 {
+		opts = append(opts, vegeta.Workers(s.HTTP.Workers))
+	}
+	if s.HTTP.MaxWorkers > 0 {
+		opts = append(opts, vegeta.MaxWorkers(s.HTTP.MaxWorkers))
+	}
+	r.attacker = vegeta.NewAttacker(opts...)
+	r.lateAfter = cfg.LateAfter
+	if r.lateAfter <= 0 {
+		r.lateAfter = results.DefaultLateAfter
+	}
+	return r, nil
+}
+
+func cmpOr(a, b uint64) uint64 {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
+	dir := r.cfg.OutDir
+	// A reused folder must not mix runs: results.bin is truncated by the
+	// writer; stale findings and summary go.
+	for _, f := range []string{results.FindingsFile, results.SummaryFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	}
+	w, err := results.CreateWriter(dir)
+	if err != nil {
+		return nil, err
+	}
+	var fw *results.FindingsWriter
+	if r.sampler != nil {
+		if fw, err = results.CreateFindingsWriter(dir); err != nil {
+			w.Close()
+			return nil, err
+		}
+		r.sampler.sink = func(fs []contract.Finding) error { return fw.Add(fs...) }
+	}
+
+	acc := results.NewAccumulator(results.WithLateAfter(r.lateAfter))
+	var prog *progress
+	if r.cfg.Progress != nil {
+		prog = newProgress(r.cfg.Progress, isTerminal(r.cfg.Progress), r.cfg.ProgressInterval, r.pacer.Duration(), r.pacer.Rate)
+		if r.sampler != nil {
+			prog.extra = func() string {
+				if v := r.sampler.violations(); v > 0 {
+					return fmt.Sprintf("  contract findings %d", v)
+				}
+				return ""
+			}
+		}
+	}
+
+	// Cancellation: stop pacing at once, give requests in flight a grace
+	// period, then cut their connections.
+	stopPacing := make(chan struct{})
+	r.pacer.interruptible(stopPacing)
+	attackDone := make(chan struct{})
+	var interrupted, aborted atomic.Bool
+	var watch sync.WaitGroup
+	watch.Add(1)
+	go func() {
+		defer watch.Done()
+		select {
+		case <-attackDone:
+			return
+		case <-ctx.Done():
+		}
+		interrupted.Store(true)
+		close(stopPacing)
+		r.attacker.Stop()
+		grace := r.cfg.StopGrace
+		if grace <= 0 {
+			grace = DefaultStopGrace
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-attackDone:
+		case <-t.C:
+			aborted.Store(true)
+			r.transport.conns.abort()
+		}
+	}()
+
+	startedAt := time.Now()
+	if prog != nil {
+		prog.begin(startedAt)
+	}
+	ch := r.attacker.Attack(r.targeter.Target, r.pacer, r.pacer.Duration(), r.scenario.Name)
+	var writeErr error
+	var abandoned uint64
+	for res := range ch {
+		if aborted.Load() && res.Error != "" {
+			// Cut by the abort, not by the target: not a measurement.
+			abandoned++
+			continue
+		}
+		late := r.annotate(res)
+		if writeErr == nil {
+			writeErr = w.Add(res)
+		}
+		acc.Add(res)
+		if prog != nil {
+			prog.add(res.Latency, res.Error != "" && res.Code != 429, late, res.Code == 429)
+		}
+	}
+	close(attackDone)
+	watch.Wait()
+	endedAt := time.Now()
+	if prog != nil {
+		prog.end()
+		if abandoned > 0 {
+			fmt.Fprintf(r.cfg.Progress, "interrupted: %d requests still in flight after %s were abandoned (not counted)\n", abandoned, cmpDur(r.cfg.StopGrace, DefaultStopGrace))
+		}
+	}
+	r.targeter.Release()
+
+	var errs []error
+	if writeErr != nil {
+		errs = append(errs, writeErr)
+	}
+	if err := w.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	sum = &results.Summary{SchemaVersion: results.SchemaVersion}
+	acc.Fill(sum)
+	sum.Contract = results.ContractSummary{SampleRate: r.scenario.Sample, ByCheck: map[contract.CheckName]uint64{}}
+	if r.sampler != nil {
+		if err := r.sampler.close(); err != nil {
+			errs = append(errs, err)
+		}
+		sum.Contract = r.sampler.summary()
+		if err := fw.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if d := r.pacer.Duration().Seconds(); d > 0 {
+		sum.RequestedRate = float64(r.pacer.Total()) / d
+	}
+	yaml, yerr := r.scenario.Marshal()
+	if yerr != nil {
+		errs = append(errs, fmt.Errorf("load: record scenario: %w", yerr))
+	}
+	sum.Run = results.RunInfo{
+		Scenario:     r.scenario.Name,
+		Description:  r.scenario.Description,
+		Seed:         r.seed,
+		Shards:       []results.Shard{r.shard},
+		Target:       redactURL(r.cfg.BaseURL),
+		Emulated:     r.cfg.Emulated,
+		ToolVersion:  r.cfg.ToolVersion,
+		StartedAt:    startedAt.UTC(),
+		EndedAt:      endedAt.UTC(),
+		Planned:      r.pacer.Duration(),
+		Interrupted:  interrupted.Load(),
+		ScenarioYAML: string(yaml),
+	}
+	if err := results.WriteSummary(filepath.Join(dir, results.SummaryFile), sum); err != nil {
+		errs = append(errs, err)
+	}
+	return sum, errors.Join(errs...)
+}
+
+func cmpDur(a, b time.Duration) time.Duration {
+	if a > 0 {
+		return a
+	}
+	return b
+}
+
+// annotate adds the synthetic headers and the true BytesIn to a result and
+// reports whether the send was late.
+func (r *runner) annotate(res *vegeta.Result) bool {
+	if v := res.Headers[headerBytesIn]; len(v) == 1 {
+		if n, err := strconv.ParseUint(v[0], 10, 64); err == nil {
+			res.BytesIn = n
+		}
+		delete(res.Headers, headerBytesIn)
+	}
+	began, ok := r.pacer.began()
+	if !ok {
+		return false
+	}
+	late := res.Timestamp.Sub(began) - r.pacer.ScheduledAt(res.Seq)
+	if late <= r.lateAfter {
+		return false
+	}
+	if res.Headers == nil {
+		res.Headers = make(map[string][]string, 1)
+	}
+	res.Headers[results.HeaderLateNanos] = []string{strconv.FormatInt(int64(late), 10)}
+	return true
+}
+
+// redactURL drops any userinfo from a URL before it is recorded.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	return u.String()
+}

@@ -1,0 +1,178 @@
+package load
+
+import (
+	"math"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/results"
+)
+
+// Defaults of the sampled contract checks.
+const (
+	// DefaultSampleQueue is how many sampled exchanges may wait for a
+	// checker. Validating a 100-result answer takes ~3 ms, so the queue
+	// absorbs bursts of a few hundred milliseconds; beyond it samples are
+	// dropped (and counted) rather than slowing the attack down.
+	DefaultSampleQueue = 128
+	// DefaultMaxSummaryFindings caps the findings copied into summary.json;
+	// findings.jsonl has all of them.
+	DefaultMaxSummaryFindings = 20
+)
+
+// sample is one exchange picked for contract checks.
+type sample struct {
+	method, path   string
+	requestHeader  http.Header
+	requestBody    []byte
+	statusCode     int
+	responseHeader http.Header
+	responseBody   []byte
+	release        func() // gives the pooled request body back
+}
+
+// findingSink receives the findings of one exchange (findings.jsonl).
+type findingSink func([]contract.Finding) error
+
+// sampler checks a share of exchanges against the contract, off the hot
+// path: the transport offers samples without blocking, a bounded queue holds
+// them and checker goroutines run contract.CheckExchange. Which batches are
+// sampled is a pure function of (seed, batch number), so a repeated run
+// checks the same batches.
+type sampler struct {
+	share     float64
+	threshold uint64 // a batch is sampled when mix(seed, n) < threshold
+	seed      uint64
+	validator *contract.Validator
+	sink      findingSink
+
+	queue chan sample
+	wg    sync.WaitGroup
+
+	sampled, dropped, checked atomic.Uint64
+
+	mu      sync.Mutex
+	byCheck map[contract.CheckName]uint64
+	first   []contract.Finding
+	total   uint64
+	sinkErr error
+}
+
+func newSampler(share float64, seed uint64, v *contract.Validator, sink findingSink, workers, queue int) *sampler {
+	s := &sampler{
+		share:     share,
+		seed:      seed,
+		validator: v,
+		sink:      sink,
+		queue:     make(chan sample, max(queue, 1)),
+		byCheck:   make(map[contract.CheckName]uint64),
+	}
+	switch {
+	case share >= 1:
+		s.threshold = math.MaxUint64
+	case share > 0:
+		s.threshold = uint64(share * (1 << 63) * 2)
+	}
+	for range max(workers, 1) {
+		s.wg.Add(1)
+		go s.work()
+	}
+	return s
+}
+
+// picks reports whether batch n is sampled.
+func (s *sampler) picks(n uint64) bool {
+	if s.threshold == 0 {
+		return false
+	}
+	return s.threshold == math.MaxUint64 || mix64(s.seed^0x5a4d504c45, n) < s.threshold
+}
+
+// mix64 is SplitMix64's finaliser over seed and n: a fast, well-spread hash.
+func mix64(seed, n uint64) uint64 {
+	z := seed + (n+1)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// offer queues a sample or drops it when the checkers are behind.
+func (s *sampler) offer(sm sample) {
+	s.sampled.Add(1)
+	select {
+	case s.queue <- sm:
+	default:
+		s.dropped.Add(1)
+		sm.release()
+	}
+}
+
+func (s *sampler) work() {
+	defer s.wg.Done()
+	for sm := range s.queue {
+		fs := contract.CheckExchange(s.validator, contract.Exchange{
+			Method:         sm.method,
+			Path:           sm.path,
+			RequestHeader:  sm.requestHeader,
+			RequestBody:    sm.requestBody,
+			StatusCode:     sm.statusCode,
+			ResponseHeader: sm.responseHeader,
+			ResponseBody:   sm.responseBody,
+		})
+		sm.release()
+		s.checked.Add(1)
+		if len(fs) == 0 {
+			continue
+		}
+		s.mu.Lock()
+		s.total += uint64(len(fs))
+		for _, f := range fs {
+			s.byCheck[f.Check]++
+			if len(s.first) < DefaultMaxSummaryFindings {
+				s.first = append(s.first, f)
+			}
+		}
+		if s.sink != nil && s.sinkErr == nil {
+			s.sinkErr = s.sink(fs)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// close waits for queued samples to be checked. Call it once, after the
+// last offer.
+func (s *sampler) close() error {
+	close(s.queue)
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sinkErr
+}
+
+// summary is the sampler's part of summary.json.
+func (s *sampler) summary() results.ContractSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := results.ContractSummary{
+		SampleRate: s.share,
+		Sampled:    s.sampled.Load(),
+		Checked:    s.checked.Load(),
+		Dropped:    s.dropped.Load(),
+		Violations: s.total,
+		ByCheck:    make(map[contract.CheckName]uint64, len(s.byCheck)),
+		Findings:   append([]contract.Finding(nil), s.first...),
+	}
+	for k, v := range s.byCheck {
+		cs.ByCheck[k] = v
+	}
+	return cs
+}
+
+// violations so far (for the progress line).
+func (s *sampler) violations() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}

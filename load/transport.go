@@ -1,0 +1,309 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/results"
+)
+
+// headerBytesIn carries the response size from the transport to the attack
+// loop when the body was drained instead of handed to Vegeta (Vegeta sets
+// BytesIn from the body it read). The loop moves it into Result.BytesIn
+// and deletes it.
+const headerBytesIn = "X-Upsertbench-Bytes-In"
+
+// DefaultMaxKeptBody bounds a body kept for a contract check or a 429; a
+// bigger answer is cut there (and its check will say the JSON is broken).
+const DefaultMaxKeptBody = 8 << 20
+
+// transportConfig is the client side of an attack (scenario http section).
+type transportConfig struct {
+	timeout   time.Duration
+	keepAlive bool
+	http2     bool
+}
+
+// transport sits between Vegeta's attacker and net/http. Vegeta can only
+// keep every body or none (MaxBody applies to all responses); this round
+// tripper decides per request:
+//
+//   - sampled requests: the response body is read here, handed to the
+//     sampler together with the request body, and given to Vegeta too;
+//   - 429 answers: the body is read to learn its policyName
+//     (results.HeaderRateLimitPolicy) and kept;
+//   - everything else: the body is drained without being kept, and only its
+//     size travels on (headerBytesIn). This is what lets the attack run at
+//     the speed of `vegeta attack -max-body=0` while still checking samples.
+//
+// It also returns each batch's pooled request buffer to the Targeter once
+// the exchange is over, and tracks connections so an interrupted run can
+// abort requests still in flight.
+type transport struct {
+	next     *http.Transport
+	targeter *Targeter
+	sampler  *sampler // nil: no contract checks
+	conns    connSet
+}
+
+var _ http.RoundTripper = (*transport)(nil)
+
+func newTransport(cfg transportConfig, tg *Targeter, s *sampler) *transport {
+	t := &transport{targeter: tg, sampler: s}
+	t.conns.conns = make(map[*trackedConn]struct{})
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	if !cfg.keepAlive {
+		dialer.KeepAlive = -1
+	}
+	// The same defaults as vegeta.NewAttacker: keep plenty of idle
+	// connections so an open-model attack does not churn them.
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         t.conns.dialer(dialer),
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 10000,
+		DisableKeepAlives:   !cfg.keepAlive,
+		ForceAttemptHTTP2:   cfg.http2,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	if !cfg.http2 {
+		// A non-nil empty map disables HTTP/2 over TLS, like vegeta.HTTP2(false).
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	t.next = tr
+	return t
+}
+
+// client is the http.Client handed to vegeta.Client.
+func (t *transport) client(timeout time.Duration) *http.Client {
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// RoundTrip implements http.RoundTripper. The request comes from Vegeta's
+// hit for this exchange only, so taking the batch header off it is safe.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var bb *batchBuf
+	n, hasBatch := batchNumber(req.Header)
+	if hasBatch {
+		req.Header.Del(headerBatch)
+		if t.targeter != nil {
+			bb = t.targeter.take(n)
+		}
+	}
+	sampled := hasBatch && t.sampler != nil && t.sampler.picks(n)
+
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		t.recycle(bb)
+		return nil, err
+	}
+
+	switch {
+	case sampled:
+		body, err := readKept(resp.Body)
+		if err != nil {
+			t.recycle(bb)
+			return nil, err
+		}
+		resp.Header.Set(results.HeaderSampled, "1")
+		if resp.StatusCode == http.StatusTooManyRequests {
+			resp.Header.Set(results.HeaderRateLimitPolicy, policyOf(body))
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var reqBody []byte
+		if bb != nil {
+			reqBody = bb.b
+		}
+		// The sampler owns the request buffer from here and recycles it
+		// after the check.
+		t.sampler.offer(sample{
+			method:         req.Method,
+			path:           req.URL.RequestURI(),
+			requestHeader:  withoutCredentials(req.Header),
+			requestBody:    reqBody,
+			statusCode:     resp.StatusCode,
+			responseHeader: resp.Header.Clone(),
+			responseBody:   body,
+			release:        func() { t.recycle(bb) },
+		})
+	case resp.StatusCode == http.StatusTooManyRequests:
+		body, err := readKept(resp.Body)
+		t.recycle(bb)
+		if err != nil {
+			return nil, err
+		}
+		resp.Header.Set(results.HeaderRateLimitPolicy, policyOf(body))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	default:
+		resp.Body = &drainedBody{rc: resp.Body, header: resp.Header, done: func() { t.recycle(bb) }}
+	}
+	return resp, nil
+}
+
+func (t *transport) recycle(bb *batchBuf) {
+	if t.targeter != nil {
+		t.targeter.recycle(bb)
+	}
+}
+
+// readKept reads a body that is kept, up to DefaultMaxKeptBody, and closes it.
+func readKept(rc io.ReadCloser) ([]byte, error) {
+	defer rc.Close()
+	body, err := io.ReadAll(io.LimitReader(rc, DefaultMaxKeptBody))
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(io.Discard, rc)
+	return body, err
+}
+
+// drainedBody hides a response body from Vegeta: the first Read drains the
+// real body and reports EOF, so Vegeta keeps nothing; the size goes into a
+// header of the same response (Vegeta copies the header map into the Result
+// after reading the body, in the same goroutine).
+type drainedBody struct {
+	rc     io.ReadCloser
+	header http.Header
+	done   func()
+	once   sync.Once
+	read   bool
+}
+
+func (b *drainedBody) Read([]byte) (int, error) {
+	if b.read {
+		return 0, io.EOF
+	}
+	b.read = true
+	n, err := io.Copy(io.Discard, b.rc)
+	if n > 0 {
+		b.header[headerBytesIn] = []string{strconv.FormatInt(n, 10)}
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, io.EOF
+}
+
+func (b *drainedBody) Close() error {
+	err := b.rc.Close()
+	// Vegeta closes the body after reading it, so the request is over and
+	// its buffer may go back to the pool. (A write the transport still has
+	// in flight at this point can only go to a connection being closed.)
+	b.once.Do(b.done)
+	return err
+}
+
+// policyOf reads policyName from a 429 body (results.PolicyUnknown when the
+// body names none).
+func policyOf(body []byte) string {
+	var v struct {
+		PolicyName string `json:"policyName"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.PolicyName == "" {
+		return results.PolicyUnknown
+	}
+	switch v.PolicyName {
+	case hubspot.PolicyTenSecondlyRolling, hubspot.PolicyDaily:
+		return v.PolicyName
+	}
+	// Any other name is kept (it is what the target said) but bounded.
+	if len(v.PolicyName) > 64 {
+		return v.PolicyName[:64]
+	}
+	return v.PolicyName
+}
+
+// withoutCredentials copies a request header without Authorization, so a
+// sample can never carry the token into a finding or a file.
+func withoutCredentials(h http.Header) http.Header {
+	c := make(http.Header, len(h))
+	for k, v := range h {
+		if k == "Authorization" || k == "Cookie" || k == "Proxy-Authorization" {
+			continue
+		}
+		c[k] = v
+	}
+	return c
+}
+
+// connSet tracks open client connections, so that abort can cut requests
+// still in flight when an interrupted run has waited long enough.
+type connSet struct {
+	mu      sync.Mutex
+	conns   map[*trackedConn]struct{}
+	aborted bool
+}
+
+type trackedConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.set.mu.Lock()
+		delete(c.set.conns, c)
+		c.set.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// errAborted is what dials fail with after abort.
+var errAborted = errors.New("load: attack aborted")
+
+func (s *connSet) dialer(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		s.mu.Lock()
+		aborted := s.aborted
+		s.mu.Unlock()
+		if aborted {
+			return nil, errAborted
+		}
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := &trackedConn{Conn: c, set: s}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.aborted {
+			c.Close()
+			return nil, errAborted
+		}
+		s.conns[tc] = struct{}{}
+		return tc, nil
+	}
+}
+
+// abort closes every connection and refuses new ones; it returns how many
+// connections were open.
+func (s *connSet) abort() int {
+	s.mu.Lock()
+	s.aborted = true
+	open := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+	return len(open)
+}
+
+// String names the transport in errors and tests.
+func (t *transport) String() string {
+	return fmt.Sprintf("load transport (sampling: %t)", t.sampler != nil)
+}
