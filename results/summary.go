@@ -65,6 +65,10 @@ type Summary struct {
 	RateLimited map[string]uint64 `json:"rateLimited"`
 	// ErrorClasses counts failed requests by class (Class* constants).
 	ErrorClasses map[string]uint64 `json:"errorClasses"`
+	// ErrorsOmitted counts results whose error text was left out of
+	// Metrics.Errors because DefaultMaxErrors distinct texts were kept
+	// already (they still count everywhere else).
+	ErrorsOmitted uint64 `json:"errorsOmitted,omitempty"`
 
 	Contract ContractSummary `json:"contract"`
 

@@ -1,0 +1,233 @@
+package results
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/upsertbench/upsertbench/contract"
+)
+
+// DefaultMaxSummaryFindings caps Contract.Findings in a summary; all
+// findings stay in findings.jsonl.
+const DefaultMaxSummaryFindings = 20
+
+// Shard.String is "I/N".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// normalShard treats the zero Shard of an unsharded run as 1/1.
+func normalShard(s Shard) Shard {
+	if s.Count == 0 {
+		return Shard{Index: 1, Count: 1}
+	}
+	return s
+}
+
+// MergeRun folds the run metadata of another shard of the same run into s:
+// the shard lists are joined (sorted by index), StartedAt becomes the
+// earliest start, EndedAt the latest end, Planned the longest plan,
+// Interrupted is true if any shard was, Emulated only if all were, and the
+// requested rates add up (each shard asks for its share). Scenario,
+// description, seed, target, tool version and scenario YAML stay those of
+// s (filled from other when empty in s).
+//
+// s may start empty (NewSummary) to merge any number of shards into it.
+// It refuses summaries that are not shards of one run: a different
+// scenario or seed, a different shard count, or the same shard twice.
+// Figures computed from results (Metrics and the like) are not touched:
+// recompute them by accumulating the shards' results files; contract counts
+// merge with MergeContract.
+func (s *Summary) MergeRun(other *Summary) error {
+	a, b := &s.Run, &other.Run
+	switch {
+	case a.Scenario != "" && b.Scenario != "" && a.Scenario != b.Scenario:
+		return fmt.Errorf("not shards of one run: scenario %q vs %q", a.Scenario, b.Scenario)
+	case a.Seed != 0 && b.Seed != 0 && a.Seed != b.Seed:
+		return fmt.Errorf("not shards of one run: seed %d vs %d", a.Seed, b.Seed)
+	}
+	shards := slices.Clone(a.Shards)
+	incoming := b.Shards
+	if len(incoming) == 0 {
+		incoming = []Shard{{Index: 1, Count: 1}} // an unsharded run
+	}
+	for _, x := range incoming {
+		x = normalShard(x)
+		for _, y := range shards {
+			y = normalShard(y)
+			if x.Count != y.Count {
+				return fmt.Errorf("not shards of one run: shard %s vs %s", y, x)
+			}
+			if x.Index == y.Index {
+				return fmt.Errorf("shard %s given twice", x)
+			}
+		}
+		shards = append(shards, x)
+	}
+	for i := range shards {
+		shards[i] = normalShard(shards[i])
+	}
+	slices.SortFunc(shards, func(x, y Shard) int { return cmp.Compare(x.Index, y.Index) })
+	hadShards := len(a.Shards) > 0
+	a.Shards = shards
+
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&a.Scenario, b.Scenario)
+	fill(&a.Description, b.Description)
+	fill(&a.Target, b.Target)
+	fill(&a.ToolVersion, b.ToolVersion)
+	fill(&a.ScenarioYAML, b.ScenarioYAML)
+	if a.Seed == 0 {
+		a.Seed = b.Seed
+	}
+	if a.StartedAt.IsZero() || (!b.StartedAt.IsZero() && b.StartedAt.Before(a.StartedAt)) {
+		a.StartedAt = b.StartedAt
+	}
+	if b.EndedAt.After(a.EndedAt) {
+		a.EndedAt = b.EndedAt
+	}
+	a.Planned = max(a.Planned, b.Planned)
+	a.Interrupted = a.Interrupted || b.Interrupted
+	if hadShards {
+		a.Emulated = a.Emulated && b.Emulated
+	} else {
+		a.Emulated = b.Emulated
+	}
+	s.RequestedRate += other.RequestedRate
+	if s.SchemaVersion == 0 {
+		s.SchemaVersion = other.SchemaVersion
+	}
+	return nil
+}
+
+// MergeContract adds another shard's contract counts to s: counters and
+// ByCheck add up, Findings are appended up to DefaultMaxSummaryFindings,
+// SampleRate is kept (the scenario's, the same in every shard) or taken
+// from c when unset.
+func (s *Summary) MergeContract(c ContractSummary) {
+	d := &s.Contract
+	if d.SampleRate == 0 {
+		d.SampleRate = c.SampleRate
+	}
+	d.Sampled += c.Sampled
+	d.Checked += c.Checked
+	d.Dropped += c.Dropped
+	d.Violations += c.Violations
+	if len(c.ByCheck) > 0 && d.ByCheck == nil {
+		d.ByCheck = make(map[contract.CheckName]uint64, len(c.ByCheck))
+	}
+	for k, v := range c.ByCheck {
+		d.ByCheck[k] += v
+	}
+	for _, f := range c.Findings {
+		if len(d.Findings) >= DefaultMaxSummaryFindings {
+			break
+		}
+		d.Findings = append(d.Findings, f)
+	}
+}
+
+// AddFinding counts one finding in the contract summary: Violations,
+// ByCheck, and Findings up to DefaultMaxSummaryFindings.
+func (c *ContractSummary) AddFinding(f contract.Finding) {
+	c.Violations++
+	if c.ByCheck == nil {
+		c.ByCheck = make(map[contract.CheckName]uint64)
+	}
+	c.ByCheck[f.Check]++
+	if len(c.Findings) < DefaultMaxSummaryFindings {
+		c.Findings = append(c.Findings, f)
+	}
+}
+
+// ErrorRate is the share of requests that did not succeed (1 - Success),
+// 0 without requests.
+func (s *Summary) ErrorRate() float64 {
+	if s.Metrics.Requests == 0 {
+		return 0
+	}
+	return 1 - s.Metrics.Success
+}
+
+// RateLimitedTotal is the number of 429 answers over all policies.
+func (s *Summary) RateLimitedTotal() uint64 {
+	var n uint64
+	for _, v := range s.RateLimited {
+		n += v
+	}
+	return n
+}
+
+// RateLimitedShare is RateLimitedTotal over all requests.
+func (s *Summary) RateLimitedShare() float64 {
+	if s.Metrics.Requests == 0 {
+		return 0
+	}
+	return float64(s.RateLimitedTotal()) / float64(s.Metrics.Requests)
+}
+
+// ErrorsTotal is the number of failed requests over all classes (429s
+// excluded, see RateLimitedTotal).
+func (s *Summary) ErrorsTotal() uint64 {
+	var n uint64
+	for _, v := range s.ErrorClasses {
+		n += v
+	}
+	return n
+}
+
+// FailReasons lists why the run fails: each failed threshold (its
+// message, or its expression) and each baseline regression. Contract
+// violations fail a run through a threshold (contract_violations == 0), not
+// here: a scenario decides what it gates on.
+func (s *Summary) FailReasons() []string {
+	var out []string
+	for _, t := range s.Thresholds {
+		if t.Pass {
+			continue
+		}
+		msg := t.Message
+		if msg == "" {
+			msg = t.Expr
+			if t.NoData {
+				msg += ": no data"
+			}
+		}
+		out = append(out, "threshold "+msg)
+	}
+	if s.Baseline != nil {
+		for _, r := range s.Baseline.Regressions {
+			out = append(out, "regression "+r)
+		}
+	}
+	return out
+}
+
+// UpdateVerdict sets Verdict from FailReasons and returns it.
+func (s *Summary) UpdateVerdict() string {
+	if len(s.FailReasons()) > 0 {
+		s.Verdict = VerdictFail
+	} else {
+		s.Verdict = VerdictPass
+	}
+	return s.Verdict
+}
+
+// Passed reports whether the verdict is pass.
+func (s *Summary) Passed() bool { return s.Verdict == VerdictPass }
+
+// ShardsString is the shard list as "1/3,2/3" ("" for an unsharded run).
+func (r RunInfo) ShardsString() string {
+	if len(r.Shards) == 0 || (len(r.Shards) == 1 && normalShard(r.Shards[0]).Count == 1) {
+		return ""
+	}
+	parts := make([]string, len(r.Shards))
+	for i, s := range r.Shards {
+		parts[i] = normalShard(s).String()
+	}
+	return strings.Join(parts, ",")
+}
