@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/contract"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -48,11 +50,13 @@ func TestGolden(t *testing.T) {
 		// baseline, when set, is a second run compared against.
 		baseline *synthSpec
 		history  bool
+		suite    bool
 	}{
 		{name: "single", spec: synthSpec{}},
 		{name: "shards", spec: synthSpec{shards: 3}},
 		{name: "violations", spec: synthSpec{violations: 2}},
 		{name: "regression", spec: synthSpec{latency: 1.5}, baseline: &synthSpec{seed: 2}, history: true},
+		{name: "suite", spec: synthSpec{}, suite: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,6 +78,9 @@ func TestGolden(t *testing.T) {
 				writeHistory(t, hist, 5)
 				opts = append(opts, WithHistory(hist))
 			}
+			if tc.suite {
+				opts = append(opts, WithContractReport(sampleSuite()))
+			}
 			r, err := Build(dirs, opts...)
 			require.NoError(t, err)
 			stableDirs(r, root)
@@ -84,4 +91,16 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sampleSuite is a contract suite report with a pass, a failure and a skip.
+func sampleSuite() *contract.Report {
+	return &contract.Report{Target: "http://127.0.0.1:8080", Version: "v3", Seed: 7, StartedAt: synthStart, Checks: []contract.CheckResult{
+		{Check: contract.CheckEcho, Case: "upsert-create", Status: contract.StatusPass},
+		{Check: contract.CheckAccounting, Case: "upsert-create", Status: contract.StatusPass},
+		{Check: contract.CheckEcho, Case: "upsert-change", Status: contract.StatusFail, Findings: []contract.Finding{{
+			Check: contract.CheckEcho, Message: "hs_task_subject came back \"Call back\", not \"Follow up\"", Method: "POST",
+			Path: "/crm/v3/objects/tasks/batch/upsert", StatusCode: 200, HowToFix: "echo the values just written"}}},
+		{Check: contract.CheckAuth, Case: "auth/read-only-token", Status: contract.StatusSkip, Reason: "no read-only token given"},
+	}}
 }

@@ -28,7 +28,7 @@ type htmlView struct {
 	Meta       [][2]string
 	Tiles      []tile
 	Thresholds []results.ThresholdResult
-	Checks     []CheckVerdict
+	Checks     []checkRow
 	Findings   []findingView
 	MoreFinds  int
 	Baseline   *baselineView
@@ -68,7 +68,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Headline:   headline(s),
 		Failures:   r.Failures,
 		Thresholds: s.Thresholds,
-		Checks:     r.Checks,
+		Checks:     r.checkRows(true),
 		MoreFinds:  r.FindingsTotal - len(r.Findings),
 		Charts:     r.timeCharts(),
 		History:    r.historyCharts(),

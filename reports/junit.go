@@ -24,15 +24,19 @@ type junitTestSuites struct {
 }
 
 type junitTestSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Cases      []junitTestCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Time       string           `xml:"time,attr"`
+	Timestamp  string           `xml:"timestamp,attr,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitTestCase  `xml:"testcase"`
+}
+
+type junitProperties struct {
+	List []junitProperty `xml:"property"`
 }
 
 type junitProperty struct {
@@ -78,7 +82,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		{"verdict", s.Verdict},
 	}
 
-	th := junitTestSuite{Name: "upsertbench.thresholds", Time: duration, Timestamp: ts, Properties: props}
+	th := junitTestSuite{Name: "upsertbench.thresholds", Time: duration, Timestamp: ts, Properties: &junitProperties{props}}
 	if s.Metrics.Requests == 0 {
 		th.Cases = append(th.Cases, junitTestCase{Name: "requests were recorded", Failure: &junitFailure{
 			Type: "no-data", Message: "no requests were recorded: nothing was measured"}})
@@ -119,7 +123,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	suites := []junitTestSuite{th, ct}
 	if bl := s.Baseline; bl != nil {
 		bs := junitTestSuite{Name: "upsertbench.baseline", Time: "0", Timestamp: ts,
-			Properties: []junitProperty{{"baseline", bl.File}, {"baselineStartedAt", fmtTime(bl.StartedAt)}}}
+			Properties: &junitProperties{[]junitProperty{{"baseline", bl.File}, {"baselineStartedAt", fmtTime(bl.StartedAt)}}}}
 		for _, d := range bl.Deltas {
 			tol, gated := tolerance(d.Metric, bl.Tolerances)
 			if !gated {

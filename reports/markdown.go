@@ -45,17 +45,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	if len(r.Checks) > 0 {
-		b.WriteString("\n### Contract checks\n\n| | Check | Source | Detail |\n|---|---|---|---|\n")
-		for _, c := range r.Checks {
-			name := string(c.Name)
-			if c.Case != "" {
-				name += " / " + c.Case
-			}
-			detail := c.Message
-			if c.Detail != "" && c.Status == StatusFail {
-				detail += " — " + c.Detail
-			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", mdStatus(c.Status), mdCode(name), c.Source, mdEscape(detail))
+		b.WriteString("\n### Contract checks\n\n| | Check | Detail |\n|---|---|---|\n")
+		for _, c := range r.checkRows(true) {
+			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", mdStatus(c.Status), mdCode(c.Label), mdEscape(c.Message))
 		}
 	}
 

@@ -39,8 +39,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.Checks) > 0 {
 		b.WriteString("\nContract checks\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		for _, c := range r.Checks {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(c.Status), checkLabel(c), c.Message)
+		for _, c := range r.checkRows(false) {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(c.Status), c.Label, oneLine(c.Message, 160))
 		}
 		tw.Flush()
 	}
@@ -72,6 +72,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// oneLine keeps a message on one terminal line.
+func oneLine(s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit-1]) + "…"
+	}
+	return s
 }
 
 // textFindings caps how many findings a terminal shows.

@@ -92,3 +92,84 @@ func sampledChecks(s *results.Summary, findings []contract.Finding) []CheckVerdi
 	}
 	return out
 }
+
+// checkRows are the contract checks as people read them: every sampled
+// check, then the suite as one line per check name (its cases counted),
+// and every suite case that failed or was skipped with its reason. JUnit
+// keeps one test case per suite case; a terminal does not need 150 lines
+// of "passed".
+type checkRow struct {
+	Status, Label, Message string
+}
+
+func (r *Report) checkRows(detailed bool) []checkRow {
+	var rows []checkRow
+	type group struct {
+		name                 string
+		pass, fail, skip     int
+		firstFail, firstSkip string
+	}
+	var order []string
+	groups := map[string]*group{}
+	var cases []CheckVerdict
+	for _, c := range r.Checks {
+		if c.Source != SourceSuite {
+			msg := c.Message
+			if detailed && c.Status == StatusFail && c.Detail != "" {
+				msg += " — first: " + c.Detail
+			}
+			rows = append(rows, checkRow{Status: c.Status, Label: checkLabel(c), Message: msg})
+			continue
+		}
+		g := groups[string(c.Name)]
+		if g == nil {
+			g = &group{name: string(c.Name)}
+			groups[g.name] = g
+			order = append(order, g.name)
+		}
+		switch c.Status {
+		case StatusPass:
+			g.pass++
+		case StatusFail:
+			g.fail++
+			cases = append(cases, c)
+		default:
+			g.skip++
+			cases = append(cases, c)
+		}
+	}
+	if len(order) == 0 {
+		return rows
+	}
+	if detailed {
+		for _, n := range order {
+			g := groups[n]
+			st := StatusPass
+			switch {
+			case g.fail > 0:
+				st = StatusFail
+			case g.pass == 0:
+				st = StatusSkip
+			}
+			rows = append(rows, checkRow{Status: st, Label: n + " (suite)", Message: fmt.Sprintf("cases: %d passed, %d failed, %d skipped", g.pass, g.fail, g.skip)})
+		}
+	} else {
+		var pass, fail, skip int
+		for _, g := range groups {
+			pass, fail, skip = pass+g.pass, fail+g.fail, skip+g.skip
+		}
+		st := StatusPass
+		if fail > 0 {
+			st = StatusFail
+		}
+		rows = append(rows, checkRow{Status: st, Label: "contract suite", Message: fmt.Sprintf("%d checks on %d cases: %d passed, %d failed, %d skipped", len(order), pass+fail+skip, pass, fail, skip)})
+	}
+	for _, c := range cases {
+		msg := c.Message
+		if c.Status == StatusFail && c.Detail != "" {
+			msg = c.Detail
+		}
+		rows = append(rows, checkRow{Status: c.Status, Label: checkLabel(c), Message: msg})
+	}
+	return rows
+}
