@@ -4,4 +4,15 @@
 // (the Summary type) and findings.jsonl (contract findings from sampled
 // responses). The load engine writes these files; reports reads them back,
 // merges shards and renders. Nothing here keeps every sample in memory.
+//
+// Writing: CreateWriter streams results (bodies and real response headers
+// dropped unless asked for; flushed every second, so a killed run leaves a
+// readable file), CreateFindingsWriter appends findings, WriteSummary and
+// WriteFileAtomic (or CreateAtomic for streamed outputs) publish files
+// atomically. Reading: Each/Scan stream the results of one or many folders
+// (a cut-off last record ends a file cleanly), EachFinding/ReadFindings the
+// findings, ReadSummary a summary. Arithmetic: an Accumulator turns a stream
+// of results into a Summary's figures (Fill), a latency-over-time Series and
+// a latency Distribution, in memory bounded by DefaultSeriesBuckets ×
+// SeriesBucketBytes (~3.7 MB) plus a few kB, however long the run.
 package results

@@ -109,10 +109,12 @@ type LateSends struct {
 	// Count of requests that left more than LateAfter past schedule.
 	Count uint64 `json:"count"`
 	// Share is Count / requests.
-	Share float64       `json:"share"`
-	Mean  time.Duration `json:"mean"`
-	P99   time.Duration `json:"p99"`
-	Max   time.Duration `json:"max"`
+	Share float64 `json:"share"`
+	// Mean, P99 and Max are over the late sends only: how late a send was
+	// when it was late (P99 from a log-linear histogram, within ~3%).
+	Mean time.Duration `json:"mean"`
+	P99  time.Duration `json:"p99"`
+	Max  time.Duration `json:"max"`
 	// LateAfter is the tolerance below which a send counts as on time.
 	LateAfter time.Duration `json:"lateAfter"`
 }
