@@ -137,12 +137,24 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := e.pool.Get().(*requestState)
-	defer e.pool.Put(st)
+	defer e.release(st)
 	st.begin(e)
 	name, allow, taskID := route(r.URL.Path)
 	st.route = name
 	a := e.serve(w, r, st, name, allow, taskID)
 	e.finish(w, r, st, a)
+}
+
+// maxPooledBytes bounds the buffers a pooled requestState keeps, so one
+// 10 MiB request does not pin 10 MiB (times three) for the process's life.
+const maxPooledBytes = 1 << 20
+
+func (e *Emulator) release(st *requestState) {
+	if cap(st.body) > maxPooledBytes || cap(st.sc.arena) > maxPooledBytes || cap(st.out) > maxPooledBytes ||
+		cap(st.props) > maxPooledBytes/64 || cap(st.inputs) > maxPooledBytes/128 {
+		return // let the garbage collector have it; slices inside point into the big buffers
+	}
+	e.pool.Put(st)
 }
 
 // answer is a response waiting to be written after the modelled latency.
