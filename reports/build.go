@@ -164,7 +164,15 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 			return nil, &InputError{Path: summaryPath(dirs[0]), Err: fmt.Errorf("run.scenarioYAML: %w", err)}
 		}
 		ths = sc.Thresholds
-		r.rateAt = sc.RateAt
+		// The last point's middle may lie past the plan's end, where the
+		// scenario asks for nothing; the plan's last rate holds there.
+		end := sc.Duration()
+		r.rateAt = func(t time.Duration) float64 {
+			if end > 0 && t >= end {
+				t = end - time.Millisecond
+			}
+			return sc.RateAt(t)
+		}
 	}
 	merged.Thresholds = Evaluate(ths, merged)
 

@@ -112,7 +112,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		{Label: "p95", Value: fmtDuration(m.Latencies.P95), Sub: "p90 " + fmtDuration(m.Latencies.P90), Bad: failed[MetricP95] || failed[MetricP90]},
 		{Label: "p99", Value: fmtDuration(m.Latencies.P99), Sub: "max " + fmtDuration(m.Latencies.Max), Bad: failed[MetricP99] || failed[MetricMax]},
 		{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter)), Bad: failed[MetricLateSends]},
-		{Label: "Contract", Value: fmt.Sprintf("%s violations", fmtCount(s.Contract.Violations)), Sub: fmt.Sprintf("%s responses checked", fmtCount(s.Contract.Checked)),
+		{Label: "Contract violations", Value: fmtCount(s.Contract.Violations), Sub: fmt.Sprintf("in %s checked responses", fmtCount(s.Contract.Checked)),
 			Bad: s.Contract.Violations > 0 || failed[MetricContractViolations]},
 	}
 	v.Meta = append(v.Meta,

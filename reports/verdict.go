@@ -162,7 +162,7 @@ func (r *Report) checkRows(detailed bool) []checkRow {
 		if fail > 0 {
 			st = StatusFail
 		}
-		rows = append(rows, checkRow{Status: st, Label: "contract suite", Message: fmt.Sprintf("%d checks on %d cases: %d passed, %d failed, %d skipped", len(order), pass+fail+skip, pass, fail, skip)})
+		rows = append(rows, checkRow{Status: st, Label: "contract suite", Message: fmt.Sprintf("%d checks, %d results: %d passed, %d failed, %d skipped", len(order), pass+fail+skip, pass, fail, skip)})
 	}
 	for _, c := range cases {
 		msg := c.Message
