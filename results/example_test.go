@@ -63,3 +63,28 @@ func Example() {
 	// requests 100, success 96%, 5xx 4, p50 20ms
 	// series: 1 point(s) of 1s
 }
+
+// Streamed outputs (an HTML report, a JUnit file) appear complete or not at
+// all.
+func ExampleCreateAtomic() {
+	dir, err := os.MkdirTemp("", "report-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "report.html")
+
+	f, err := results.CreateAtomic(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Abort() // no-op after Commit; removes the temporary file on error
+	fmt.Fprintln(f, "<!doctype html><title>run</title>")
+	if err := f.Commit(); err != nil {
+		log.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	fmt.Print(string(data))
+	// Output:
+	// <!doctype html><title>run</title>
+}
