@@ -198,3 +198,24 @@ func TestHTMLInChromium(t *testing.T) {
 	require.NotEmpty(t, shot)
 	require.NoError(t, os.WriteFile(filepath.Join("testdata", "report.png"), shot, 0o644))
 }
+
+// BenchmarkReportOneHour measures building and rendering the report of a
+// one-hour run (36,000 results), and the size of the page.
+func BenchmarkReportOneHour(b *testing.B) {
+	root := b.TempDir()
+	dirs := writeSynth(b, filepath.Join(root, "run"), synthSpec{duration: time.Hour, rate: 10})
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		r, err := Build(dirs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := r.WriteHTML(&buf); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "html-bytes")
+}

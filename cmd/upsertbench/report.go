@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/upsertbench/upsertbench/reports"
@@ -26,7 +27,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&ins, "in", "run folder holding results.bin and summary.json (repeat for the shards of one run)")
 	baseline := fs.String("baseline", "", "an earlier summary.json to compare with; a regression fails the report")
 	history := fs.String("history", "", "JSON Lines history file: this run is appended and the last 30 runs are charted")
-	out := fs.String("out", "", "folder for the outputs (default: the first --in folder)")
+	out := fs.String("out", "", "folder for the outputs (default: the --in folder; required with several)")
 	formats := fs.String("format", defaultReportFormats, "comma-separated outputs: text, json, md, html, junit (text also prints to stdout)")
 	tolerance := fs.Float64("latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95 or p99 may worsen against the baseline before it is a regression")
 	quiet := fs.Bool("quiet", false, "do not print the text report to stdout")
@@ -42,6 +43,17 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fmts, err := reports.ParseFormats(*formats)
 	if err != nil {
 		return usagef("--format: %v", err)
+	}
+	if len(ins) > 1 {
+		// The merged summary.json must not overwrite a shard's own.
+		if *out == "" {
+			return usagef("pass --out DIR: the merged report of %d shards needs a folder of its own", len(ins))
+		}
+		for _, in := range ins {
+			if filepath.Clean(in) == filepath.Clean(*out) {
+				return usagef("--out %s is one of the shards: give the merged report a folder of its own", *out)
+			}
+		}
 	}
 	if *out == "" {
 		*out = ins[0]

@@ -118,6 +118,7 @@ func TestReportUsage(t *testing.T) {
 		{"unreadable input names the file", []string{"report", "--in", empty}, filepath.Join(empty, results.SummaryFile)},
 		{"bad format", []string{"report", "--in", empty, "--format", "pdf"}, "--format"},
 		{"bad tolerance", []string{"report", "--in", empty, "--latency-tolerance", "-1"}, "--latency-tolerance"},
+		{"shards need their own output folder", []string{"report", "--in", empty, "--in", dir}, "--out"},
 		{"run: unknown scenario", []string{"run", "--scenario", "nope-no-such"}, "--scenario"},
 		{"run: remote target without opt-in", []string{"run", "--target", "https://api.hubapi.com", "--token", "x", "--out", filepath.Join(dir, "r")}, "--allow-remote"},
 	}
