@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/load"
+	"github.com/upsertbench/upsertbench/reports"
+	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/scenarios"
+)
+
+func init() {
+	register(command{
+		name:    "load",
+		summary: "run a load scenario (Vegeta-paced batch upserts) against the emulator or --target",
+		run: func(args []string, stdout, stderr io.Writer) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runLoad(ctx, args, stdout, stderr)
+		},
+	})
+}
+
+// defaultLoadScenario runs when --scenario is not given.
+const defaultLoadScenario = "smoke"
+
+// loadOptions are the parsed flags of load.
+type loadOptions struct {
+	scenario, target, token, out, shard, tier string
+	rate                                      float64
+	duration                                  time.Duration
+	seed                                      uint64
+	list, allowRemote, allowOverQuota, quiet  bool
+}
+
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("load")
+	var o loadOptions
+	fs.StringVar(&o.scenario, "scenario", defaultLoadScenario, "a built-in scenario name (see --list) or a YAML file")
+	fs.BoolVar(&o.list, "list", false, "list the built-in scenarios and exit")
+	fs.StringVar(&o.target, "target", "", "base URL of the endpoint (empty: the emulator in-process, configured by the scenario)")
+	fs.StringVar(&o.token, "token", "", "private app token for --target (default $"+envToken+"); never written anywhere")
+	fs.Float64Var(&o.rate, "rate", 0, "scale the scenario's rates so that its peak is this many requests per second")
+	fs.DurationVar(&o.duration, "duration", 0, "scale the scenario's stages to last this long in total (e.g. 30s, 10m)")
+	fs.StringVar(&o.out, "out", "", "output folder (default ./out/<scenario>-<UTC time>)")
+	fs.StringVar(&o.shard, "shard", "", "run shard I of N (e.g. 2/4): 1/N of the rate and a disjoint slice of the keys")
+	fs.StringVar(&o.tier, "tier", "", "HubSpot tier whose limits apply: the emulator's limits, or the quota the plan is checked against for --target (default free); one of none, free, professional, enterprise, capacity")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a --target that is not on this machine")
+	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of the batches (default: the scenario's; recorded in summary.json)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	if o.list {
+		return listScenarios(stdout)
+	}
+	sc, err := loadScenario(o, fs)
+	if err != nil {
+		return err
+	}
+	shard, err := parseShard(o.shard)
+	if err != nil {
+		return err
+	}
+	var tier hubspot.Tier
+	if o.tier != "" {
+		if tier, err = hubspot.ParseTier(o.tier); err != nil {
+			return usagef("--tier: %v", err)
+		}
+	}
+
+	started := time.Now().UTC()
+	if o.out == "" {
+		o.out = filepath.Join("out", sc.Name+"-"+started.Format("20060102T150405Z"))
+	}
+
+	baseURL, token := o.target, o.token
+	if token == "" {
+		token = os.Getenv(envToken)
+	}
+	emulated := baseURL == ""
+	if emulated {
+		if tier != "" {
+			sc.Emulator.Tier = tier
+		}
+		opts, err := loadEmulatorOptions(sc)
+		if err != nil {
+			return err
+		}
+		url, tok, stopEmu, err := startEmulator(token, opts...)
+		if err != nil {
+			return fmt.Errorf("start emulator: %w", err)
+		}
+		defer stopEmu()
+		baseURL, token = url, tok
+		tier = sc.Emulator.Tier
+	} else {
+		if err := checkTarget(baseURL, o.allowRemote); err != nil {
+			return err
+		}
+		if token == "" {
+			return usagef("--target %s needs a token: pass --token or set %s", baseURL, envToken)
+		}
+		if tier == "" {
+			tier = hubspot.TierFree
+		}
+	}
+
+	plan := load.PlanFor(sc, shard)
+	if !emulated && !o.allowOverQuota {
+		if err := plan.Check(tier); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	var progress io.Writer
+	if !o.quiet {
+		progress = stderr
+		where := baseURL
+		if emulated {
+			where = "the emulator on " + baseURL
+		}
+		fmt.Fprintf(stderr, "load %s against %s → %s\n", plan, where, o.out)
+	}
+	sum, err := load.Run(ctx, load.Config{
+		Scenario: sc, BaseURL: baseURL, Token: token, Emulated: emulated, OutDir: o.out,
+		Shard: shard, AllowRemote: o.allowRemote || os.Getenv(envAllowRemote) == "1", AllowOverQuota: o.allowOverQuota,
+		Tier: tier, Progress: progress, ToolVersion: version, Seed: o.seed,
+	})
+	if err != nil {
+		var qe *load.QuotaError
+		if errors.As(err, &qe) {
+			return usagef("%v", err)
+		}
+		if sum == nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "upsertbench load: %v\n", err)
+	}
+	if !o.quiet {
+		fmt.Fprintln(stderr)
+	}
+	verdict := reportAndPrint([]string{o.out}, o.out, reports.AllFormats, "", false, stdout, stderr)
+	if verdict == nil && sum.Run.Interrupted {
+		return failedError{msg: fmt.Sprintf("interrupted after %s of %s; results so far are in %s", sum.Run.EndedAt.Sub(sum.Run.StartedAt).Round(time.Second), sum.Run.Planned, o.out)}
+	}
+	return verdict
+}
+
+// loadScenario resolves --scenario and applies --rate, --duration and --seed.
+func loadScenario(o loadOptions, fs *flag.FlagSet) (*scenarios.Scenario, error) {
+	sc, err := scenarios.Resolve(o.scenario)
+	if err != nil {
+		return nil, usagef("--scenario: %v", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["rate"] {
+		if o.rate <= 0 || o.rate > scenarios.MaxRate {
+			return nil, usagef("--rate %g is out of range: give requests per second above 0 and at most %g", o.rate, scenarios.MaxRate)
+		}
+		sc = sc.Scaled(o.rate / sc.PeakRate())
+	}
+	if set["duration"] {
+		if o.duration <= 0 {
+			return nil, usagef("--duration %s must be positive (e.g. 30s or 10m)", o.duration)
+		}
+		sc = stretch(sc, o.duration)
+	}
+	if set["seed"] {
+		sc.Seed = o.seed
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, usagef("--scenario %s with the flags given: %v", o.scenario, err)
+	}
+	return sc, nil
+}
+
+// stretch returns a copy whose stage durations are scaled to total d (each
+// stage keeps its share; sine periods keep their length).
+func stretch(sc *scenarios.Scenario, d time.Duration) *scenarios.Scenario {
+	c := sc.Clone()
+	f := float64(d) / float64(sc.Duration())
+	var sum time.Duration
+	for i := range c.Stages {
+		if i == len(c.Stages)-1 {
+			c.Stages[i].Duration = d - sum // no rounding drift in the total
+			break
+		}
+		c.Stages[i].Duration = time.Duration(float64(c.Stages[i].Duration) * f).Round(time.Millisecond)
+		sum += c.Stages[i].Duration
+	}
+	return c
+}
+
+// parseShard reads "I/N".
+func parseShard(s string) (results.Shard, error) {
+	if s == "" {
+		return results.Shard{Index: 1, Count: 1}, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	idx, err1 := strconv.Atoi(strings.TrimSpace(i))
+	cnt, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil || cnt < 1 || idx < 1 || idx > cnt || cnt > 1000 {
+		return results.Shard{}, usagef("invalid --shard %q: want I/N with 1 ≤ I ≤ N ≤ 1000, e.g. 2/4", s)
+	}
+	return results.Shard{Index: idx, Count: cnt}, nil
+}
+
+// loadEmulatorOptions configures the in-process emulator from the
+// scenario's emulator settings, as written (latency "none" is none).
+func loadEmulatorOptions(sc *scenarios.Scenario) ([]emulator.Option, error) {
+	lat, err := emulator.ParseLatency(pick(sc.Emulator.Latency, "none"))
+	if err != nil {
+		return nil, usagef("scenario %s: latency: %v", sc.Name, err)
+	}
+	opts := []emulator.Option{
+		emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
+		emulator.WithPreserveOrder(sc.Emulator.PreserveOrder), emulator.WithRetryAfter(sc.Emulator.RetryAfter),
+		emulator.WithUniqueProperties(sc.Batch.IDProperty),
+	}
+	if sc.Emulator.Tier != "" {
+		opts = append(opts, emulator.WithTier(sc.Emulator.Tier))
+	}
+	for _, f := range sc.Emulator.Faults {
+		fault, err := emulator.ParseFault(f)
+		if err != nil {
+			return nil, usagef("scenario %s: fault %q: %v", sc.Name, f, err)
+		}
+		opts = append(opts, emulator.WithFaults(fault))
+	}
+	return opts, nil
+}
+
+// listScenarios prints the built-ins with their size and description.
+func listScenarios(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDURATION\tREQUESTS\tPEAK/10s\tDESCRIPTION")
+	for _, name := range scenarios.BuiltinNames() {
+		sc, err := scenarios.Builtin(name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%s\n", name, sc.Duration(), sc.TotalRequests(), sc.PeakPer10s(), sc.Description)
+	}
+	return tw.Flush()
+}
