@@ -443,6 +443,9 @@ func TestValidatorConcurrent(t *testing.T) {
 	for i, c := range cases {
 		want[i] = v.ValidateResponse(httptest.NewRequest(http.MethodPost, vtUpsertPath, nil), c.status, vtJSONHeader, []byte(c.body))
 	}
+	// One request shared by all goroutines: the library rewrites requests
+	// it validates, so this catches a missing private copy under -race.
+	shared := withJSONContentType(httptest.NewRequest(http.MethodPost, vtUpsertPath, strings.NewReader(vtUpsertRequest)))
 	const goroutines, rounds = 32, 20
 	var wg sync.WaitGroup
 	mismatches := make(chan string, goroutines*rounds)
@@ -460,7 +463,11 @@ func TestValidatorConcurrent(t *testing.T) {
 				if len(got) != len(want[i]) || fmt.Sprint(fieldPointers(got)) != fmt.Sprint(fieldPointers(want[i])) {
 					mismatches <- fmt.Sprintf("case %d: got %v want %v", i, got, want[i])
 				}
-				reqFindings := v.ValidateRequest(withJSONContentType(httptest.NewRequest(http.MethodPost, path, nil)), []byte(vtUpsertRequest))
+				reqFindings := v.ValidateRequest(shared, []byte(vtUpsertRequest))
+				reqFindings = append(reqFindings, v.ValidateRequest(withJSONContentType(httptest.NewRequest(http.MethodPost, path, nil)), []byte(vtUpsertRequest))...)
+				if rf := v.ValidateResponse(shared, 200, vtJSONHeader, []byte(vtUpsert200)); len(rf) != 0 {
+					mismatches <- fmt.Sprint("valid response on shared request: ", rf)
+				}
 				if len(reqFindings) != 0 {
 					mismatches <- fmt.Sprint("valid request: ", reqFindings)
 				}
