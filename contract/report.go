@@ -83,7 +83,7 @@ func (r *Report) Findings() []Finding {
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "contract suite against %s (API %s, key prefix %s)\n\n", r.Target, r.Version, r.KeyPrefix)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tCASE\tRESULT\tDETAIL")
+	fmt.Fprintln(tw, "CHECK\tCASE\tRESULT  DETAIL")
 	for _, c := range r.Checks {
 		detail := c.Reason
 		if c.Status == StatusFail && len(c.Findings) > 0 {
@@ -92,7 +92,10 @@ func (r *Report) WriteText(w io.Writer) error {
 				detail += fmt.Sprintf(" (+%d more)", n-1)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Check, c.Case, strings.ToUpper(string(c.Status)), oneLineText(detail, 100))
+		// The last two columns are padded by hand: a tab after the last
+		// cell would make tabwriter pad it with trailing spaces.
+		row := fmt.Sprintf("%-6s  %s", strings.ToUpper(string(c.Status)), oneLineText(detail, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, c.Case, strings.TrimRight(row, " "))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
