@@ -63,12 +63,12 @@ type QuotaError struct {
 func (e *QuotaError) Error() string {
 	var parts []string
 	if e.Burst {
-		parts = append(parts, fmt.Sprintf("its busiest 10 s sends %s requests, over the %s tier's burst limit of %d per 10 s",
-			count(e.Plan.PeakPer10s), e.Tier, e.Limits.Burst))
+		parts = append(parts, fmt.Sprintf("its busiest 10 s sends %s requests, over the %s tier's burst limit of %s per 10 s",
+			count(e.Plan.PeakPer10s), e.Tier, count(float64(e.Limits.Burst))))
 	}
 	if e.Daily {
-		parts = append(parts, fmt.Sprintf("it sends %s requests in %s, over the %s tier's daily budget of %d",
-			count(e.Plan.Requests), e.Plan.Duration, e.Tier, e.Limits.Daily))
+		parts = append(parts, fmt.Sprintf("it sends %s requests in %s, over the %s tier's daily budget of %s",
+			count(e.Plan.Requests), e.Plan.Duration, e.Tier, count(float64(e.Limits.Daily))))
 	}
 	shards := ""
 	if e.Plan.Shard.Count > 1 {

@@ -155,7 +155,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr)
 	}
 	verdict := reportAndPrint([]string{o.out}, o.out, reports.AllFormats, "", false, stdout, stderr)
-	if verdict == nil && sum.Run.Interrupted {
+	if sum.Run.Interrupted {
+		// Partial figures: whatever the thresholds said, the run did not
+		// finish, and that is what the exit line must say.
 		return failedError{msg: fmt.Sprintf("interrupted after %s of %s; results so far are in %s", sum.Run.EndedAt.Sub(sum.Run.StartedAt).Round(time.Second), sum.Run.Planned, o.out)}
 	}
 	return verdict

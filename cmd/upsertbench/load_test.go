@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/scenarios"
+)
+
+func TestLoadList(t *testing.T) {
+	code, stdout, stderr := cli(t, "load", "--list")
+	require.Equal(t, exitPass, code, stderr)
+	for _, name := range scenarios.BuiltinNames() {
+		assert.Contains(t, stdout, "\n"+name+" ")
+	}
+	assert.True(t, strings.HasPrefix(stdout, "NAME"), stdout)
+}
+
+func TestLoadUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"extra argument", []string{"smoke"}, `unexpected argument "smoke"`},
+		{"unknown scenario", []string{"--scenario", "nope"}, "--scenario"},
+		{"bad shard", []string{"--shard", "3/2"}, `invalid --shard "3/2"`},
+		{"bad shard syntax", []string{"--shard", "two"}, "want I/N"},
+		{"bad tier", []string{"--tier", "gold"}, "unknown tier"},
+		{"bad rate", []string{"--rate", "-5"}, "--rate -5 is out of range"},
+		{"bad duration", []string{"--duration", "0s"}, "--duration 0s must be positive"},
+		{"remote target", []string{"--target", "https://api.hubapi.com", "--token", "t"}, "--allow-remote"},
+		{"target without token", []string{"--target", "http://127.0.0.1:1"}, "needs a token"},
+		{"over the free burst", []string{"--scenario", "rate-limit", "--target", "http://127.0.0.1:1", "--token", "t"},
+			`its busiest 10 s sends 300 requests, over the free tier's burst limit of 100 per 10 s`},
+		{"over the daily budget", []string{"--scenario", "soak", "--rate", "2000", "--target", "http://127.0.0.1:1", "--token", "t", "--tier", "professional"},
+			"it sends 1,200,000 requests in 10m0s, over the professional tier's daily budget of 650,000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envToken, "")
+			t.Setenv(envAllowRemote, "")
+			code, stdout, stderr := cli(t, append([]string{"load", "--out", t.TempDir()}, tt.args...)...)
+			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Contains(t, stderr, tt.want)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.Empty(t, stdout)
+		})
+	}
+}
+
+func TestLoadSmokeEndToEnd(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "smoke")
+	token := "ub-load-test-token-456"
+	code, stdout, stderr := cli(t, "load", "--scenario", "smoke", "--duration", "2s", "--out", out, "--token", token, "--seed", "9")
+	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "smoke")
+	assert.Contains(t, stderr, "load smoke: 40 requests over 2s")
+	assert.Contains(t, stderr, "0:02/0:02")
+
+	sum, err := results.ReadSummary(filepath.Join(out, results.SummaryFile))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(40), sum.Metrics.Requests)
+	assert.Equal(t, uint64(9), sum.Run.Seed)
+	assert.True(t, sum.Run.Emulated)
+	assert.Equal(t, "pass", sum.Verdict)
+	assert.FileExists(t, filepath.Join(out, results.ResultsFile))
+
+	for _, s := range []string{stdout, stderr} {
+		assert.NotContains(t, s, token)
+	}
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(out, e.Name()))
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), token, e.Name())
+	}
+}
+
+func TestLoadThresholdFailureExits1(t *testing.T) {
+	// p95 under a microsecond cannot hold: the run works, the verdict fails.
+	code, stdout, stderr := cli(t, "load", "--scenario", writeScenario(t, "1us"), "--out", t.TempDir(), "--quiet")
+	assert.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "FAIL")
+}
+
+func TestLoadInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "steady")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	var stdout, stderr bytes.Buffer
+	err := runLoad(ctx, []string{"--scenario", "steady", "--rate", "20", "--out", out}, &stdout, &stderr)
+	var fe failedError
+	require.ErrorAs(t, err, &fe, "stderr:\n%s", stderr.String())
+	assert.Contains(t, fe.msg, "interrupted")
+
+	sum, err := results.ReadSummary(filepath.Join(out, results.SummaryFile))
+	require.NoError(t, err)
+	assert.True(t, sum.Run.Interrupted)
+	assert.Less(t, sum.Metrics.Requests, uint64(600))
+}
+
+func TestStretchAndShard(t *testing.T) {
+	sc, err := scenarios.Builtin("step")
+	require.NoError(t, err)
+	st := stretch(sc, 50*time.Second)
+	assert.Equal(t, 50*time.Second, st.Duration())
+	assert.Equal(t, 25*time.Second, sc.Duration(), "the original is left alone")
+
+	sh, err := parseShard("2/4")
+	require.NoError(t, err)
+	assert.Equal(t, results.Shard{Index: 2, Count: 4}, sh)
+	sh, err = parseShard("")
+	require.NoError(t, err)
+	assert.Equal(t, results.Shard{Index: 1, Count: 1}, sh)
+}
