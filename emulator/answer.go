@@ -84,15 +84,11 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	b = appendUint(b, res.id)
 	b = append(b, `","properties":{`...)
 	for _, p := range st.packed[in.packedLo:in.packedHi] {
-		b = append(b, '"')
-		b = append(b, e.schema.props[p.idx].name...)
-		b = append(b, `":`...)
+		b = append(b, e.schema.props[p.idx].jsonKey...)
 		b = appendRaw(b, p.raw)
 		b = append(b, ',')
 	}
-	b = append(b, '"')
-	b = append(b, e.schema.props[e.schema.unique[in.slot]].name...)
-	b = append(b, `":`...)
+	b = append(b, e.schema.props[e.schema.unique[in.slot]].jsonKey...)
 	b = appendRaw(b, in.id.raw)
 	b = e.appendSystem(b, &st.ts, res.id, res.created, res.updated)
 	b = append(b, `},"createdAt":"`...)

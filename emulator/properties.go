@@ -29,6 +29,9 @@ type propDef struct {
 	options []string
 	// optionsText is "[A, B, C]" for INVALID_OPTION messages.
 	optionsText string
+	// jsonKey is `"name":` escaped for JSON: unique property names come
+	// from the user and may hold any character.
+	jsonKey string
 }
 
 // schema is the fixed set of properties one Emulator knows.
@@ -67,7 +70,7 @@ func newSchema(extraUnique []string) *schema {
 		if _, dup := s.index[name]; dup || name == "" || len(s.props) >= maxProps {
 			return
 		}
-		d := propDef{name: name, kind: kind}
+		d := propDef{name: name, kind: kind, jsonKey: string(appendString(nil, name)) + ":"}
 		if kind == kindEnum {
 			d.options = hubspot.EnumValues(name)
 			d.optionsText = "[" + strings.Join(d.options, ", ") + "]"

@@ -266,3 +266,12 @@ func TestEscapedStringsRoundTrip(t *testing.T) {
 	assert.Equal(t, "line\nbreak 😀 /", read.Results[0].Properties[hubspot.PropTaskSubject])
 	assert.Equal(t, `café "q"`, read.Results[0].Properties[hubspot.DefaultIDProperty])
 }
+
+func TestUniquePropertyNameNeedingEscapes(t *testing.T) {
+	h := newHarness(t, WithUniqueProperties(`odd "key"\`))
+	in := task("k")
+	in.IDProperty = `odd "key"\`
+	_, out := h.upsert(in)
+	require.Len(t, out.Results, 1)
+	assert.Equal(t, "k", out.Results[0].Properties[`odd "key"\`])
+}
