@@ -61,6 +61,10 @@ type SuiteConfig struct {
 	Seed uint64
 	// BatchSize is the number of inputs per batch (default DefaultSuiteBatchSize).
 	BatchSize int
+	// GeneratorOptions are added to every generator the suite builds, e.g.
+	// generators.WithOwnerIDs(ids...) with a real account's owners (with no
+	// ids, inputs carry no owner: a real account refuses owners it lacks).
+	GeneratorOptions []generators.Option
 }
 
 // Suite runs every contract check against one target. Build it with
@@ -119,17 +123,26 @@ func NewSuite(cfg SuiteConfig) (*Suite, error) {
 	if cfg.BatchSize < 2 || cfg.BatchSize > hubspot.MaxBatchInputs {
 		return nil, fmt.Errorf("contract: batch size %d out of range (2..%d)", cfg.BatchSize, hubspot.MaxBatchInputs)
 	}
-	// Build the run's generator once here, so a bad id property or prefix
-	// is a configuration error, not a failed run.
-	if _, err := generators.New(
-		generators.WithSeed(cfg.Seed), generators.WithBatchSize(cfg.BatchSize),
-		generators.WithIDProperty(cfg.IDProperty), generators.WithVersion(cfg.Version),
-		generators.WithKeyPrefix(cfg.KeyPrefix), generators.WithTraceIDs(true)); err != nil {
-		return nil, fmt.Errorf("contract: %w", err)
-	}
 	target := *u
 	target.User = nil
-	return &Suite{cfg: cfg, base: u, target: target.String()}, nil
+	suite := &Suite{cfg: cfg, base: u, target: target.String()}
+	// Build the run's generator once here, so a bad id property, prefix or
+	// generator option is a configuration error, not a failed run.
+	if _, err := suite.generator(cfg.KeyPrefix); err != nil {
+		return nil, fmt.Errorf("contract: %w", err)
+	}
+	return suite, nil
+}
+
+// generator builds a generator of the suite's batches under prefix.
+func (s *Suite) generator(prefix string, extra ...generators.Option) (*generators.Generator, error) {
+	opts := []generators.Option{
+		generators.WithSeed(s.cfg.Seed), generators.WithBatchSize(s.cfg.BatchSize),
+		generators.WithIDProperty(s.cfg.IDProperty), generators.WithVersion(s.cfg.Version),
+		generators.WithKeyPrefix(prefix), generators.WithTraceIDs(true),
+	}
+	opts = append(opts, s.cfg.GeneratorOptions...)
+	return generators.New(append(opts, extra...)...)
 }
 
 // Config returns the configuration with defaults filled in. The tokens are
@@ -316,10 +329,7 @@ func (r *suiteRun) interrupted(check CheckName, caseName string) bool {
 // run is the order of the cases. Cleanup comes before the rate-limit probe,
 // which exhausts the burst budget the cleanup would need.
 func (r *suiteRun) run() {
-	gen, err := generators.New(
-		generators.WithSeed(r.s.cfg.Seed), generators.WithBatchSize(r.s.cfg.BatchSize),
-		generators.WithIDProperty(r.s.cfg.IDProperty), generators.WithVersion(r.s.cfg.Version),
-		generators.WithKeyPrefix(r.prefix), generators.WithTraceIDs(true))
+	gen, err := r.s.generator(r.prefix)
 	if err != nil { // NewSuite built the same generator with the base prefix
 		r.result(CheckRequestSchema, "setup", []Finding{{Check: CheckRequestSchema, Message: "generator: " + err.Error()}}, 0)
 		return

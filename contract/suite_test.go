@@ -7,12 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
@@ -38,9 +40,15 @@ func newSuiteTestTarget(t *testing.T) suiteTestTarget {
 	if target := os.Getenv("UPSERTBENCH_TARGET"); target != "" {
 		tok := os.Getenv("UPSERTBENCH_TOKEN")
 		require.NotEmpty(t, tok, "UPSERTBENCH_TARGET is set: set UPSERTBENCH_TOKEN to its bearer token too")
+		// Real accounts refuse made-up owners and queues: use the given
+		// ones (comma-separated) or none.
 		return suiteTestTarget{remote: true, cfg: SuiteConfig{
 			BaseURL: target, Token: tok, ReadOnlyToken: os.Getenv("UPSERTBENCH_READ_ONLY_TOKEN"),
 			IDProperty: os.Getenv("UPSERTBENCH_ID_PROPERTY"),
+			GeneratorOptions: []generators.Option{
+				generators.WithOwnerIDs(splitList(os.Getenv("UPSERTBENCH_OWNER_IDS"))...),
+				generators.WithQueueIDs(splitList(os.Getenv("UPSERTBENCH_QUEUE_IDS"))...),
+			},
 		}}
 	}
 	return suiteTestTarget{cfg: SuiteConfig{
@@ -54,6 +62,16 @@ func newSuiteTestTarget(t *testing.T) suiteTestTarget {
 func emulatorForSuite() *emulator.Emulator {
 	return emulator.New(emulator.WithToken(suiteTestToken), emulator.WithReadOnlyToken(suiteTestReadOnlyToken),
 		emulator.WithTier(hubspot.TierProfessional), emulator.WithSeed(3))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func serveEmulator(t *testing.T, h http.Handler) string {
@@ -181,4 +199,42 @@ func TestSuiteVersion202603(t *testing.T) {
 	}
 	assert.True(t, rep.Passed())
 	assert.True(t, strings.HasPrefix(rep.KeyPrefix, "ub-"))
+}
+
+// TestSuiteTargetFromEnvironment: the variables point go test elsewhere.
+func TestSuiteTargetFromEnvironment(t *testing.T) {
+	url := serveEmulator(t, emulator.New(emulator.WithToken("env-token"), emulator.WithUniqueProperties("crm_key")))
+	t.Setenv("UPSERTBENCH_TARGET", url)
+	t.Setenv("UPSERTBENCH_TOKEN", "env-token")
+	t.Setenv("UPSERTBENCH_ID_PROPERTY", "crm_key")
+	t.Setenv("UPSERTBENCH_READ_ONLY_TOKEN", "")
+	t.Setenv("UPSERTBENCH_OWNER_IDS", "")
+	tt := newSuiteTestTarget(t)
+	require.True(t, tt.remote)
+	assert.Equal(t, url, tt.cfg.BaseURL)
+	assert.Equal(t, "crm_key", tt.cfg.IDProperty)
+
+	// Record what the suite sends: with no owner ids, no input names an owner.
+	var mu sync.Mutex
+	var sent []string
+	rec := corruptingProxy(emulator.New(emulator.WithToken("env-token"), emulator.WithUniqueProperties("crm_key")), nil, func(c *corruptCall) {
+		mu.Lock()
+		sent = append(sent, string(c.reqBody))
+		mu.Unlock()
+	})
+	tt.cfg.BaseURL = serveEmulator(t, rec)
+	s, err := NewSuite(tt.cfg)
+	require.NoError(t, err)
+	rep := s.Run(context.Background())
+	for _, c := range rep.Checks {
+		if c.Status == StatusFail {
+			t.Errorf("%s/%s:\n%s", c.Check, c.Case, c.FailureMessage())
+		}
+	}
+	require.NotEmpty(t, sent)
+	for _, b := range sent {
+		assert.NotContains(t, b, hubspot.PropOwnerID)
+		assert.NotContains(t, b, hubspot.PropQueueMembershipIDs)
+	}
+	assert.Contains(t, strings.Join(sent, "\n"), `"idProperty":"crm_key"`)
 }

@@ -295,10 +295,7 @@ func (r *suiteRun) partialFailureCase() {
 	if r.interrupted(CheckPartialFailure, CasePartialFailure) {
 		return
 	}
-	gen, err := generators.New(
-		generators.WithSeed(r.s.cfg.Seed), generators.WithBatchSize(r.s.cfg.BatchSize),
-		generators.WithIDProperty(r.s.cfg.IDProperty), generators.WithVersion(r.s.cfg.Version),
-		generators.WithKeyPrefix(r.prefix), generators.WithTraceIDs(true),
+	gen, err := r.s.generator(r.prefix,
 		generators.WithInvalidShare(0.3),
 		generators.WithInvalidKinds(generators.InvalidEnum, generators.InvalidTimestamp, generators.InvalidUnknownProperty))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/results"
 )
@@ -52,6 +54,9 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	allowRemote := fs.Bool("allow-remote", false, "allow a target that is not on this machine (or set "+envAllowRemote+"=1)")
 	seed := fs.Uint64("seed", 0, "seed of the generated batches (default 1)")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every unique value the suite writes (default ub-<random>)")
+	var owners, queues repeated
+	fs.Var(&owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable); a remote target without any gets no owners")
+	fs.Var(&queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable); a remote target without any gets no queues")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -97,9 +102,19 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 
+	// The generator's owner and queue ids are made up; a real account
+	// refuses ids it does not have, so remote targets get only real ones.
+	var genOpts []generators.Option
+	remote := *target != "" && !isLoopback(hostOf(*target))
+	if remote || len(owners) > 0 {
+		genOpts = append(genOpts, generators.WithOwnerIDs(owners...))
+	}
+	if remote || len(queues) > 0 {
+		genOpts = append(genOpts, generators.WithQueueIDs(queues...))
+	}
 	s, err := contract.NewSuite(contract.SuiteConfig{
 		BaseURL: baseURL, Token: tok, ReadOnlyToken: ro, IDProperty: idProp, Version: version,
-		Validator: v, ProbeRateLimit: *probe, KeyPrefix: *keyPrefix, Seed: *seed,
+		Validator: v, ProbeRateLimit: *probe, KeyPrefix: *keyPrefix, Seed: *seed, GeneratorOptions: genOpts,
 	})
 	if err != nil {
 		return usagef("%v", err)
@@ -147,6 +162,15 @@ func contractValidator(specFile string) (*contract.Validator, error) {
 		return nil, usagef("--spec %s: %v", specFile, err)
 	}
 	return v, nil
+}
+
+// hostOf is the host name of a target that checkTarget accepted.
+func hostOf(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 func firstNonEmpty(vals ...string) string {

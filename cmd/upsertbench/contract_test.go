@@ -95,6 +95,8 @@ func TestContractCommandAgainstTarget(t *testing.T) {
 	}{
 		{"emulator as target, token from env, custom id property", []string{"--target", good.URL, "--id-property", "crm_key", "--version", "2026-03"},
 			map[string]string{envToken: contractTestToken}, exitPass, "skip"},
+		{"given owner and queue ids", []string{"--target", good.URL, "--token", contractTestToken, "--owner-id", "1234567", "--queue-id", "4711", "--seed", "9", "--key-prefix", "ub-cli"},
+			nil, exitPass, "key prefix ub-cli"},
 		{"broken target fails", []string{"--target", broken.URL, "--token", contractTestToken}, nil, exitFail, "FAIL"},
 		{"wrong token fails", []string{"--target", good.URL, "--token", "nope"}, nil, exitFail, "FAIL"},
 	}
