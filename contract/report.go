@@ -201,6 +201,27 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// UnmarshalJSON reads what MarshalJSON writes, durations included, so a
+// report read back from a file (e.g. by the reports package) is complete.
+func (r *Report) UnmarshalJSON(data []byte) error {
+	var in reportJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*r = Report{
+		Target: in.Target, Version: in.Version, KeyPrefix: in.KeyPrefix, Seed: in.Seed,
+		StartedAt: in.StartedAt, Duration: fromMillis(in.DurationMS), CleanedUp: in.CleanedUp,
+		Checks: make([]CheckResult, len(in.Checks)),
+	}
+	for i, c := range in.Checks {
+		r.Checks[i] = c.CheckResult
+		r.Checks[i].Duration = fromMillis(c.DurationMS)
+	}
+	return nil
+}
+
+func fromMillis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r, "", "  ")

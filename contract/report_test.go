@@ -84,6 +84,10 @@ func TestReportJSON(t *testing.T) {
 	assert.InDelta(t, 3.0, first["durationMs"], 0.001)
 	second := checks[1].(map[string]any)
 	assert.Len(t, second["findings"], 1)
+
+	var back Report
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
+	assert.Equal(t, *sampleReport(), back, "a report read back is the report written")
 }
 
 func TestReportJUnit(t *testing.T) {
