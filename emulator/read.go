@@ -171,9 +171,9 @@ func (e *Emulator) batchRead(st *requestState) answer {
 		v := st.sc.unescape(id)
 		var snap snapshot
 		if slot >= 0 {
-			snap = e.store.getByUnique(slot, v)
+			snap = e.store.getByUnique(slot, v, &st.snapBuf)
 		} else if num, err := strconv.ParseUint(string(v), 10, 64); err == nil {
-			snap = e.store.getByID(num)
+			snap = e.store.getByID(num, &st.snapBuf)
 		}
 		if !snap.found {
 			missing = append(missing, string(v))
@@ -249,9 +249,9 @@ func (e *Emulator) getObject(r *http.Request, st *requestState, taskID string) a
 			return st.badRequest("Unable to perform read by non-unique "+hubspot.ObjectTypeID+" property "+idProp,
 				map[string][]string{"idProperty": {idProp}})
 		}
-		snap = e.store.getByUnique(slot, []byte(taskID))
+		snap = e.store.getByUnique(slot, []byte(taskID), &st.snapBuf)
 	} else if num, err := strconv.ParseUint(taskID, 10, 64); err == nil {
-		snap = e.store.getByID(num)
+		snap = e.store.getByID(num, &st.snapBuf)
 	}
 	if !snap.found {
 		return st.fail(http.StatusNotFound, hubspot.CategoryObjectNotFound, MessageObjectNotFound, nil)

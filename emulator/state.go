@@ -27,6 +27,8 @@ type requestState struct {
 	body []byte
 	sc   scanner
 	out  []byte
+	// snapBuf holds the properties of the record being answered (snapshot).
+	snapBuf []byte
 
 	inputs  []upsertInput
 	props   []inputProp

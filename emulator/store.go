@@ -3,25 +3,31 @@ package emulator
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // record is one stored task. Its fields are guarded by the lock of the
-// unique shard that holds it (shardFor(uniqueSlot, unique)).
+// unique shard that holds it (shardFor(uniqueSlot, unique)); unique and
+// uniqueSlot never change after creation.
 //
-// Property values are packed into one string (props) as a sequence of
-// [property index byte][uvarint length][value as raw JSON string content].
-// Keeping values in their escaped wire form means answers copy them without
-// re-escaping, and one string per record keeps memory per task small.
+// Property values are packed into one buffer (props) as a sequence of
+// [property index byte][uvarint length][value as raw JSON string content],
+// in no particular order. Keeping values in their escaped wire form means
+// answers copy them without re-escaping, and one buffer per record keeps
+// memory per task small. The buffer belongs to the store: an update
+// rewrites it in place when the merged values fit its capacity (which the
+// allocator rounds up to its size class, so small growth is free), and
+// readers copy it under the lock (snapshot). That turns most updates into
+// a memmove within one buffer instead of an allocation and a copy.
 type record struct {
 	id         uint64
 	created    int64 // unix milliseconds
 	updated    int64 // unix milliseconds, strictly increases with each update
 	unique     string
 	uniqueSlot uint8
-	props      string
+	props      []byte
 }
 
 const numShards = 256
@@ -30,8 +36,14 @@ type uniqueShard struct {
 	mu sync.Mutex
 	// byValue has one map per unique property slot.
 	byValue []map[string]*record
-	_       [40]byte // keep shards on separate cache lines
+	// slab hands out records in blocks, one allocation per slabSize
+	// creates. An archived record's slot stays in its block (its
+	// properties are released) until Reset.
+	slab []record
+	_    [16]byte // keep shards on separate cache lines
 }
+
+const slabSize = 32
 
 // Records are also reachable by id through a directory of fixed-size
 // chunks indexed by id − FirstObjectID. Ids are handed out sequentially, so
@@ -77,6 +89,7 @@ func (s *store) clear() {
 		for j := range sh.byValue {
 			sh.byValue[j] = map[string]*record{}
 		}
+		sh.slab = nil
 		sh.mu.Unlock()
 	}
 	s.dirMu.Lock()
@@ -136,14 +149,18 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		sh.mu.Unlock()
 		return res
 	}
-	r = &record{
+	if len(sh.slab) == cap(sh.slab) {
+		sh.slab = make([]record, 0, slabSize)
+	}
+	sh.slab = append(sh.slab, record{
 		id:         s.nextID.Add(1),
 		created:    nowMS,
 		updated:    nowMS,
 		unique:     string(value),
 		uniqueSlot: uint8(slot),
-		props:      mergeProps("", input),
-	}
+		props:      mergeProps(nil, input),
+	})
+	r = &sh.slab[len(sh.slab)-1]
 	m[r.unique] = r
 	if p := s.slot(r.id, true); p != nil {
 		p.Store(r)
@@ -163,23 +180,33 @@ func (s *store) exists(slot int, value []byte) bool {
 	return ok
 }
 
-// snapshot is a consistent copy of a record for answers.
+// snapshot is a consistent copy of a record for answers. Its props are
+// copied (under the shard lock) into the caller's scratch buffer, because
+// updates rewrite a record's buffer in place: it stays valid until the
+// scratch buffer is used again.
 type snapshot struct {
 	record
 	found bool
 }
 
-func (s *store) getByUnique(slot int, value []byte) snapshot {
+func takeSnapshot(r *record, scratch *[]byte) snapshot {
+	snap := snapshot{record: *r, found: true}
+	*scratch = append((*scratch)[:0], r.props...)
+	snap.props = *scratch
+	return snap
+}
+
+func (s *store) getByUnique(slot int, value []byte, scratch *[]byte) snapshot {
 	sh := s.uniqueShardFor(slot, value)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if r, ok := sh.byValue[slot][string(value)]; ok {
-		return snapshot{record: *r, found: true}
+		return takeSnapshot(r, scratch)
 	}
 	return snapshot{}
 }
 
-func (s *store) getByID(id uint64) snapshot {
+func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
 	p := s.slot(id, false)
 	if p == nil {
 		return snapshot{}
@@ -196,7 +223,7 @@ func (s *store) getByID(id uint64) snapshot {
 	if sh.byValue[r.uniqueSlot][r.unique] != r {
 		return snapshot{} // archived meanwhile
 	}
-	return snapshot{record: *r, found: true}
+	return takeSnapshot(r, scratch)
 }
 
 // archive removes a record by id. It reports whether one was removed. An
@@ -217,6 +244,7 @@ func (s *store) archive(id uint64) bool {
 	if sh.byValue[r.uniqueSlot][r.unique] == r {
 		delete(sh.byValue[r.uniqueSlot], r.unique)
 		p.CompareAndSwap(r, nil)
+		r.props = nil // the record's slab slot stays until Reset; its values need not
 		removed = true
 	}
 	sh.mu.Unlock()
@@ -233,37 +261,70 @@ type packedProp struct {
 	raw []byte
 }
 
-// mergeProps returns the packed form of old overwritten by input. Properties
-// not in input are kept; "" is stored as a value (it reads back as "").
-func mergeProps(old string, input []packedProp) string {
-	size := len(old)
+// mergeProps overwrites the packed properties in old with input and returns
+// the result. Properties not in input are kept; "" is stored as a value (it
+// reads back as ""). When the result fits old's capacity it is built in
+// place (old is the store's own buffer, see record); otherwise in a new
+// buffer whose capacity the allocator rounds up to its size class.
+func mergeProps(old []byte, input []packedProp) []byte {
 	var written [4]uint64 // bitset of the input's property indexes
+	add := 0
 	for _, in := range input {
-		size += 1 + binary.MaxVarintLen32 + len(in.raw)
+		add += packedSize(len(in.raw))
 		written[in.idx>>6] |= 1 << (in.idx & 63)
 	}
-	if size == 0 {
-		return ""
+	// kept is the size of old's values that input does not overwrite.
+	kept := 0
+	for p := old; len(p) > 0; {
+		idx, _, rest := nextPacked(p)
+		if written[idx>>6]&(1<<(idx&63)) == 0 {
+			kept += len(p) - len(rest)
+		}
+		p = rest
 	}
-	buf := make([]byte, 0, size)
+	size := kept + add
+	if size == 0 {
+		return old[:0]
+	}
+	var buf []byte
+	if size <= cap(old) {
+		buf = keepUnwritten(old[:0], old, &written) // dst never overtakes src
+	} else {
+		buf = slices.Grow([]byte(nil), size)
+		buf = keepUnwritten(buf, old, &written)
+	}
 	for _, in := range input {
 		buf = append(buf, in.idx)
 		buf = binary.AppendUvarint(buf, uint64(len(in.raw)))
 		buf = append(buf, in.raw...)
 	}
+	return buf
+}
+
+// keepUnwritten appends to dst the entries of old whose index is not in
+// written. dst may share old's memory from its start.
+func keepUnwritten(dst, old []byte, written *[4]uint64) []byte {
 	for p := old; len(p) > 0; {
 		idx, _, rest := nextPacked(p)
 		if written[idx>>6]&(1<<(idx&63)) == 0 {
-			buf = append(buf, p[:len(p)-len(rest)]...)
+			dst = append(dst, p[:len(p)-len(rest)]...)
 		}
 		p = rest
 	}
-	// buf is never written again, so the string may share its memory.
-	return unsafe.String(unsafe.SliceData(buf), len(buf))
+	return dst
 }
 
-// nextPacked splits the first property off a packed string.
-func nextPacked(p string) (idx uint8, raw string, rest string) {
+// packedSize is the packed length of a value of n bytes.
+func packedSize(n int) int {
+	size := 2 + n
+	for v := uint64(n); v >= 0x80; v >>= 7 {
+		size++
+	}
+	return size
+}
+
+// nextPacked splits the first property off a packed buffer.
+func nextPacked(p []byte) (idx uint8, raw []byte, rest []byte) {
 	idx = p[0]
 	var n uint64
 	i := 1
@@ -279,7 +340,7 @@ func nextPacked(p string) (idx uint8, raw string, rest string) {
 }
 
 // lookupPacked returns the raw value of property idx in p.
-func lookupPacked(p string, idx uint8) (string, bool) {
+func lookupPacked(p []byte, idx uint8) ([]byte, bool) {
 	for len(p) > 0 {
 		i, raw, rest := nextPacked(p)
 		if i == idx {
@@ -287,5 +348,5 @@ func lookupPacked(p string, idx uint8) (string, bool) {
 		}
 		p = rest
 	}
-	return "", false
+	return nil, false
 }

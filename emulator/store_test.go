@@ -1,0 +1,97 @@
+package emulator
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// unpack reads a packed buffer into a map, failing on a repeated index.
+func unpack(t *testing.T, p []byte) map[uint8]string {
+	t.Helper()
+	got := map[uint8]string{}
+	for len(p) > 0 {
+		idx, raw, rest := nextPacked(p)
+		_, dup := got[idx]
+		require.False(t, dup, "index %d packed twice", idx)
+		got[idx] = string(raw)
+		p = rest
+	}
+	return got
+}
+
+func TestMergeProps(t *testing.T) {
+	long := strings.Repeat("x", 300) // a two-byte length
+	tests := []struct {
+		name  string
+		old   map[uint8]string
+		extra int // spare capacity in old's buffer
+		input []packedProp
+		want  map[uint8]string
+		// inPlace says the result must reuse old's buffer.
+		inPlace bool
+	}{
+		{name: "create", input: []packedProp{{idx: 1, raw: []byte("a")}, {idx: 2, raw: []byte("bc")}},
+			want: map[uint8]string{1: "a", 2: "bc"}},
+		{name: "nothing", want: map[uint8]string{}},
+		{name: "overwrite same size in place", old: map[uint8]string{1: "aa", 2: "bb", 3: "cc"},
+			input: []packedProp{{idx: 2, raw: []byte("XX")}},
+			want:  map[uint8]string{1: "aa", 2: "XX", 3: "cc"}, inPlace: true},
+		{name: "shrink in place", old: map[uint8]string{1: "aaaa", 2: "bbbb"},
+			input: []packedProp{{idx: 1, raw: nil}},
+			want:  map[uint8]string{1: "", 2: "bbbb"}, inPlace: true},
+		{name: "grow within capacity", old: map[uint8]string{1: "a", 2: "b"}, extra: 10,
+			input: []packedProp{{idx: 1, raw: []byte("aaaaa")}, {idx: 7, raw: []byte("z")}},
+			want:  map[uint8]string{1: "aaaaa", 2: "b", 7: "z"}, inPlace: true},
+		{name: "grow past capacity", old: map[uint8]string{1: "a", 2: "b"},
+			input: []packedProp{{idx: 2, raw: []byte(long)}},
+			want:  map[uint8]string{1: "a", 2: long}},
+		{name: "long value overwritten by short", old: map[uint8]string{1: long, 2: "b"},
+			input: []packedProp{{idx: 1, raw: []byte("s")}, {idx: 3, raw: []byte(long)}},
+			want:  map[uint8]string{1: "s", 2: "b", 3: long}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in []packedProp
+			for idx, v := range tt.old {
+				in = append(in, packedProp{idx: idx, raw: []byte(v)})
+			}
+			old := mergeProps(nil, in)
+			old = append(make([]byte, 0, len(old)+tt.extra), old...)
+			require.Equal(t, tt.old, nilIfEmpty(unpack(t, old)))
+
+			got := mergeProps(old, tt.input)
+			assert.Equal(t, tt.want, unpack(t, got))
+			if tt.inPlace {
+				assert.Same(t, &old[:1][0], &got[:1][0], "result should reuse the old buffer")
+			}
+		})
+	}
+}
+
+func nilIfEmpty(m map[uint8]string) map[uint8]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// A snapshot must not change when the record is updated after it was taken:
+// updates rewrite the record's buffer in place.
+func TestSnapshotSurvivesInPlaceUpdate(t *testing.T) {
+	s := newStore(1)
+	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("before")}}, 1)
+	var scratch []byte
+	snap := s.getByUnique(0, []byte("k"), &scratch)
+	require.True(t, snap.found)
+	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("AFTER!")}}, 2)
+
+	raw, ok := lookupPacked(snap.props, 1)
+	require.True(t, ok)
+	assert.Equal(t, "before", string(raw))
+	now := s.getByID(snap.id, &scratch)
+	raw, _ = lookupPacked(now.props, 1)
+	assert.Equal(t, "AFTER!", string(raw))
+}
