@@ -80,8 +80,11 @@ func (st *requestState) appendTimes(b []byte, completedMS int64) []byte {
 
 func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInput) []byte {
 	res := &st.results[in.result]
+	// The id appears three times (id, hs_object_id, url): format it once.
+	var idBuf [20]byte
+	id := appendUint(idBuf[:0], res.id)
 	b = append(b, `{"id":"`...)
-	b = appendUint(b, res.id)
+	b = append(b, id...)
 	b = append(b, `","properties":{`...)
 	for _, p := range st.packed[in.packedLo:in.packedHi] {
 		b = append(b, e.schema.props[p.idx].jsonKey...)
@@ -90,31 +93,28 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	}
 	b = append(b, e.schema.props[e.schema.unique[in.slot]].jsonKey...)
 	b = appendRaw(b, in.id.raw)
-	b = e.appendSystem(b, &st.ts, res.id, res.created, res.updated)
-	b = append(b, `},"createdAt":"`...)
+	b = append(b, `,"`+hubspot.PropObjectID+`":"`...)
+	b = append(b, id...)
+	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
+	b = st.ts.append(b, res.created)
+	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
+	b = st.ts.append(b, res.updated)
+	b = append(b, `"},"createdAt":"`...)
 	b = st.ts.append(b, res.created)
 	b = append(b, `","updatedAt":"`...)
 	b = st.ts.append(b, res.updated)
-	b = append(b, `","archived":false,"new":`...)
-	b = strconv.AppendBool(b, res.isNew)
+	if res.isNew {
+		b = append(b, `","archived":false,"new":true`...)
+	} else {
+		b = append(b, `","archived":false,"new":false`...)
+	}
 	if !in.traceID.null && len(in.traceID.raw) > 0 {
 		b = append(b, `,"objectWriteTraceId":`...)
 		b = appendRaw(b, in.traceID.raw)
 	}
-	b = e.appendURL(b, res.id)
-	return append(b, '}')
-}
-
-// appendSystem appends the system properties every result echoes, each
-// preceded by a comma.
-func (e *Emulator) appendSystem(b []byte, ts *tsCache, id uint64, created, updated int64) []byte {
-	b = append(b, `,"`+hubspot.PropObjectID+`":"`...)
-	b = appendUint(b, id)
-	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = ts.append(b, created)
-	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = ts.append(b, updated)
-	return append(b, '"')
+	b = append(b, e.urlPrefix...)
+	b = append(b, id...)
+	return append(b, `"}`...)
 }
 
 func (e *Emulator) appendURL(b []byte, id uint64) []byte {

@@ -263,9 +263,12 @@ type packedProp struct {
 
 // mergeProps overwrites the packed properties in old with input and returns
 // the result. Properties not in input are kept; "" is stored as a value (it
-// reads back as ""). When the result fits old's capacity it is built in
-// place (old is the store's own buffer, see record); otherwise in a new
-// buffer whose capacity the allocator rounds up to its size class.
+// reads back as ""). old is the store's own buffer (see record), so the
+// kept values are first compacted in place, in the same pass that reads
+// them (the first touch of a record's values is a cache miss, so each pass
+// counts); the input is then appended there when it fits old's capacity,
+// or the result moves to a new buffer whose capacity the allocator rounds
+// up to its size class.
 func mergeProps(old []byte, input []packedProp) []byte {
 	var written [4]uint64 // bitset of the input's property indexes
 	add := 0
@@ -273,30 +276,17 @@ func mergeProps(old []byte, input []packedProp) []byte {
 		add += packedSize(len(in.raw))
 		written[in.idx>>6] |= 1 << (in.idx & 63)
 	}
-	// kept is the size of old's values that input does not overwrite.
-	kept := 0
-	for p := old; len(p) > 0; {
-		idx, _, rest := nextPacked(p)
-		if written[idx>>6]&(1<<(idx&63)) == 0 {
-			kept += len(p) - len(rest)
-		}
-		p = rest
-	}
-	size := kept + add
-	if size == 0 {
-		return old[:0]
-	}
-	var buf []byte
-	if size <= cap(old) {
-		buf = keepUnwritten(old[:0], old, &written) // dst never overtakes src
-	} else {
-		buf = slices.Grow([]byte(nil), size)
-		buf = keepUnwritten(buf, old, &written)
+	buf := keepUnwritten(old[:0], old, &written) // dst never overtakes src
+	if len(buf)+add > cap(buf) {
+		buf = append(slices.Grow([]byte(nil), len(buf)+add), buf...)
 	}
 	for _, in := range input {
 		buf = append(buf, in.idx)
 		buf = binary.AppendUvarint(buf, uint64(len(in.raw)))
 		buf = append(buf, in.raw...)
+	}
+	if len(buf) == 0 {
+		return nil
 	}
 	return buf
 }
@@ -307,7 +297,12 @@ func keepUnwritten(dst, old []byte, written *[4]uint64) []byte {
 	for p := old; len(p) > 0; {
 		idx, _, rest := nextPacked(p)
 		if written[idx>>6]&(1<<(idx&63)) == 0 {
-			dst = append(dst, p[:len(p)-len(rest)]...)
+			n := len(p) - len(rest)
+			if len(dst) < cap(dst) && &dst[:len(dst)+1][len(dst)] == &p[0] {
+				dst = dst[:len(dst)+n] // already in place
+			} else {
+				dst = append(dst, p[:n]...)
+			}
 		}
 		p = rest
 	}
