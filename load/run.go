@@ -81,6 +81,9 @@ type Config struct {
 	// Checkers is the number of contract-check goroutines (0: one per four
 	// CPUs, at least one).
 	Checkers int
+	// CheckBudget is the share of one CPU the sampled contract checks may
+	// use (0: DefaultCheckBudget; negative: unlimited).
+	CheckBudget float64
 }
 
 // ErrRemoteTarget is returned for a non-loopback target without AllowRemote.
@@ -208,6 +211,9 @@ func prepare(cfg Config) (*runner, error) {
 		}
 		// The sink is set in run, once findings.jsonl is open.
 		r.sampler = newSampler(s.Sample, r.seed, v, nil, workers, DefaultSampleQueue)
+		if cfg.CheckBudget != 0 {
+			r.sampler.budget = cfg.CheckBudget
+		}
 	}
 	r.transport = newTransport(transportConfig{
 		timeout:   s.HTTP.Timeout,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/results"
@@ -20,6 +21,15 @@ const (
 	// DefaultMaxSummaryFindings caps the findings copied into summary.json;
 	// findings.jsonl has all of them.
 	DefaultMaxSummaryFindings = 20
+	// DefaultCheckBudget is the share of one CPU the contract checks may
+	// use on average. A check of a 100-result answer costs milliseconds
+	// (JSON decoding and schema validation), so at thousands of requests per
+	// second even a 1% sample would otherwise take CPU from the attack on a
+	// small machine. Samples beyond the budget are dropped and counted.
+	DefaultCheckBudget = 0.10
+	// DefaultCheckBurst is check time allowed on top of the budget, so short
+	// runs check every sample they picked.
+	DefaultCheckBurst = 500 * time.Millisecond
 )
 
 // sample is one exchange picked for contract checks.
@@ -51,6 +61,13 @@ type sampler struct {
 	queue chan sample
 	wg    sync.WaitGroup
 
+	// CPU budget: busy is the time spent checking so far; a sample is
+	// offered only while busy ≤ budget·elapsed + burst.
+	start  time.Time
+	budget float64 // ≤ 0: unlimited
+	burst  time.Duration
+	busy   atomic.Int64
+
 	sampled, dropped, checked atomic.Uint64
 
 	mu      sync.Mutex
@@ -68,6 +85,9 @@ func newSampler(share float64, seed uint64, v *contract.Validator, sink findingS
 		sink:      sink,
 		queue:     make(chan sample, max(queue, 1)),
 		byCheck:   make(map[contract.CheckName]uint64),
+		start:     time.Now(),
+		budget:    DefaultCheckBudget,
+		burst:     DefaultCheckBurst,
 	}
 	switch {
 	case share >= 1:
@@ -98,9 +118,18 @@ func mix64(seed, n uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// offer queues a sample or drops it when the checkers are behind.
+// offer queues a sample or drops it when the checkers are behind or over
+// their CPU budget.
 func (s *sampler) offer(sm sample) {
 	s.sampled.Add(1)
+	if s.budget > 0 {
+		allowed := s.budget*float64(time.Since(s.start)) + float64(s.burst)
+		if float64(s.busy.Load()) > allowed {
+			s.dropped.Add(1)
+			sm.release()
+			return
+		}
+	}
 	select {
 	case s.queue <- sm:
 	default:
@@ -112,6 +141,7 @@ func (s *sampler) offer(sm sample) {
 func (s *sampler) work() {
 	defer s.wg.Done()
 	for sm := range s.queue {
+		began := time.Now()
 		fs := contract.CheckExchange(s.validator, contract.Exchange{
 			Method:         sm.method,
 			Path:           sm.path,
@@ -122,6 +152,7 @@ func (s *sampler) work() {
 			ResponseBody:   sm.responseBody,
 		})
 		sm.release()
+		s.busy.Add(int64(time.Since(began)))
 		s.checked.Add(1)
 		if len(fs) == 0 {
 			continue
