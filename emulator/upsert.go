@@ -303,7 +303,13 @@ func (e *Emulator) validateInputs(st *requestState) (invalid int, withTraceIDs b
 				continue
 			}
 			d := &e.schema.props[idx]
-			value := st.sc.unescape(p.value)
+			// Free-text values need decoding only to count their characters,
+			// and an escaped form no longer than the limit decodes to fewer
+			// characters still: most values are never unescaped.
+			value := p.value.raw
+			if d.kind != kindString || len(value) > hubspot.MaxPropertyValueLength {
+				value = st.sc.unescape(p.value)
+			}
 			switch d.kind {
 			case kindSystem:
 				st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
