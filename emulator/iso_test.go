@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"testing"
 	"time"
 
@@ -72,6 +74,38 @@ func TestHasStop(t *testing.T) {
 			}
 			if hasStop(x) != want {
 				t.Fatalf("byte %#x at %d: hasStop = %v", c, pos, !want)
+			}
+		}
+	}
+}
+
+// str jumps to the lowest flagged byte of stopMask, so that one must be the
+// first stop byte of the word even when several are present.
+func TestStopMaskFindsFirstStopByte(t *testing.T) {
+	isStop := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+	interesting := []byte{0, 0x01, 0x1f, 0x20, 0x21, '"', 0x23, '\\', 0x5d, 0x7f, 0x80, 0xa0, 0xdc, 0xff, 'a'}
+	for _, c1 := range interesting {
+		for _, c2 := range interesting {
+			for p1 := range 8 {
+				for p2 := p1 + 1; p2 < 8; p2++ {
+					b := [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
+					b[p1], b[p2] = c1, c2
+					want := 8
+					for i, c := range b {
+						if isStop(c) {
+							want = i
+							break
+						}
+					}
+					x := binary.LittleEndian.Uint64(b[:])
+					got := 8
+					if m := stopMask(x); m != 0 {
+						got = bits.TrailingZeros64(m) >> 3
+					}
+					if got != want {
+						t.Fatalf("%q: first stop byte at %d, stopMask says %d", b[:], want, got)
+					}
+				}
 			}
 		}
 	}
