@@ -244,7 +244,8 @@ func hasStop(x uint64) bool { return stopMask(x) != 0 }
 
 // str reads a string token at the current position.
 func (s *scanner) str() (rawString, bool) {
-	if s.peek() != '"' {
+	// Callers have usually just peeked at the quote.
+	if (s.pos >= len(s.data) || s.data[s.pos] != '"') && s.peek() != '"' {
 		return rawString{}, s.fail("expected a string")
 	}
 	s.pos++

@@ -94,7 +94,9 @@ func (s *store) clear() {
 	}
 	s.dirMu.Lock()
 	for i := range s.dir {
-		s.dir[i].Store(nil)
+		if s.dir[i].Load() != nil { // most of the 65,536 are: skip the atomic store
+			s.dir[i].Store(nil)
+		}
 	}
 	s.dirMu.Unlock()
 	s.records.Store(0)
