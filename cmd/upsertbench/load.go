@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +31,11 @@ func init() {
 		run: func(args []string, stdout, stderr io.Writer) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// A soft limit: when a slow target piles up requests in
+				// flight, the GC works harder instead of doubling the heap.
+				debug.SetMemoryLimit(loadMemoryLimit)
+			}
 			return runLoad(ctx, args, stdout, stderr)
 		},
 	})
@@ -37,6 +43,10 @@ func init() {
 
 // defaultLoadScenario runs when --scenario is not given.
 const defaultLoadScenario = "smoke"
+
+// loadMemoryLimit is the Go soft memory limit of a load run unless
+// GOMEMLIMIT says otherwise.
+const loadMemoryLimit = 100 << 20
 
 // loadOptions are the parsed flags of load.
 type loadOptions struct {
