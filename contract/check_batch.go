@@ -17,26 +17,26 @@ import (
 // "never ran".
 type exchangeCheck struct {
 	name    CheckName
-	applies func(ex Exchange) bool
-	run     func(ex Exchange) []Finding
+	applies func(ex *parsedExchange) bool
+	run     func(ex *parsedExchange) []Finding
 }
 
 // semanticExchangeChecks are the per-exchange checks beside the schema.
 var semanticExchangeChecks = []exchangeCheck{
-	{CheckContentType, func(ex Exchange) bool { return len(ex.ResponseBody) > 0 }, checkContentType},
+	{CheckContentType, func(ex *parsedExchange) bool { return len(ex.ResponseBody) > 0 }, func(ex *parsedExchange) []Finding { return checkContentType(ex.Exchange) }},
 	{CheckBatchStatus, isBatchOperation, checkBatchStatus},
 	{CheckTimestamps, isBatchOperation, checkTimestamps},
 	{CheckAccounting, isUpsertAnswer, checkAccounting},
 	{CheckEcho, isUpsertAnswer, checkEcho},
-	{CheckErrorBody, func(ex Exchange) bool { return ex.StatusCode >= 400 && ex.operation() != opOther }, checkErrorBody},
+	{CheckErrorBody, func(ex *parsedExchange) bool { return ex.StatusCode >= 400 && ex.operation() != opOther }, func(ex *parsedExchange) []Finding { return checkErrorBody(ex.Exchange) }},
 }
 
-func isBatchOperation(ex Exchange) bool {
+func isBatchOperation(ex *parsedExchange) bool {
 	op := ex.operation()
 	return (op == opUpsert || op == opRead) && ex.isBatchAnswer()
 }
 
-func isUpsertAnswer(ex Exchange) bool {
+func isUpsertAnswer(ex *parsedExchange) bool {
 	return ex.operation() == opUpsert && ex.isBatchAnswer()
 }
 
@@ -55,7 +55,7 @@ func checkContentType(ex Exchange) []Finding {
 		"send Content-Type: application/json on every answer that has a body")}
 }
 
-func checkBatchStatus(ex Exchange) []Finding {
+func checkBatchStatus(ex *parsedExchange) []Finding {
 	var status hubspot.BatchStatus
 	if ex.operation() == opUpsert {
 		resp, _, ok := ex.upsertResponse()
@@ -98,7 +98,7 @@ type stamp struct {
 	value   hubspot.Timestamp
 }
 
-func checkTimestamps(ex Exchange) []Finding {
+func checkTimestamps(ex *parsedExchange) []Finding {
 	var top []stamp
 	var perResult [][]stamp
 	add := func(dst []stamp, ptr string, ts hubspot.Timestamp) []stamp {
@@ -240,7 +240,7 @@ func correlate(req hubspot.BatchUpsertRequest, resp hubspot.BatchUpsertResponseW
 	return c
 }
 
-func checkAccounting(ex Exchange) []Finding {
+func checkAccounting(ex *parsedExchange) []Finding {
 	req, ok := ex.upsertRequest()
 	if !ok {
 		return nil
@@ -249,8 +249,8 @@ func checkAccounting(ex Exchange) []Finding {
 	if !ok {
 		return nil
 	}
-	c := correlate(req, resp)
-	fields := c.problems
+	c := ex.correlation()
+	fields := slices.Clone(c.problems)
 	if ex.StatusCode == http.StatusOK && len(resp.Errors) > 0 {
 		fields = append(fields, FieldFailure{Pointer: "/errors", Message: fmt.Sprintf("a 200 answer carries %d errors; failed inputs belong in a 207", len(resp.Errors))})
 	}
@@ -329,7 +329,7 @@ func hasPointerPrefix(fs []FieldFailure, prefix string) bool {
 }
 
 // checkEcho: each result echoes the properties its input wrote.
-func checkEcho(ex Exchange) []Finding {
+func checkEcho(ex *parsedExchange) []Finding {
 	req, ok := ex.upsertRequest()
 	if !ok {
 		return nil
@@ -338,7 +338,7 @@ func checkEcho(ex Exchange) []Finding {
 	if !ok {
 		return nil
 	}
-	c := correlate(req, resp)
+	c := ex.correlation()
 	var fields []FieldFailure
 	for ri, idx := range c.resultInput {
 		if idx < 0 {

@@ -47,7 +47,8 @@ func upsertExchange(status int, req, resp string) Exchange {
 
 // failedChecks runs the semantic per-exchange checks and names the ones
 // that reported findings.
-func failedChecks(ex Exchange) []CheckName {
+func failedChecks(raw Exchange) []CheckName {
+	ex := parseExchange(raw)
 	var out []CheckName
 	for _, c := range semanticExchangeChecks {
 		if !c.applies(ex) {
@@ -113,7 +114,7 @@ func TestSemanticExchangeChecks(t *testing.T) {
 
 func TestFindingsCarryExcerpts(t *testing.T) {
 	ex := upsertExchange(200, checkTestRequest, batchBody("PENDING", []string{okResult1, okResult2}, ""))
-	fs := checkBatchStatus(ex)
+	fs := checkBatchStatus(parseExchange(ex))
 	require.Len(t, fs, 1)
 	f := fs[0]
 	assert.Equal(t, CheckBatchStatus, f.Check)
@@ -147,7 +148,7 @@ func FuzzSemanticExchangeChecks(f *testing.F) {
 	f.Add(207, []byte(checkTestRequest), []byte(batchBody("COMPLETE", nil, `,"numErrors":1,"errors":[{"context":{"objectWriteTraceId":["t2","zz"]}}]`)))
 	f.Add(400, []byte(`{}`), []byte(`{"status":1}`))
 	f.Fuzz(func(t *testing.T, status int, req, resp []byte) {
-		ex := Exchange{Method: http.MethodPost, Path: "/crm/v3/objects/tasks/batch/upsert", RequestBody: req, StatusCode: status, ResponseHeader: http.Header{}, ResponseBody: resp}
+		ex := parseExchange(Exchange{Method: http.MethodPost, Path: "/crm/v3/objects/tasks/batch/upsert", RequestBody: req, StatusCode: status, ResponseHeader: http.Header{}, ResponseBody: resp})
 		for _, c := range semanticExchangeChecks {
 			if c.applies(ex) {
 				for _, f := range c.run(ex) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
@@ -66,7 +68,7 @@ func decodeJSON(body []byte, v any) bool {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return false
 	}
-	return json.Unmarshal(body, v) == nil
+	return fastjson.Unmarshal(body, v) == nil
 }
 
 // upsertRequest decodes the request body of an upsert exchange.
@@ -98,4 +100,55 @@ func mediaTypeJSON(ct string) bool {
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// parsedExchange decodes the bodies of an exchange once for all checks:
+// decoding a 100-result answer costs more than the checks themselves. It
+// belongs to one goroutine (one CheckExchange call).
+type parsedExchange struct {
+	Exchange
+	reqDone, respDone, readDone, corrDone bool
+	req                                   hubspot.BatchUpsertRequest
+	reqOK                                 bool
+	resp                                  hubspot.BatchUpsertResponseWithErrors
+	present                               map[string]json.RawMessage
+	respOK                                bool
+	read                                  hubspot.BatchReadResponseWithErrors
+	readOK                                bool
+	corr                                  correlation
+}
+
+func parseExchange(ex Exchange) *parsedExchange { return &parsedExchange{Exchange: ex} }
+
+func (p *parsedExchange) upsertRequest() (hubspot.BatchUpsertRequest, bool) {
+	if !p.reqDone {
+		p.req, p.reqOK = p.Exchange.upsertRequest()
+		p.reqDone = true
+	}
+	return p.req, p.reqOK
+}
+
+func (p *parsedExchange) upsertResponse() (hubspot.BatchUpsertResponseWithErrors, map[string]json.RawMessage, bool) {
+	if !p.respDone {
+		p.resp, p.present, p.respOK = p.Exchange.upsertResponse()
+		p.respDone = true
+	}
+	return p.resp, p.present, p.respOK
+}
+
+func (p *parsedExchange) readResponse() (hubspot.BatchReadResponseWithErrors, bool) {
+	if !p.readDone {
+		p.read, p.readOK = p.Exchange.readResponse()
+		p.readDone = true
+	}
+	return p.read, p.readOK
+}
+
+// correlation of the upsert request and answer; call only when both decoded.
+func (p *parsedExchange) correlation() correlation {
+	if !p.corrDone {
+		p.corr = correlate(p.req, p.resp)
+		p.corrDone = true
+	}
+	return p.corr
 }

@@ -38,10 +38,11 @@ func checkExchange(v *Validator, ex Exchange, withRequest bool) (ran []CheckName
 		ran = append(ran, CheckResponseSchema)
 		fs = append(fs, withExcerpts(ex, v.ValidateResponseTo(ex.Method, pathOnly(ex.Path), ex.StatusCode, ex.ResponseHeader, ex.ResponseBody))...)
 	}
+	p := parseExchange(ex)
 	for _, c := range semanticExchangeChecks {
-		if c.applies(ex) {
+		if c.applies(p) {
 			ran = append(ran, c.name)
-			fs = append(fs, c.run(ex)...)
+			fs = append(fs, c.run(p)...)
 		}
 	}
 	return ran, fs
