@@ -61,20 +61,27 @@
 // # Speed and memory
 //
 // Requests are decoded by a small strict scanner that only records where
-// strings are (eight bytes per step on plain text), values are stored in
-// their escaped wire form, and answers are appended into pooled buffers;
-// the store is 256 lock shards keyed by a hash of the unique value, with a
-// lock-free id directory. Measured on the project's shared 2-core machine
-// (load average 10–30 from other builds, so wall-clock rates swing 3×;
-// process CPU time per request is the steadier figure):
+// strings are (eight bytes per step, jumping to the closing quote), values
+// are stored in their escaped wire form (free text is never unescaped
+// unless it could exceed the length limit), and answers are appended into
+// pooled buffers; the store is 256 lock shards keyed by a hash of the
+// unique value, with a lock-free id directory. Records come from per-shard
+// slabs and each keeps its values in one store-owned buffer that updates
+// rewrite in place when they fit (reads copy it under the lock). Measured
+// on the project's shared 2-core machine (load average 7–30 from other
+// builds, so wall-clock rates swing 3× and even CPU time per request
+// swings ±30%; compare medians of alternating runs):
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates): about 270–320 µs of CPU per request (~3,300 req/s per
-//     core), ~40 KB and ~220 allocations per request.
+//     updates): about 230–300 µs of CPU per request, median ~250 µs in
+//     calm periods (~4,000 req/s per core), ~27 KB and ~130 allocations
+//     per request (was 270–320 µs, 40 KB, 218 allocations).
 //   - BenchmarkUpsert100HTTP (loopback HTTP, client on the same machine):
-//     0.21–0.25 of a canned-response server's request rate in the same run.
-//   - BenchmarkMemoryPerRecord: about 410 bytes per stored task at 1M
-//     records (the generator's realistic properties).
+//     0.35–0.43 of a canned-response server's request rate in the same run
+//     (was 0.20–0.26; two runs each on a busy machine, so indicative).
+//   - BenchmarkMemoryPerRecord: about 403 bytes per stored task at 1M
+//     records (the generator's realistic properties); an archived record
+//     keeps its 72-byte slab slot, not its values, until Reset.
 //
 // Run them with: go test -run '^$' -bench . -benchmem -count 5 ./emulator/
 package emulator
