@@ -57,7 +57,8 @@ type Config struct {
 	// AllowRemote permits a non-loopback target; AllowOverQuota permits a
 	// plan beyond Tier's budgets.
 	AllowRemote, AllowOverQuota bool
-	// Tier whose budgets the plan is checked against (non-emulated targets).
+	// Tier whose budgets the plan is checked against (non-emulated targets;
+	// empty: hubspot.TierFree, the smallest).
 	Tier hubspot.Tier
 	// Progress receives the live progress line (nil: none).
 	Progress io.Writer
@@ -154,7 +155,11 @@ func prepare(cfg Config) (*runner, error) {
 	}
 	r := &runner{cfg: cfg, scenario: s, shard: shard, plan: PlanFor(s, shard)}
 	if !cfg.Emulated && !cfg.AllowOverQuota {
-		if err := r.plan.Check(cfg.Tier); err != nil {
+		tier := cfg.Tier
+		if tier == "" {
+			tier = hubspot.TierFree // the safe guess for an account we know nothing about
+		}
+		if err := r.plan.Check(tier); err != nil {
 			return nil, err
 		}
 	}
@@ -174,10 +179,7 @@ func prepare(cfg Config) (*runner, error) {
 	if prefix == "" {
 		prefix = fmt.Sprintf("ub-%x", r.seed)
 	}
-	peak := 0.0
-	for t := time.Duration(0); t < r.pacer.Duration(); t += 100 * time.Millisecond {
-		peak = max(peak, r.pacer.Rate(t))
-	}
+	peak := s.PeakRate() / float64(shard.Count)
 	lag := uint64(math.Ceil(peak * DefaultUpdateLagWindow.Seconds()))
 	gen, err := generators.New(
 		generators.WithSeed(r.seed),
