@@ -196,7 +196,14 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	assert.True(t, tipShown, "hovering the latency chart shows no readout")
 	require.NotEmpty(t, shot)
-	require.NoError(t, os.WriteFile(filepath.Join("testdata", "report.png"), shot, 0o644))
+	// The committed screenshot is for review; rewriting it on every run would
+	// leave every checkout dirty, so it is refreshed with -update only.
+	dest := filepath.Join(t.TempDir(), "report.png")
+	if *update {
+		dest = filepath.Join("testdata", "report.png")
+	}
+	require.NoError(t, os.WriteFile(dest, shot, 0o644))
+	t.Logf("screenshot: %s", dest)
 }
 
 // BenchmarkReportOneHour measures building and rendering the report of a
