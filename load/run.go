@@ -74,6 +74,9 @@ type Config struct {
 	Seed uint64
 	// KeyPrefix overrides the prefix of unique values ("ub-<seed in hex>").
 	KeyPrefix string
+	// GeneratorOptions are applied after the scenario's batch settings,
+	// e.g. a real account's owner and queue ids (generators.WithOwnerIDs).
+	GeneratorOptions []generators.Option
 	// LateAfter is the tolerance below which a send counts as on time
 	// (results.DefaultLateAfter when 0).
 	LateAfter time.Duration
@@ -181,7 +184,7 @@ func prepare(cfg Config) (*runner, error) {
 	}
 	peak := s.PeakRate() / float64(shard.Count)
 	lag := uint64(math.Ceil(peak * DefaultUpdateLagWindow.Seconds()))
-	gen, err := generators.New(
+	genOpts := append([]generators.Option{
 		generators.WithSeed(r.seed),
 		generators.WithBatchSize(s.Batch.Size),
 		generators.WithIDProperty(s.Batch.IDProperty),
@@ -192,7 +195,8 @@ func prepare(cfg Config) (*runner, error) {
 		generators.WithKeyPrefix(prefix),
 		generators.WithShard(shard.Index, shard.Count),
 		generators.WithUpdateLag(max(lag, 1)),
-	)
+	}, cfg.GeneratorOptions...)
+	gen, err := generators.New(genOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("load: batch generator: %w", err)
 	}

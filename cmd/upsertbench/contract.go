@@ -13,7 +13,6 @@ import (
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
-	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/results"
 )
@@ -54,9 +53,8 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	allowRemote := fs.Bool("allow-remote", false, "allow a target that is not on this machine (or set "+envAllowRemote+"=1)")
 	seed := fs.Uint64("seed", 0, "seed of the generated batches (default 1)")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every unique value the suite writes (default ub-<random>)")
-	var owners, queues repeated
-	fs.Var(&owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable); a remote target without any gets no owners")
-	fs.Var(&queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable); a remote target without any gets no queues")
+	var account accountFlags
+	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -102,16 +100,7 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 
-	// The generator's owner and queue ids are made up; a real account
-	// refuses ids it does not have, so remote targets get only real ones.
-	var genOpts []generators.Option
-	remote := *target != "" && !isLoopback(hostOf(*target))
-	if remote || len(owners) > 0 {
-		genOpts = append(genOpts, generators.WithOwnerIDs(owners...))
-	}
-	if remote || len(queues) > 0 {
-		genOpts = append(genOpts, generators.WithQueueIDs(queues...))
-	}
+	genOpts := account.generatorOptions(*target)
 	s, err := contract.NewSuite(contract.SuiteConfig{
 		BaseURL: baseURL, Token: tok, ReadOnlyToken: ro, IDProperty: idProp, Version: version,
 		Validator: v, ProbeRateLimit: *probe, KeyPrefix: *keyPrefix, Seed: *seed, GeneratorOptions: genOpts,

@@ -73,6 +73,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the batches (default: the scenario's; recorded in summary.json)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	var account accountFlags
+	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -150,6 +152,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Scenario: sc, BaseURL: baseURL, Token: token, Emulated: emulated, OutDir: o.out,
 		Shard: shard, AllowRemote: o.allowRemote || os.Getenv(envAllowRemote) == "1", AllowOverQuota: o.allowOverQuota,
 		Tier: tier, Progress: progress, ToolVersion: version, Seed: o.seed,
+		GeneratorOptions: account.generatorOptions(o.target),
 	})
 	if err != nil {
 		var qe *load.QuotaError

@@ -13,6 +13,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/reports"
 	"github.com/upsertbench/upsertbench/results"
@@ -46,6 +47,7 @@ const (
 // runOptions are the parsed flags of run.
 type runOptions struct {
 	scenario, target, token, out, history, baseline, latency string
+	tier, readOnlyToken                                      string
 	allowRemote, allowOverQuota, skipContract                bool
 	tolerance                                                float64
 }
@@ -64,6 +66,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.tolerance, "latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95/p99 may worsen against --baseline")
 	fs.StringVar(&o.latency, "latency", "", "emulator latency model (default: the scenario's, else "+defaultRunLatency+")")
 	fs.BoolVar(&o.skipContract, "skip-contract", false, "do not run the contract suite (load scenario and reports only)")
+	fs.StringVar(&o.tier, "tier", "", "HubSpot tier of --target's account, whose limits the load plan is checked against (default free); one of none, free, professional, enterprise, capacity")
+	fs.StringVar(&o.readOnlyToken, "read-only-token", "", "for --target: a token without write scopes, so the suite checks the 403 on writes (default $"+envReadOnlyToken+")")
+	var account accountFlags
+	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -73,6 +79,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sc, err := scenarios.Resolve(o.scenario)
 	if err != nil {
 		return usagef("--scenario: %v", err)
+	}
+	var remoteTier hubspot.Tier
+	if o.tier != "" {
+		if remoteTier, err = hubspot.ParseTier(o.tier); err != nil {
+			return usagef("--tier: %v", err)
+		}
 	}
 	if o.baseline != "" {
 		if _, err := os.Stat(o.baseline); err != nil {
@@ -94,6 +106,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	emulated := baseURL == ""
 	var suiteURL, suiteToken string
+	suiteReadOnly := firstNonEmpty(o.readOnlyToken, os.Getenv(envReadOnlyToken))
+	loadTier := remoteTier // "" → the load planner's default (free) for a real target
 	if emulated {
 		emuOpts, err := runEmulatorOptions(sc, o.latency)
 		if err != nil {
@@ -105,11 +119,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stopEmu()
 		baseURL, token = url, tok
+		loadTier = sc.Emulator.Tier
 		// The contract suite gets an emulator of its own without the
-		// scenario's faults or rate limits: it checks the contract, and an
-		// injected 5xx is a finding only under load.
+		// scenario's faults: it checks the contract, and an injected 5xx is
+		// a finding only under load. It has a read-only token and real
+		// limits, so the 403 and rate-limit header checks run too.
+		if suiteReadOnly, err = generateToken(); err != nil {
+			return err
+		}
 		lat, _ := emulator.ParseLatency(pick(o.latency, defaultRunLatency))
-		surl, stok, stopSuite, err := startEmulator("", emulator.WithLatency(lat), emulator.WithSeed(sc.Seed))
+		surl, stok, stopSuite, err := startEmulator("", emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
+			emulator.WithReadOnlyToken(suiteReadOnly), emulator.WithTier(contractEmulatorTier),
+			emulator.WithUniqueProperties(sc.Batch.IDProperty))
 		if err != nil {
 			return fmt.Errorf("start emulator: %w", err)
 		}
@@ -131,8 +152,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !o.skipContract {
 		fmt.Fprintf(stderr, "contract suite against %s …\n", suiteURL)
 		s, err := contract.NewSuite(contract.SuiteConfig{
-			BaseURL: suiteURL, Token: suiteToken, IDProperty: sc.Batch.IDProperty, Version: sc.Batch.Version,
+			BaseURL: suiteURL, Token: suiteToken, ReadOnlyToken: suiteReadOnly, IDProperty: sc.Batch.IDProperty, Version: sc.Batch.Version,
 			KeyPrefix: "ub-run-" + started.Format("20060102T150405"), Seed: sc.Seed,
+			GeneratorOptions: account.generatorOptions(o.target),
 		})
 		if err != nil {
 			return usagef("contract suite: %v", err)
@@ -152,8 +174,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stderr, "load scenario %s against %s …\n", sc.Name, baseURL)
 	_, err = load.Run(ctx, load.Config{
 		Scenario: sc, BaseURL: baseURL, Token: token, OutDir: o.out, Emulated: emulated,
-		AllowRemote: o.allowRemote, AllowOverQuota: o.allowOverQuota, Tier: sc.Emulator.Tier,
-		Progress: stderr, ToolVersion: version,
+		AllowRemote: o.allowRemote, AllowOverQuota: o.allowOverQuota, Tier: loadTier,
+		GeneratorOptions: account.generatorOptions(o.target),
+		Progress:         stderr, ToolVersion: version,
 	})
 	if err != nil {
 		return fmt.Errorf("load scenario %s: %w", sc.Name, err)

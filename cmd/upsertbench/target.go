@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/generators"
 )
 
 // Server timeouts of an emulator. There is no WriteTimeout: modelled
@@ -117,4 +119,54 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// accountFlags are the ids of a real account's owners and queues. The
+// generator's owner and queue ids are made up, and a real HubSpot account
+// refuses ids it does not have, so a remote target gets only the ids the
+// user names (or none), while loopback targets keep the realistic made-up
+// ones. contract, load and run share them.
+type accountFlags struct {
+	owners, queues repeated
+}
+
+const (
+	envOwnerIDs = "UPSERTBENCH_OWNER_IDS"
+	envQueueIDs = "UPSERTBENCH_QUEUE_IDS"
+)
+
+func (a *accountFlags) register(fs *flag.FlagSet) {
+	fs.Var(&a.owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable; default $"+envOwnerIDs+", comma-separated); a remote target without any gets no owners")
+	fs.Var(&a.queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable; default $"+envQueueIDs+"); a remote target without any gets no queues")
+}
+
+// generatorOptions returns the generator options for target ("" = the
+// in-process emulator).
+func (a *accountFlags) generatorOptions(target string) []generators.Option {
+	owners, queues := a.owners, a.queues
+	if len(owners) == 0 {
+		owners = splitList(os.Getenv(envOwnerIDs))
+	}
+	if len(queues) == 0 {
+		queues = splitList(os.Getenv(envQueueIDs))
+	}
+	remote := target != "" && !isLoopback(hostOf(target))
+	var opts []generators.Option
+	if remote || len(owners) > 0 {
+		opts = append(opts, generators.WithOwnerIDs(owners...))
+	}
+	if remote || len(queues) > 0 {
+		opts = append(opts, generators.WithQueueIDs(queues...))
+	}
+	return opts
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
@@ -120,6 +121,53 @@ func TestCheckTarget(t *testing.T) {
 			assert.NotContains(t, err.Error(), "secret", "credentials never appear in messages")
 			var ue usageError
 			assert.True(t, errors.As(err, &ue), "a usage error (exit 2)")
+		})
+	}
+}
+
+func TestAccountFlagsGeneratorOptions(t *testing.T) {
+	tests := []struct {
+		name       string
+		target     string
+		owners     []string
+		env        string
+		wantOwners func(t *testing.T, owners map[string]bool)
+	}{
+		{"emulator keeps made-up owners", "", nil, "", func(t *testing.T, owners map[string]bool) {
+			assert.NotEmpty(t, owners)
+		}},
+		{"loopback target keeps made-up owners", "http://127.0.0.1:8080", nil, "", func(t *testing.T, owners map[string]bool) {
+			assert.NotEmpty(t, owners)
+		}},
+		{"remote target without ids sends no owner", "https://api.hubapi.com", nil, "", func(t *testing.T, owners map[string]bool) {
+			assert.Empty(t, owners)
+		}},
+		{"remote target with --owner-id sends only those", "https://api.hubapi.com", []string{"111", "222"}, "", func(t *testing.T, owners map[string]bool) {
+			assert.Equal(t, map[string]bool{"111": true, "222": true}, owners)
+		}},
+		{"remote target with the environment list", "https://api.hubapi.com", nil, " 333 ,444", func(t *testing.T, owners map[string]bool) {
+			assert.Equal(t, map[string]bool{"333": true, "444": true}, owners)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envOwnerIDs, tt.env)
+			t.Setenv(envQueueIDs, "")
+			a := accountFlags{owners: tt.owners}
+			g, err := generators.New(append([]generators.Option{generators.WithSeed(1)}, a.generatorOptions(tt.target)...)...)
+			require.NoError(t, err)
+			owners := map[string]bool{}
+			for n := range uint64(5) {
+				for _, in := range g.Batch(n).Inputs {
+					if o := in.Properties[hubspot.PropOwnerID]; o != "" {
+						owners[o] = true
+					}
+					if strings.HasPrefix(tt.target, "https:") {
+						assert.Empty(t, in.Properties[hubspot.PropQueueMembershipIDs], "made-up queue ids must not reach a real account")
+					}
+				}
+			}
+			tt.wantOwners(t, owners)
 		})
 	}
 }
