@@ -206,10 +206,10 @@ func TestClone(t *testing.T) {
 	assert.NotEqual(t, 1.0, s.Thresholds[0].Value)
 }
 
-// TestREADMEExample: the example in README.md is testdata/example.yaml, so
+// TestREADMEExample: the example in the project README is testdata/example.yaml, so
 // the documented format is the tested one.
 func TestREADMEExample(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
 	example, err := os.ReadFile(filepath.Join("testdata", "example.yaml"))
 	require.NoError(t, err)
