@@ -25,7 +25,7 @@ URL="http://127.0.0.1:${PORT}"
 
 mkdir -p bin
 $GO build -o bin/upsertbench ./cmd/upsertbench
-$GO build -o bin/vegeta github.com/tsenart/vegeta/v12
+$GO build -o bin/vegeta github.com/tsenart/vegeta/v12 # pinned by the tool directive in go.mod
 $GO build -o bin/cannedserver ./scripts/cannedserver
 
 work=$(mktemp -d)
