@@ -243,6 +243,13 @@ func loadEmulatorOptions(sc *scenarios.Scenario) ([]emulator.Option, error) {
 	if err != nil {
 		return nil, usagef("scenario %s: latency: %v", sc.Name, err)
 	}
+	return scenarioEmulatorOptions(sc, lat)
+}
+
+// scenarioEmulatorOptions turns the scenario's emulator settings (tier,
+// faults, order, Retry-After, unique property) into emulator options with
+// the given latency model; load and run share it.
+func scenarioEmulatorOptions(sc *scenarios.Scenario, lat emulator.Latency) ([]emulator.Option, error) {
 	opts := []emulator.Option{
 		emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
 		emulator.WithPreserveOrder(sc.Emulator.PreserveOrder), emulator.WithRetryAfter(sc.Emulator.RetryAfter),

@@ -206,22 +206,7 @@ func runEmulatorOptions(sc *scenarios.Scenario, latencyFlag string) ([]emulator.
 	if err != nil {
 		return nil, usagef("--latency: %v", err)
 	}
-	opts := []emulator.Option{
-		emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
-		emulator.WithPreserveOrder(sc.Emulator.PreserveOrder), emulator.WithRetryAfter(sc.Emulator.RetryAfter),
-		emulator.WithUniqueProperties(sc.Batch.IDProperty),
-	}
-	if sc.Emulator.Tier != "" {
-		opts = append(opts, emulator.WithTier(sc.Emulator.Tier))
-	}
-	for _, f := range sc.Emulator.Faults {
-		fault, err := emulator.ParseFault(f)
-		if err != nil {
-			return nil, usagef("scenario %s: fault %q: %v", sc.Name, f, err)
-		}
-		opts = append(opts, emulator.WithFaults(fault))
-	}
-	return opts, nil
+	return scenarioEmulatorOptions(sc, lat)
 }
 
 // writeSuite writes the contract suite's JSON (read back by reports),
