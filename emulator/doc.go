@@ -65,7 +65,8 @@
 // are stored in their escaped wire form (free text is never unescaped
 // unless it could exceed the length limit), and answers are appended into
 // pooled buffers; the store is 256 lock shards keyed by a hash of the
-// unique value, with a lock-free id directory. Records come from per-shard
+// unique value, each with an open-addressing table that reuses that hash
+// (no second hashing of the value), with a lock-free id directory. Records come from per-shard
 // slabs and each keeps its values in one store-owned buffer that updates
 // rewrite in place when they fit (reads copy it under the lock). Measured
 // on the project's shared 2-core machine (load average 7–30 from other
@@ -73,9 +74,11 @@
 // swings ±30%; compare medians of alternating runs):
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates): about 230–300 µs of CPU per request, median ~250 µs in
-//     calm periods (~4,000 req/s per core), ~27 KB and ~130 allocations
-//     per request (was 270–320 µs, 40 KB, 218 allocations).
+//     updates): about 220–370 µs of CPU per request on a VM with heavy
+//     steal time, median of five alternating runs ~296 µs against ~350 µs
+//     before the per-shard tables (store share of the profile 31% → 26%),
+//     ~26 KB and ~124 allocations per request (was 270–320 µs, 40 KB,
+//     218 allocations before the scanner; 27 KB, 130 before the tables).
 //   - BenchmarkUpsert100HTTP (loopback HTTP, client on the same machine):
 //     0.35–0.43 of a canned-response server's request rate in the same run
 //     (was 0.20–0.26; two runs each on a busy machine, so indicative).

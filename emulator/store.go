@@ -34,8 +34,8 @@ const numShards = 256
 
 type uniqueShard struct {
 	mu sync.Mutex
-	// byValue has one map per unique property slot.
-	byValue []map[string]*record
+	// byValue has one table per unique property slot.
+	byValue []recordTable
 	// slab hands out records in blocks, one allocation per slabSize
 	// creates. An archived record's slot stays in its block (its
 	// properties are released) until Reset.
@@ -85,10 +85,7 @@ func (s *store) clear() {
 	for i := range s.unique {
 		sh := &s.unique[i]
 		sh.mu.Lock()
-		sh.byValue = make([]map[string]*record, s.slots)
-		for j := range sh.byValue {
-			sh.byValue[j] = map[string]*record{}
-		}
+		sh.byValue = make([]recordTable, s.slots)
 		sh.slab = nil
 		sh.mu.Unlock()
 	}
@@ -102,9 +99,11 @@ func (s *store) clear() {
 	s.records.Store(0)
 }
 
-func (s *store) uniqueShardFor(slot int, value []byte) *uniqueShard {
+// uniqueShardFor returns the shard of value in unique slot and its hash,
+// which the shard's table reuses (its bits above the shard number).
+func (s *store) uniqueShardFor(slot int, value []byte) (*uniqueShard, uint64) {
 	h := maphash.Bytes(s.seed, value) ^ uint64(slot)*0x9e3779b97f4a7c15
-	return &s.unique[h%numShards]
+	return &s.unique[h%numShards], h
 }
 
 // slot returns the directory slot of id, creating its chunk when create is
@@ -140,11 +139,11 @@ type writeResult struct {
 // (unescaped), merging the packed properties of the input. nowMS is the
 // write time; updated never goes backwards and strictly increases.
 func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) writeResult {
-	sh := s.uniqueShardFor(slot, value)
+	sh, h := s.uniqueShardFor(slot, value)
 	sh.mu.Lock()
-	m := sh.byValue[slot]
-	r, ok := m[string(value)]
-	if ok {
+	t := &sh.byValue[slot]
+	r, pos := t.find(h, value)
+	if r != nil {
 		r.updated = max(nowMS, r.updated+1)
 		r.props = mergeProps(r.props, input)
 		res := writeResult{id: r.id, created: r.created, updated: r.updated}
@@ -163,7 +162,7 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		props:      mergeProps(nil, input),
 	})
 	r = &sh.slab[len(sh.slab)-1]
-	m[r.unique] = r
+	t.insert(pos, h, r)
 	if p := s.slot(r.id, true); p != nil {
 		p.Store(r)
 	}
@@ -175,11 +174,11 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 
 // exists reports whether a live record holds value in unique slot.
 func (s *store) exists(slot int, value []byte) bool {
-	sh := s.uniqueShardFor(slot, value)
+	sh, h := s.uniqueShardFor(slot, value)
 	sh.mu.Lock()
-	_, ok := sh.byValue[slot][string(value)]
+	r, _ := sh.byValue[slot].find(h, value)
 	sh.mu.Unlock()
-	return ok
+	return r != nil
 }
 
 // snapshot is a consistent copy of a record for answers. Its props are
@@ -199,10 +198,10 @@ func takeSnapshot(r *record, scratch *[]byte) snapshot {
 }
 
 func (s *store) getByUnique(slot int, value []byte, scratch *[]byte) snapshot {
-	sh := s.uniqueShardFor(slot, value)
+	sh, h := s.uniqueShardFor(slot, value)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if r, ok := sh.byValue[slot][string(value)]; ok {
+	if r, _ := sh.byValue[slot].find(h, value); r != nil {
 		return takeSnapshot(r, scratch)
 	}
 	return snapshot{}
@@ -219,10 +218,10 @@ func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
 	}
 	// The record's fields are guarded by its unique shard; r.unique and
 	// r.uniqueSlot never change after creation, so reading them is safe.
-	sh := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
+	sh, h := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.byValue[r.uniqueSlot][r.unique] != r {
+	if cur, _ := sh.byValue[r.uniqueSlot].find(h, []byte(r.unique)); cur != r {
 		return snapshot{} // archived meanwhile
 	}
 	return takeSnapshot(r, scratch)
@@ -240,11 +239,12 @@ func (s *store) archive(id uint64) bool {
 	if r == nil {
 		return false
 	}
-	sh := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
+	sh, h := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
 	sh.mu.Lock()
 	removed := false
-	if sh.byValue[r.uniqueSlot][r.unique] == r {
-		delete(sh.byValue[r.uniqueSlot], r.unique)
+	t := &sh.byValue[r.uniqueSlot]
+	if cur, pos := t.find(h, []byte(r.unique)); cur == r {
+		t.remove(pos)
 		p.CompareAndSwap(r, nil)
 		r.props = nil // the record's slab slot stays until Reset; its values need not
 		removed = true
