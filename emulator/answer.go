@@ -70,11 +70,11 @@ func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64
 // appendTimes appends requestedAt, startedAt and completedAt.
 func (st *requestState) appendTimes(b []byte, completedMS int64) []byte {
 	b = append(b, `,"requestedAt":"`...)
-	b = appendTimestamp(b, st.requestedMS)
+	b = hubspot.AppendTimestamp(b, st.requestedMS)
 	b = append(b, `","startedAt":"`...)
-	b = appendTimestamp(b, st.startedMS)
+	b = hubspot.AppendTimestamp(b, st.startedMS)
 	b = append(b, `","completedAt":"`...)
-	b = appendTimestamp(b, completedMS)
+	b = hubspot.AppendTimestamp(b, completedMS)
 	return append(b, '"')
 }
 
@@ -133,9 +133,9 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 	b = append(b, `"`+hubspot.PropObjectID+`":"`...)
 	b = appendUint(b, r.id)
 	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = appendTimestamp(b, r.created)
+	b = hubspot.AppendTimestamp(b, r.created)
 	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = appendTimestamp(b, r.updated)
+	b = hubspot.AppendTimestamp(b, r.updated)
 	b = append(b, '"')
 	for k, name := range props {
 		if containsString(props[:k], name) {
@@ -169,9 +169,9 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 		}
 	}
 	b = append(b, `},"createdAt":"`...)
-	b = appendTimestamp(b, r.created)
+	b = hubspot.AppendTimestamp(b, r.created)
 	b = append(b, `","updatedAt":"`...)
-	b = appendTimestamp(b, r.updated)
+	b = hubspot.AppendTimestamp(b, r.updated)
 	b = append(b, `","archived":false`...)
 	b = e.appendURL(b, r.id)
 	return append(b, '}')
@@ -194,7 +194,7 @@ func (c *tsCache) append(b []byte, ms int64) []byte {
 		}
 	}
 	start := len(b)
-	b = appendTimestamp(b, ms)
+	b = hubspot.AppendTimestamp(b, ms)
 	if len(b)-start == len(c.txt[0]) {
 		i := c.next
 		c.next ^= 1

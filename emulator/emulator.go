@@ -78,7 +78,7 @@ func (e *Emulator) Stats() Stats {
 		Inputs: c.inputs.Load(), Created: c.created.Load(), Updated: c.updated.Load(),
 		Archived: c.archived.Load(), InputErrors: c.inputErrors.Load(), ClientErrs: c.clientErrs.Load(),
 		RateLimited: c.rateLimited.Load(), Faults: c.faults.Load(),
-		StartedAt: string(appendTimestamp(nil, c.startedAtMS.Load())),
+		StartedAt: string(hubspot.AppendTimestamp(nil, c.startedAtMS.Load())),
 	}
 }
 

@@ -62,59 +62,12 @@ func appendRaw[S ~string | ~[]byte](dst []byte, raw S) []byte {
 	return append(dst, '"')
 }
 
-// appendTimestamp appends unix milliseconds as hubspot.TimeLayout
-// (2006-01-02T15:04:05.000Z) without time.Time formatting, which is several
-// times slower and runs four times per result.
-func appendTimestamp(dst []byte, ms int64) []byte {
-	days := floorDiv(ms, 86_400_000)
-	rem := ms - days*86_400_000
-	y, m, d := civilFromDays(days)
-	if y < 0 || y > 9999 {
-		y = max(0, min(9999, y))
-	}
-	h := rem / 3_600_000
-	mi := rem / 60_000 % 60
-	s := rem / 1000 % 60
-	f := rem % 1000
-	dst = append(dst,
-		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+m/10), byte('0'+m%10), '-',
-		byte('0'+d/10), byte('0'+d%10), 'T',
-		byte('0'+h/10), byte('0'+h%10), ':',
-		byte('0'+mi/10), byte('0'+mi%10), ':',
-		byte('0'+s/10), byte('0'+s%10), '.',
-		byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10), 'Z')
-	return dst
-}
-
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
 		q--
 	}
 	return q
-}
-
-// civilFromDays converts days since 1970-01-01 to a proleptic Gregorian
-// date (Howard Hinnant's algorithm).
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	if mp < 10 {
-		m = mp + 3
-	} else {
-		m = mp - 9
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
 }
 
 // appendUUID appends a random (version 4) UUID built from two random words.

@@ -77,7 +77,7 @@ func (g *Generator) appendInputFast(dst []byte, n uint64, i int, in *input) []by
 	if in.is(pTimestamp) {
 		dst = append(dst, propLeads[pTimestamp]...)
 		if in.dueISO {
-			dst = appendISO(dst, in.due)
+			dst = hubspot.AppendTimestamp(dst, in.due)
 		} else {
 			dst = putUint(dst, uint64(in.due))
 		}

@@ -321,7 +321,7 @@ func (g *Generator) appendValue(dst []byte, in *input, p int, esc bool) []byte {
 		return g.appendKey(dst, in.key, esc)
 	case pTimestamp:
 		if in.dueISO {
-			return appendISO(dst, in.due)
+			return hubspot.AppendTimestamp(dst, in.due)
 		}
 		return appendInt(dst, in.due)
 	case pSubject:

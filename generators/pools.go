@@ -1,6 +1,8 @@
 package generators
 
 import (
+	"time"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -389,10 +391,7 @@ func note(f *gofakeit.Faker) string {
 	}
 }
 
-func civilYear(ms int64) int {
-	y, _, _ := civilFromDays(floorDiv(ms, 86_400_000))
-	return int(y)
-}
+func civilYear(ms int64) int { return time.UnixMilli(ms).UTC().Year() }
 
 // drawContext picks one value per slot for an input.
 func (p *pools) drawContext(r *rng, ctx *[numSlots]uint16) {
