@@ -284,7 +284,7 @@ func checkAccounting(ex *parsedExchange) []Finding {
 		}
 		answers[idx]++
 	}
-	for ei, idxs := range c.errorInputs {
+	for _, idxs := range c.errorInputs {
 		if len(idxs) == 0 {
 			uncorrelated++
 			continue
@@ -292,7 +292,6 @@ func checkAccounting(ex *parsedExchange) []Finding {
 		for _, idx := range idxs {
 			answers[idx]++
 		}
-		_ = ei
 	}
 	if uncorrelated == 0 {
 		for i, n := range answers {
