@@ -15,10 +15,17 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	GO=$(GO) ./scripts/bench-load.sh
 
+# actionlint is pinned here, not in go.mod: `go run module@version` builds it
+# from the module proxy without touching go.mod/go.sum. It runs shellcheck
+# on the workflow's run: scripts when shellcheck is on PATH, and skips that
+# part quietly when it is not.
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt would change: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 # The main job: emulator in-process, contract suite, smoke load scenario,
 # everything under ./out/run-<time>/. RUN_FLAGS passes more flags
