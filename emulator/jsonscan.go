@@ -76,8 +76,16 @@ func (s *scanner) skipWS() {
 	}
 }
 
-// peek returns the next non-space byte, or 0 at the end of the body.
+// peek returns the next non-space byte, or 0 at the end of the body. The
+// common case (compact JSON: no space) is inlined at every call site.
 func (s *scanner) peek() byte {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return s.data[s.pos]
+	}
+	return s.peekSlow()
+}
+
+func (s *scanner) peekSlow() byte {
 	s.skipWS()
 	if s.pos >= len(s.data) {
 		return 0
@@ -86,6 +94,14 @@ func (s *scanner) peek() byte {
 }
 
 func (s *scanner) expect(c byte) bool {
+	if s.pos < len(s.data) && s.data[s.pos] == c {
+		s.pos++
+		return true
+	}
+	return s.expectSlow(c)
+}
+
+func (s *scanner) expectSlow(c byte) bool {
 	if s.peek() != c {
 		if s.pos >= len(s.data) {
 			return s.fail("Unexpected end-of-input: expected '%c'", c)
@@ -160,6 +176,22 @@ func (s *scanner) objectStart() bool { return s.expect('{') }
 // '}' (consumed) or on error (s.err set). first tells whether this is the
 // first call for the object, to handle commas.
 func (s *scanner) nextKey(first bool) (key rawString, ok bool) {
+	// Fast path: compact JSON, `"key":` right here (after the comma).
+	p := s.pos
+	if !first && p < len(s.data) && s.data[p] == ',' {
+		p++
+	}
+	if p < len(s.data) && s.data[p] == '"' && (first || p > s.pos) {
+		s.pos = p
+		if key, ok = s.str(); !ok {
+			return key, false
+		}
+		return key, s.expect(':')
+	}
+	return s.nextKeySlow(first)
+}
+
+func (s *scanner) nextKeySlow(first bool) (key rawString, ok bool) {
 	c := s.peek()
 	if c == '}' {
 		s.pos++
@@ -248,63 +280,66 @@ func (s *scanner) str() (rawString, bool) {
 	if (s.pos >= len(s.data) || s.data[s.pos] != '"') && s.peek() != '"' {
 		return rawString{}, s.fail("expected a string")
 	}
-	s.pos++
-	start := s.pos
-	// Fast path: no escapes. Eight bytes at a time (SWAR: a byte b has
-	// "b − k underflows" exactly when b < k); the lowest flagged byte of
-	// the word that stops the scan is the quote, backslash or control
-	// character, so only the last few bytes of the body are checked one
-	// by one. This is about four times faster than a byte loop on the
-	// long subject and body values real tasks carry.
-	p := start
-	for p+8 <= len(s.data) {
-		if m := stopMask(binary.LittleEndian.Uint64(s.data[p:])); m != 0 {
-			p += bits.TrailingZeros64(m) >> 3
-			goto stopped
+	data := s.data
+	start := s.pos + 1
+	escaped := false
+	for p := start; ; {
+		// Eight bytes at a time (SWAR: a byte b has "b − k underflows"
+		// exactly when b < k) up to the next quote, backslash or control
+		// character; the lowest flagged byte of the word that stops the
+		// scan is that byte, so only the last few bytes of the body are
+		// checked one by one. This is about four times faster than a byte
+		// loop on the long subject and body values real tasks carry, and
+		// it resumes after each escape (bodies of notes carry quotes and
+		// line breaks).
+		for p+8 <= len(data) {
+			if m := stopMask(binary.LittleEndian.Uint64(data[p:])); m != 0 {
+				p += bits.TrailingZeros64(m) >> 3
+				goto stopped
+			}
+			p += 8
 		}
-		p += 8
-	}
-	for p < len(s.data) && !strStop[s.data[p]] {
-		p++
-	}
-stopped:
-	if p < len(s.data) && s.data[p] == '"' {
-		s.pos = p + 1
-		return rawString{raw: s.data[start:p]}, true
-	}
-	s.pos = p
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		switch {
+		for p < len(data) && !strStop[data[p]] {
+			p++
+		}
+	stopped:
+		if p >= len(data) {
+			s.pos = p
+			return rawString{}, s.fail("Unexpected end-of-input: was expecting closing quote for a string value")
+		}
+		switch c := data[p]; {
 		case c == '"':
-			r := rawString{raw: s.data[start:s.pos], escaped: true}
-			s.pos++
-			return r, true
+			s.pos = p + 1
+			return rawString{raw: data[start:p], escaped: escaped}, true
 		case c == '\\':
-			if s.pos+1 >= len(s.data) {
-				s.pos++
+			escaped = true
+			if p+1 >= len(data) {
+				s.pos = p + 1
 				return rawString{}, s.fail("Unexpected end-of-input in a string")
 			}
-			switch s.data[s.pos+1] {
+			switch data[p+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.pos += 2
+				p += 2
 			case 'u':
-				if s.pos+6 > len(s.data) || !isHex4(s.data[s.pos+2:s.pos+6]) {
+				if p+6 > len(data) || !isHex4(data[p+2:p+6]) {
+					s.pos = p
 					return rawString{}, s.fail("Unexpected character in a \\u escape: expected 4 hex digits")
 				}
-				s.pos += 6
+				p += 6
 			default:
-				s.pos++
-				return rawString{}, s.fail("Unrecognized character escape %s", quoteByte(s.data[s.pos]))
+				s.pos = p + 1
+				return rawString{}, s.fail("Unrecognized character escape %s", quoteByte(data[p+1]))
 			}
-		case c < 0x20:
-			return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
 		default:
-			s.pos++
+			s.pos = p
+			return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
 		}
 	}
-	return rawString{}, s.fail("Unexpected end-of-input: was expecting closing quote for a string value")
 }
+
+// atQuote reports whether a string starts right at the current position,
+// the common case callers test before building a fieldPath for strOrNull.
+func (s *scanner) atQuote() bool { return s.pos < len(s.data) && s.data[s.pos] == '"' }
 
 // strOrNull reads a string or null.
 func (s *scanner) strOrNull(field fieldPath) (rawString, bool) {

@@ -31,7 +31,6 @@ type requestState struct {
 	snapBuf []byte
 
 	inputs  []upsertInput
-	props   []inputProp
 	packed  []packedProp
 	errs    []propError
 	results []writeResult

@@ -11,17 +11,16 @@ import (
 type upsertInput struct {
 	id, idProperty, traceID rawString
 	hasProps                bool
-	propsLo, propsHi        int // into requestState.props
-	idValue                 []byte
-	slot                    int // unique slot of idProperty
-	packedLo, packedHi      int // into requestState.packed
-	errsLo, errsHi          int // into requestState.errs
-	result                  int // into requestState.results, -1 when refused
-}
-
-// inputProp is one member of an input's properties object.
-type inputProp struct {
-	name, value rawString
+	// propsAt is the body offset of the input's (last) properties object.
+	propsAt int
+	// validated tells that the properties were validated and packed while
+	// parsing, against the input's final id and idProperty.
+	validated          bool
+	idValue            []byte
+	slot               int // unique slot of idProperty
+	packedLo, packedHi int // into requestState.packed
+	errsLo, errsHi     int // into requestState.errs
+	result             int // into requestState.results, -1 when refused
 }
 
 // parseUpsert reads {"inputs":[{id, idProperty, objectWriteTraceId,
@@ -31,7 +30,8 @@ type inputProp struct {
 func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 	sc := &st.sc
 	st.inputs = st.inputs[:0]
-	st.props = st.props[:0]
+	st.packed = st.packed[:0]
+	st.errs = st.errs[:0]
 	if sc.peek() != '{' {
 		return false, sc.wrongType(at("(root)"), "BatchInputSimplePublicObjectBatchInputUpsert")
 	}
@@ -48,7 +48,8 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 			continue
 		}
 		st.inputs = st.inputs[:0]
-		st.props = st.props[:0]
+		st.packed = st.packed[:0]
+		st.errs = st.errs[:0]
 		switch sc.peek() {
 		case 'n':
 			if !sc.literal("null") {
@@ -77,6 +78,10 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 	return inputsSeen, true
 }
 
+// parseInput reads one input. When its id and idProperty come before its
+// properties, as every client we know sends them, the properties are
+// validated and packed in the same pass that reads them; otherwise
+// validateInputs reads them again once the input is complete.
 func (st *requestState) parseInput() bool {
 	sc := &st.sc
 	field := fieldPath{prefix: "inputs", index: len(st.inputs)}
@@ -84,7 +89,8 @@ func (st *requestState) parseInput() bool {
 		return sc.wrongType(field, "SimplePublicObjectBatchInputUpsert")
 	}
 	sc.pos++
-	in := upsertInput{propsLo: len(st.props), result: -1}
+	in := upsertInput{result: -1, slot: -1}
+	packedLo, errsLo := len(st.packed), len(st.errs)
 	for first := true; ; first = false {
 		key, more := sc.nextKey(first)
 		if !more {
@@ -93,13 +99,30 @@ func (st *requestState) parseInput() bool {
 		var ok bool
 		switch string(sc.unescape(key)) {
 		case "id":
-			in.id, ok = sc.strOrNull(field.with(".id"))
+			if sc.atQuote() {
+				in.id, ok = sc.str()
+			} else {
+				in.id, ok = sc.strOrNull(field.with(".id"))
+			}
+			in.validated = false
 		case "idProperty":
-			in.idProperty, ok = sc.strOrNull(field.with(".idProperty"))
+			if sc.atQuote() {
+				in.idProperty, ok = sc.str()
+			} else {
+				in.idProperty, ok = sc.strOrNull(field.with(".idProperty"))
+			}
+			in.validated = false
 		case "objectWriteTraceId":
-			in.traceID, ok = sc.strOrNull(field.with(".objectWriteTraceId"))
+			if sc.atQuote() {
+				in.traceID, ok = sc.str()
+			} else {
+				in.traceID, ok = sc.strOrNull(field.with(".objectWriteTraceId"))
+			}
 		case "properties":
-			ok = st.parseProperties(&in, field)
+			// A repeated "properties" member replaces the earlier one.
+			st.packed, st.errs = st.packed[:packedLo], st.errs[:errsLo]
+			in.propsAt = sc.pos
+			ok = st.parseProperties(&in, field, st.resolveID(&in))
 		default:
 			ok = sc.skipValue()
 		}
@@ -110,14 +133,29 @@ func (st *requestState) parseInput() bool {
 	if sc.err != nil {
 		return false
 	}
-	in.propsHi = len(st.props)
 	st.inputs = append(st.inputs, in)
 	return true
 }
 
-func (st *requestState) parseProperties(in *upsertInput, field fieldPath) bool {
+// resolveID sets the input's unique slot and id value, and reports whether
+// both are known and usable for validating its properties.
+func (st *requestState) resolveID(in *upsertInput) bool {
+	if in.id.null || len(in.id.raw) == 0 || in.idProperty.null || len(in.idProperty.raw) == 0 {
+		return false
+	}
+	s := st.e.schema
+	in.slot = -1
+	if idx := s.lookup(st.sc.unescape(in.idProperty)); idx >= 0 {
+		in.slot = s.uniqueSlot(idx)
+	}
+	in.idValue = st.sc.unescape(in.id)
+	return in.slot >= 0
+}
+
+// parseProperties reads an input's properties object; with validate set it
+// also checks every value and packs the valid ones (see checkProp).
+func (st *requestState) parseProperties(in *upsertInput, field fieldPath, validate bool) bool {
 	sc := &st.sc
-	st.props = st.props[:in.propsLo] // a repeated "properties" member replaces the earlier one
 	switch sc.peek() {
 	case 'n':
 		in.hasProps = false
@@ -128,18 +166,99 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath) bool {
 		return sc.wrongType(field.with(".properties"), "Map<String,String>")
 	}
 	in.hasProps = true
+	in.validated = validate
+	in.packedLo, in.errsLo = len(st.packed), len(st.errs)
+	hasTimestamp := false
+	if validate {
+		st.gen++
+		if st.gen == 0 { // wrapped: forget every mark
+			st.seenGen = [maxProps]uint32{}
+			st.gen = 1
+		}
+	}
 	for first := true; ; first = false {
 		key, more := sc.nextKey(first)
 		if !more {
 			break
 		}
-		v, ok := sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw})
+		var v rawString
+		var ok bool
+		if sc.atQuote() {
+			v, ok = sc.str()
+		} else {
+			v, ok = sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw})
+		}
 		if !ok {
 			return false
 		}
-		st.props = append(st.props, inputProp{name: key, value: v})
+		if validate && st.checkProp(in, key, v) {
+			hasTimestamp = true
+		}
 	}
-	return sc.err == nil
+	if sc.err != nil {
+		return false
+	}
+	if validate && !hasTimestamp && !st.e.store.exists(in.slot, in.idValue) {
+		st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp,
+			message: "Property \"" + hubspot.PropTimestamp + "\" is required when a task is created"})
+	}
+	in.packedHi, in.errsHi = len(st.packed), len(st.errs)
+	return true
+}
+
+// checkProp validates one property of in and packs it when valid, or
+// records why not. It reports whether the property is a non-empty
+// hs_timestamp (an invalid one is reported as invalid, not as missing).
+func (st *requestState) checkProp(in *upsertInput, key, v rawString) (timestamp bool) {
+	s := st.e.schema
+	name := st.sc.unescape(key)
+	idx := s.lookup(name)
+	if idx < 0 {
+		st.errs = append(st.errs, propError{code: hubspot.CodePropertyDoesntExist, name: string(name),
+			message: "Property \"" + string(name) + "\" does not exist"})
+		return false
+	}
+	d := &s.props[idx]
+	// Free-text values need decoding only to count their characters, and
+	// an escaped form no longer than the limit decodes to fewer characters
+	// still: most values are never unescaped.
+	value := v.raw
+	if d.kind != kindString || len(value) > hubspot.MaxPropertyValueLength {
+		value = st.sc.unescape(v)
+	}
+	switch d.kind {
+	case kindString:
+		// no further checks below the length limit
+	case kindSystem:
+		st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
+			message: "Property \"" + d.name + "\" is a read only property; its value cannot be set"})
+		return false
+	case kindUnique:
+		if s.uniqueSlot(idx) != in.slot {
+			st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
+				message: "Property \"" + d.name + "\" has unique values; write it as the id of an input whose idProperty is \"" + d.name + "\""})
+		} else if string(value) != string(in.idValue) {
+			st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
+				message: "Property \"" + d.name + "\" is this input's idProperty; its value must equal the input's id"})
+		}
+		return false // the unique value is stored with the record, not as a property
+	}
+	timestamp = idx == s.timestamp && len(value) > 0
+	if perr, ok := validateValue(d, value); !ok {
+		st.errs = append(st.errs, perr)
+		return timestamp
+	}
+	pp := packedProp{idx: uint8(idx), raw: v.raw}
+	if v.null {
+		pp.raw = nil
+	}
+	if st.seenGen[idx] == st.gen { // a repeated key: the last one wins
+		st.packed[st.seenPos[idx]] = pp
+		return timestamp
+	}
+	st.seenGen[idx], st.seenPos[idx] = st.gen, int32(len(st.packed))
+	st.packed = append(st.packed, pp)
+	return timestamp
 }
 
 // upsert handles POST .../batch/upsert.
@@ -275,79 +394,23 @@ func (st *requestState) checkDuplicates(seed maphash.Seed) (answer, bool) {
 		map[string][]string{"ids": dups}), false
 }
 
-// validateInputs checks every property value and packs the valid ones.
-// It returns how many inputs are invalid and whether every input carries
-// an objectWriteTraceId (which turns invalid inputs into 207 errors).
+// validateInputs finishes the validation parsing started: it validates
+// the properties of inputs whose id or idProperty came after them (reading
+// them again), and counts the invalid inputs. It reports whether every
+// input carries an objectWriteTraceId (which turns invalid inputs into 207
+// errors).
 func (e *Emulator) validateInputs(st *requestState) (invalid int, withTraceIDs bool) {
-	st.packed = st.packed[:0]
-	st.errs = st.errs[:0]
 	withTraceIDs = true
 	for i := range st.inputs {
 		in := &st.inputs[i]
 		if in.traceID.null || len(in.traceID.raw) == 0 {
 			withTraceIDs = false
 		}
-		in.packedLo, in.errsLo = len(st.packed), len(st.errs)
-		st.gen++
-		if st.gen == 0 { // wrapped: forget every mark
-			st.seenGen = [maxProps]uint32{}
-			st.gen = 1
+		if !in.validated {
+			// The body parsed once already, so this cannot fail.
+			st.sc.pos = in.propsAt
+			st.parseProperties(in, fieldPath{prefix: "inputs", index: i}, true)
 		}
-		hasTimestamp := false
-		for _, p := range st.props[in.propsLo:in.propsHi] {
-			name := st.sc.unescape(p.name)
-			idx := e.schema.lookup(name)
-			if idx < 0 {
-				st.errs = append(st.errs, propError{code: hubspot.CodePropertyDoesntExist, name: string(name),
-					message: "Property \"" + string(name) + "\" does not exist"})
-				continue
-			}
-			d := &e.schema.props[idx]
-			// Free-text values need decoding only to count their characters,
-			// and an escaped form no longer than the limit decodes to fewer
-			// characters still: most values are never unescaped.
-			value := p.value.raw
-			if d.kind != kindString || len(value) > hubspot.MaxPropertyValueLength {
-				value = st.sc.unescape(p.value)
-			}
-			switch d.kind {
-			case kindSystem:
-				st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-					message: "Property \"" + d.name + "\" is a read only property; its value cannot be set"})
-				continue
-			case kindUnique:
-				if e.schema.uniqueSlot(idx) != in.slot {
-					st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-						message: "Property \"" + d.name + "\" has unique values; write it as the id of an input whose idProperty is \"" + d.name + "\""})
-				} else if string(value) != string(in.idValue) {
-					st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-						message: "Property \"" + d.name + "\" is this input's idProperty; its value must equal the input's id"})
-				}
-				continue // the unique value is stored with the record, not as a property
-			}
-			if idx == e.schema.timestamp && len(value) > 0 {
-				hasTimestamp = true // an invalid one is reported as invalid, not as missing
-			}
-			if perr, ok := validateValue(d, value); !ok {
-				st.errs = append(st.errs, perr)
-				continue
-			}
-			pp := packedProp{idx: uint8(idx), raw: p.value.raw}
-			if p.value.null {
-				pp.raw = nil
-			}
-			if st.seenGen[idx] == st.gen { // a repeated key: the last one wins
-				st.packed[st.seenPos[idx]] = pp
-				continue
-			}
-			st.seenGen[idx], st.seenPos[idx] = st.gen, int32(len(st.packed))
-			st.packed = append(st.packed, pp)
-		}
-		if !hasTimestamp && !e.store.exists(in.slot, in.idValue) {
-			st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp,
-				message: "Property \"" + hubspot.PropTimestamp + "\" is required when a task is created"})
-		}
-		in.packedHi, in.errsHi = len(st.packed), len(st.errs)
 		if in.errsHi > in.errsLo {
 			invalid++
 		}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -274,4 +275,112 @@ func TestUniquePropertyNameNeedingEscapes(t *testing.T) {
 	_, out := h.upsert(in)
 	require.Len(t, out.Results, 1)
 	assert.Equal(t, "k", out.Results[0].Properties[`odd "key"\`])
+}
+
+// TestMemberOrderDoesNotChangeTheAnswer sends the same inputs with their
+// members in every order (and with id or idProperty repeated after the
+// properties): properties read before the input's id is known are
+// validated in a second pass, which must give the same answer byte for
+// byte as validating them while parsing.
+func TestMemberOrderDoesNotChangeTheAnswer(t *testing.T) {
+	type member struct{ key, value string }
+	inputs := [][]member{
+		{{"id", `"a"`}, {"idProperty", `"external_task_id"`}, {"objectWriteTraceId", `"t-a"`},
+			{"properties", `{"hs_timestamp":"1","hs_task_priority":"HIGH","external_task_id":"a","hs_task_subject":"x\ny"}`}},
+		{{"id", `"b"`}, {"idProperty", `"external_task_id"`}, {"objectWriteTraceId", `"t-b"`},
+			{"properties", `{"hs_timestamp":"yesterday","hs_task_status":"DONE","external_task_id":"not-b"}`}},
+		{{"id", `"c"`}, {"idProperty", `"external_task_id"`}, {"objectWriteTraceId", `"t-c"`},
+			{"properties", `{"hs_task_subject":"no timestamp","nope":"1","hs_object_id":"5"}`}},
+		{{"id", `"d"`}, {"idProperty", `"external_task_id"`}, {"objectWriteTraceId", `"t-d"`},
+			{"properties", `{"hs_timestamp":"2","hs_task_type":"CALL","hs_task_type":"EMAIL"}`}},
+	}
+	// The second batch updates a (no timestamp needed) and creates e
+	// without one; without trace ids its first invalid input fails it.
+	second := [][]member{
+		{{"id", `"a"`}, {"idProperty", `"external_task_id"`}, {"properties", `{"hs_task_status":"COMPLETED"}`}},
+		{{"id", `"e"`}, {"idProperty", `"external_task_id"`}, {"properties", `{"hs_task_subject":"new"}`}},
+	}
+	third := [][]member{
+		{{"id", `"a"`}, {"idProperty", `"external_task_id"`}, {"properties", `{"hs_task_subject":"again"}`}},
+	}
+	encode := func(batch [][]member, perm []int, extra string) string {
+		var b strings.Builder
+		b.WriteString(`{"inputs":[`)
+		for i, in := range batch {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('{')
+			n := 0
+			for _, p := range perm {
+				if p >= len(in) {
+					continue
+				}
+				if n++; n > 1 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + in[p].key + `":` + in[p].value)
+			}
+			if i == 0 {
+				b.WriteString(extra) // the first input only
+			}
+			b.WriteByte('}')
+		}
+		b.WriteString(`]}`)
+		return b.String()
+	}
+	answers := func(perm []int, extra string) []string {
+		clock := newFakeClock()
+		emu := New(WithToken(testToken), WithClock(clock.Now))
+		var out []string
+		for _, batch := range [][][]member{inputs, second, third} {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, upsertPathV3, strings.NewReader(encode(batch, perm, extra)))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			req.Header.Set("Content-Type", "application/json")
+			emu.ServeHTTP(rec, req)
+			out = append(out, strconv.Itoa(rec.Code)+" "+rec.Body.String())
+		}
+		return out
+	}
+	want := answers([]int{0, 1, 2, 3}, "")
+	require.True(t, strings.HasPrefix(want[0], "207 "), want[0])
+	require.True(t, strings.HasPrefix(want[1], "400 "), want[1])
+	require.True(t, strings.HasPrefix(want[2], "200 "), want[2])
+	perms := [][]int{}
+	var permute func(p []int, k int)
+	permute = func(p []int, k int) {
+		if k == len(p) {
+			perms = append(perms, append([]int(nil), p...))
+			return
+		}
+		for i := k; i < len(p); i++ {
+			p[k], p[i] = p[i], p[k]
+			permute(p, k+1)
+			p[k], p[i] = p[i], p[k]
+		}
+	}
+	permute([]int{0, 1, 2, 3}, 0)
+	for _, perm := range perms {
+		assert.Equal(t, want, answers(perm, ""), "member order %v", perm)
+	}
+	// A member repeated after the properties replaces the earlier one, and
+	// the properties are judged by the final value.
+	for _, tc := range []struct{ name, extra string }{
+		{"id repeated", `,"id":"zz"`},
+		{"idProperty repeated", `,"idProperty":"hs_task_subject"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := answers([]int{0, 1, 2, 3}, tc.extra)
+			assert.NotEqual(t, want, got)
+			switch tc.name {
+			case "id repeated":
+				// external_task_id "a" no longer equals the final id "zz"
+				assert.Contains(t, got[0], `its value must equal the input's id`)
+				assert.Contains(t, got[0], `"objectWriteTraceId":["t-a"],"propertyName":["external_task_id"]`)
+			default:
+				assert.Contains(t, got[0], `non-unique`)
+			}
+		})
+	}
 }
