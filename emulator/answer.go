@@ -156,9 +156,9 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 			b = append(b, ',')
 			b = appendString(b, name)
 			b = append(b, ':')
-			b = appendString(b, r.unique)
+			b = appendString(b, r.unique())
 		default:
-			raw, ok := lookupPacked(r.props, uint8(idx))
+			raw, ok := lookupPacked(r.props(), uint8(idx))
 			if !ok {
 				continue
 			}

@@ -36,10 +36,25 @@ func (t *recordTable) find(h uint64, value []byte) (*record, int) {
 		if e.r == nil {
 			return nil, i
 		}
-		if e.hash == h && e.r.unique == string(value) {
+		if e.hash == h && string(e.r.unique()) == string(value) {
 			return e.r, i
 		}
 	}
+}
+
+// position returns the slot holding r, whose hash is h, or -1. It compares
+// pointers only, so it never reads another record.
+func (t *recordTable) position(h uint64, r *record) int {
+	if len(t.entries) == 0 {
+		return -1
+	}
+	mask := len(t.entries) - 1
+	for i := t.home(h); t.entries[i].r != nil; i = (i + 1) & mask {
+		if t.entries[i].r == r {
+			return i
+		}
+	}
+	return -1
 }
 
 // insert stores r at pos, the free slot find returned for h.

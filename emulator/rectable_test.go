@@ -25,11 +25,12 @@ func TestRecordTable(t *testing.T) {
 			var tab recordTable
 			want := map[string]*record{}
 			for i := range 100 {
-				r := &record{unique: "v" + strconv.Itoa(i)}
-				got, pos := tab.find(tc.hashOf(i), []byte(r.unique))
+				k := "v" + strconv.Itoa(i)
+				r := &record{data: []byte(k), ulen: uint32(len(k))}
+				got, pos := tab.find(tc.hashOf(i), []byte(k))
 				require.Nil(t, got)
 				tab.insert(pos, tc.hashOf(i), r)
-				want[r.unique] = r
+				want[k] = r
 				if i%3 == 1 { // remove an earlier one
 					k := "v" + strconv.Itoa(i/2)
 					if old, ok := want[k]; ok {
@@ -41,11 +42,13 @@ func TestRecordTable(t *testing.T) {
 				}
 				for j := 0; j <= i; j++ {
 					k := "v" + strconv.Itoa(j)
-					got, _ := tab.find(tc.hashOf(j), []byte(k))
+					got, pos := tab.find(tc.hashOf(j), []byte(k))
 					if w, ok := want[k]; ok {
 						require.Same(t, w, got, "after step %d, %s", i, k)
+						require.Equal(t, pos, tab.position(tc.hashOf(j), w), "position of %s", k)
 					} else {
 						require.Nil(t, got, "after step %d, %s", i, k)
+						require.Equal(t, -1, tab.position(tc.hashOf(j), &record{}), "a record not in the table")
 					}
 				}
 			}

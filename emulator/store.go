@@ -9,26 +9,35 @@ import (
 )
 
 // record is one stored task. Its fields are guarded by the lock of the
-// unique shard that holds it (shardFor(uniqueSlot, unique)); unique and
-// uniqueSlot never change after creation.
+// unique shard that holds it; hash and uniqueSlot never change after
+// creation, so they may be read without it.
 //
-// Property values are packed into one buffer (props) as a sequence of
-// [property index byte][uvarint length][value as raw JSON string content],
-// in no particular order. Keeping values in their escaped wire form means
-// answers copy them without re-escaping, and one buffer per record keeps
-// memory per task small. The buffer belongs to the store: an update
-// rewrites it in place when the merged values fit its capacity (which the
-// allocator rounds up to its size class, so small growth is free), and
-// readers copy it under the lock (snapshot). That turns most updates into
-// a memmove within one buffer instead of an allocation and a copy.
+// data holds the unique value followed by the property values, packed as
+// a sequence of [property index byte][uvarint length][value as raw JSON
+// string content], in no particular order. Keeping values in their escaped
+// wire form means answers copy them without re-escaping; keeping the
+// unique value in front of them means that finding a record and updating
+// it touch the same memory, and a create makes one allocation. The buffer
+// belongs to the store: an update rewrites it in place when the merged
+// values fit its capacity (which the allocator rounds up to its size
+// class, so small growth is free), and readers copy it under the lock
+// (snapshot). That turns most updates into a memmove within one buffer
+// instead of an allocation and a copy.
 type record struct {
 	id         uint64
 	created    int64 // unix milliseconds
 	updated    int64 // unix milliseconds, strictly increases with each update
-	unique     string
+	hash       uint64
+	data       []byte
+	ulen       uint32 // length of the unique value at the start of data
 	uniqueSlot uint8
-	props      []byte
 }
+
+// unique is the record's unique value (unescaped).
+func (r *record) unique() []byte { return r.data[:r.ulen] }
+
+// props is the record's packed property values.
+func (r *record) props() []byte { return r.data[r.ulen:] }
 
 const numShards = 256
 
@@ -40,7 +49,6 @@ type uniqueShard struct {
 	// creates. An archived record's slot stays in its block (its
 	// properties are released) until Reset.
 	slab []record
-	_    [16]byte // keep shards on separate cache lines
 }
 
 const slabSize = 32
@@ -145,7 +153,7 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 	r, pos := t.find(h, value)
 	if r != nil {
 		r.updated = max(nowMS, r.updated+1)
-		r.props = mergeProps(r.props, input)
+		r.data = mergeProps(r.data, int(r.ulen), input)
 		res := writeResult{id: r.id, created: r.created, updated: r.updated}
 		sh.mu.Unlock()
 		return res
@@ -157,11 +165,12 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		id:         s.nextID.Add(1),
 		created:    nowMS,
 		updated:    nowMS,
-		unique:     string(value),
+		hash:       h,
+		ulen:       uint32(len(value)),
 		uniqueSlot: uint8(slot),
-		props:      mergeProps(nil, input),
 	})
 	r = &sh.slab[len(sh.slab)-1]
+	r.data = mergeProps(append(slices.Grow([]byte(nil), len(value)+packedLen(input)), value...), len(value), input)
 	t.insert(pos, h, r)
 	if p := s.slot(r.id, true); p != nil {
 		p.Store(r)
@@ -181,7 +190,7 @@ func (s *store) exists(slot int, value []byte) bool {
 	return r != nil
 }
 
-// snapshot is a consistent copy of a record for answers. Its props are
+// snapshot is a consistent copy of a record for answers. Its data is
 // copied (under the shard lock) into the caller's scratch buffer, because
 // updates rewrite a record's buffer in place: it stays valid until the
 // scratch buffer is used again.
@@ -192,8 +201,8 @@ type snapshot struct {
 
 func takeSnapshot(r *record, scratch *[]byte) snapshot {
 	snap := snapshot{record: *r, found: true}
-	*scratch = append((*scratch)[:0], r.props...)
-	snap.props = *scratch
+	*scratch = append((*scratch)[:0], r.data...)
+	snap.data = *scratch
 	return snap
 }
 
@@ -207,23 +216,33 @@ func (s *store) getByUnique(slot int, value []byte, scratch *[]byte) snapshot {
 	return snapshot{}
 }
 
-func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
+// live returns the record stored under id, locked in its shard, or nil
+// when there is none (never created, or archived). The caller unlocks sh.
+func (s *store) live(id uint64) (r *record, sh *uniqueShard, pos int) {
 	p := s.slot(id, false)
 	if p == nil {
-		return snapshot{}
+		return nil, nil, -1
 	}
-	r := p.Load()
+	if r = p.Load(); r == nil {
+		return nil, nil, -1
+	}
+	// hash and uniqueSlot never change after creation: no lock needed to
+	// find the shard.
+	sh = &s.unique[r.hash%numShards]
+	sh.mu.Lock()
+	if pos = sh.byValue[r.uniqueSlot].position(r.hash, r); pos < 0 {
+		sh.mu.Unlock()
+		return nil, nil, -1 // archived meanwhile
+	}
+	return r, sh, pos
+}
+
+func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
+	r, sh, _ := s.live(id)
 	if r == nil {
 		return snapshot{}
 	}
-	// The record's fields are guarded by its unique shard; r.unique and
-	// r.uniqueSlot never change after creation, so reading them is safe.
-	sh, h := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
-	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if cur, _ := sh.byValue[r.uniqueSlot].find(h, []byte(r.unique)); cur != r {
-		return snapshot{} // archived meanwhile
-	}
 	return takeSnapshot(r, scratch)
 }
 
@@ -231,29 +250,19 @@ func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
 // archived record is gone for reads, and a later upsert of its unique value
 // creates a new record with a new id.
 func (s *store) archive(id uint64) bool {
-	p := s.slot(id, false)
-	if p == nil {
-		return false
-	}
-	r := p.Load()
+	r, sh, pos := s.live(id)
 	if r == nil {
 		return false
 	}
-	sh, h := s.uniqueShardFor(int(r.uniqueSlot), []byte(r.unique))
-	sh.mu.Lock()
-	removed := false
-	t := &sh.byValue[r.uniqueSlot]
-	if cur, pos := t.find(h, []byte(r.unique)); cur == r {
-		t.remove(pos)
+	sh.byValue[r.uniqueSlot].remove(pos)
+	if p := s.slot(id, false); p != nil {
 		p.CompareAndSwap(r, nil)
-		r.props = nil // the record's slab slot stays until Reset; its values need not
-		removed = true
 	}
+	// The record's slab slot stays until Reset; its buffer need not.
+	r.data, r.ulen = nil, 0
 	sh.mu.Unlock()
-	if removed {
-		s.records.Add(-1)
-	}
-	return removed
+	s.records.Add(-1)
+	return true
 }
 
 // packedProp is one property value to store: idx into the schema, raw JSON
@@ -263,34 +272,39 @@ type packedProp struct {
 	raw []byte
 }
 
-// mergeProps overwrites the packed properties in old with input and returns
-// the result. Properties not in input are kept; "" is stored as a value (it
-// reads back as ""). old is the store's own buffer (see record), so the
-// kept values are first compacted in place, in the same pass that reads
-// them (the first touch of a record's values is a cache miss, so each pass
-// counts); the input is then appended there when it fits old's capacity,
-// or the result moves to a new buffer whose capacity the allocator rounds
-// up to its size class.
-func mergeProps(old []byte, input []packedProp) []byte {
+// mergeProps overwrites the packed properties in buf (after its first
+// prefix bytes, which it keeps) with input and returns the result.
+// Properties not in input are kept; "" is stored as a value (it reads back
+// as ""). buf is the store's own buffer (see record), so the kept values
+// are first compacted in place, in the same pass that reads them (the
+// first touch of a record's values is a cache miss, so each pass counts);
+// the input is then appended there when it fits buf's capacity, or the
+// result moves to a new buffer whose capacity the allocator rounds up to
+// its size class.
+func mergeProps(buf []byte, prefix int, input []packedProp) []byte {
 	var written [4]uint64 // bitset of the input's property indexes
-	add := 0
 	for _, in := range input {
-		add += packedSize(len(in.raw))
 		written[in.idx>>6] |= 1 << (in.idx & 63)
 	}
-	buf := keepUnwritten(old[:0], old, &written) // dst never overtakes src
-	if len(buf)+add > cap(buf) {
-		buf = append(slices.Grow([]byte(nil), len(buf)+add), buf...)
+	out := keepUnwritten(buf[:prefix], buf[prefix:], &written) // dst never overtakes src
+	if add := packedLen(input); len(out)+add > cap(out) {
+		out = append(slices.Grow([]byte(nil), len(out)+add), out...)
 	}
 	for _, in := range input {
-		buf = append(buf, in.idx)
-		buf = binary.AppendUvarint(buf, uint64(len(in.raw)))
-		buf = append(buf, in.raw...)
+		out = append(out, in.idx)
+		out = binary.AppendUvarint(out, uint64(len(in.raw)))
+		out = append(out, in.raw...)
 	}
-	if len(buf) == 0 {
-		return nil
+	return out
+}
+
+// packedLen is the packed length of input.
+func packedLen(input []packedProp) int {
+	n := 0
+	for _, in := range input {
+		n += packedSize(len(in.raw))
 	}
-	return buf
+	return n
 }
 
 // keepUnwritten appends to dst the entries of old whose index is not in

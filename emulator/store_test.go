@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestMergeProps(t *testing.T) {
 	}{
 		{name: "create", input: []packedProp{{idx: 1, raw: []byte("a")}, {idx: 2, raw: []byte("bc")}},
 			want: map[uint8]string{1: "a", 2: "bc"}},
-		{name: "nothing", want: map[uint8]string{}},
+		{name: "nothing", want: map[uint8]string{}, inPlace: true},
 		{name: "overwrite same size in place", old: map[uint8]string{1: "aa", 2: "bb", 3: "cc"},
 			input: []packedProp{{idx: 2, raw: []byte("XX")}},
 			want:  map[uint8]string{1: "aa", 2: "XX", 3: "cc"}, inPlace: true},
@@ -54,18 +55,22 @@ func TestMergeProps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			const prefix = "unique-value"
 			var in []packedProp
 			for idx, v := range tt.old {
 				in = append(in, packedProp{idx: idx, raw: []byte(v)})
 			}
-			old := mergeProps(nil, in)
+			old := mergeProps([]byte(prefix), len(prefix), in)
 			old = append(make([]byte, 0, len(old)+tt.extra), old...)
-			require.Equal(t, tt.old, nilIfEmpty(unpack(t, old)))
+			require.Equal(t, tt.old, nilIfEmpty(unpack(t, old[len(prefix):])))
 
-			got := mergeProps(old, tt.input)
-			assert.Equal(t, tt.want, unpack(t, got))
+			got := mergeProps(old, len(prefix), tt.input)
+			assert.Equal(t, prefix, string(got[:len(prefix)]), "the prefix is kept")
+			assert.Equal(t, tt.want, unpack(t, got[len(prefix):]))
 			if tt.inPlace {
 				assert.Same(t, &old[:1][0], &got[:1][0], "result should reuse the old buffer")
+			} else {
+				assert.NotSame(t, &old[:1][0], &got[:1][0])
 			}
 		})
 	}
@@ -88,10 +93,48 @@ func TestSnapshotSurvivesInPlaceUpdate(t *testing.T) {
 	require.True(t, snap.found)
 	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("AFTER!")}}, 2)
 
-	raw, ok := lookupPacked(snap.props, 1)
+	raw, ok := lookupPacked(snap.props(), 1)
 	require.True(t, ok)
 	assert.Equal(t, "before", string(raw))
 	now := s.getByID(snap.id, &scratch)
-	raw, _ = lookupPacked(now.props, 1)
+	raw, _ = lookupPacked(now.props(), 1)
 	assert.Equal(t, "AFTER!", string(raw))
+}
+
+// TestGrowingRecords grows every record round after round, so that most
+// updates move their record to a new buffer: no value may be lost or mixed
+// up with another record's, and the unique value in front of the values
+// must move with them.
+func TestGrowingRecords(t *testing.T) {
+	s := newStore(1)
+	const records, rounds = 500, 16
+	key := func(i int) []byte { return []byte("task-" + strconv.Itoa(i)) }
+	var scratch []byte
+	for round := 1; round <= rounds; round++ {
+		for i := range records {
+			v := strings.Repeat(string(rune('a'+round)), 100*round) + strconv.Itoa(i)
+			s.upsert(0, key(i), []packedProp{{idx: 3, raw: []byte(v)}, {idx: byte(10 + round), raw: []byte("r")}}, int64(round))
+		}
+		for i := range records {
+			snap := s.getByUnique(0, key(i), &scratch)
+			require.True(t, snap.found)
+			assert.Equal(t, string(key(i)), string(snap.unique()))
+			v, _ := lookupPacked(snap.props(), 3)
+			require.Equal(t, strings.Repeat(string(rune('a'+round)), 100*round)+strconv.Itoa(i), string(v), "round %d record %d", round, i)
+			for r := 1; r <= round; r++ {
+				_, ok := lookupPacked(snap.props(), byte(10+r))
+				require.True(t, ok, "round %d record %d keeps the value of round %d", round, i, r)
+			}
+		}
+	}
+	// An archived record's id and unique value read nothing after.
+	r := s.getByUnique(0, key(7), &scratch)
+	require.True(t, r.found)
+	assert.True(t, s.archive(r.id))
+	assert.False(t, s.archive(r.id), "archived twice")
+	assert.False(t, s.getByID(r.id, &scratch).found)
+	assert.False(t, s.getByUnique(0, key(7), &scratch).found)
+	again := s.upsert(0, key(7), nil, 99)
+	assert.True(t, again.isNew)
+	assert.NotEqual(t, r.id, again.id)
 }
