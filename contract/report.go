@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/junit"
 )
 
 // Status is the outcome of one check on one case.
@@ -232,90 +232,31 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return err
 }
 
-// JUnit XML, as read by Jenkins, GitLab and GitHub test reporters.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Name    string       `xml:"name,attr"`
-	Tests   int          `xml:"tests,attr"`
-	Fails   int          `xml:"failures,attr"`
-	Skipped int          `xml:"skipped,attr"`
-	Time    string       `xml:"time,attr"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string          `xml:"name,attr"`
-	Tests     int             `xml:"tests,attr"`
-	Fails     int             `xml:"failures,attr"`
-	Errors    int             `xml:"errors,attr"`
-	Skipped   int             `xml:"skipped,attr"`
-	Time      string          `xml:"time,attr"`
-	Timestamp string          `xml:"timestamp,attr"`
-	Props     []junitProperty `xml:"properties>property"`
-	Cases     []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
 // WriteJUnit writes the report as one JUnit test suite: one testcase per
 // check and case, classname "contract.<check>".
 func (r *Report) WriteJUnit(w io.Writer) error {
-	pass, fail, skip := r.Counts()
-	total := pass + fail + skip
-	s := junitSuite{
-		Name: "upsertbench contract", Tests: total, Fails: fail, Skipped: skip,
-		Time: seconds(r.Duration), Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05"),
-		Props: []junitProperty{
+	s := junit.TestSuite{
+		Name: "upsertbench contract", Time: junit.Seconds(r.Duration), Timestamp: junit.Timestamp(r.StartedAt),
+		Properties: []junit.Property{
 			{Name: "target", Value: r.Target}, {Name: "version", Value: string(r.Version)},
 			{Name: "keyPrefix", Value: r.KeyPrefix}, {Name: "cleanedUp", Value: fmt.Sprint(r.CleanedUp)},
 		},
 	}
 	for _, c := range r.Checks {
-		jc := junitCase{Name: c.Case, Classname: "contract." + string(c.Check), Time: seconds(c.Duration)}
+		jc := junit.TestCase{Name: c.Case, Classname: "contract." + string(c.Check), Time: junit.Seconds(c.Duration)}
 		switch c.Status {
 		case StatusFail:
 			msg := c.Reason
 			if len(c.Findings) > 0 {
 				msg = c.Findings[0].Message
 			}
-			jc.Failure = &junitFailure{Message: msg, Type: string(c.Check), Text: c.FailureMessage()}
+			jc.Failure = &junit.Failure{Message: msg, Type: string(c.Check), Text: c.FailureMessage()}
 		case StatusSkip:
-			jc.Skipped = &junitSkipped{Message: c.Reason}
+			jc.Skipped = &junit.Skipped{Message: c.Reason}
 		}
 		s.Cases = append(s.Cases, jc)
 	}
-	doc := junitSuites{Name: "upsertbench", Tests: total, Fails: fail, Skipped: skip, Time: s.Time, Suites: []junitSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	doc := junit.TestSuites{Name: "upsertbench", Time: s.Time, Suites: []junit.TestSuite{s}}
+	doc.Count()
+	return junit.Write(w, doc)
 }

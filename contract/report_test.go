@@ -50,17 +50,23 @@ func sampleReport() *Report {
 	}
 }
 
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if updateGolden() {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run go test ./contract -run %s -update to create the golden file", t.Name())
+	assert.Equal(t, string(want), string(got), "output differs from %s; if the change is intended, run go test ./contract -update", golden)
+}
+
 func TestReportText(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, sampleReport().WriteText(&buf))
-	golden := filepath.Join("testdata", "report.txt")
-	if updateGolden() {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test -run TestReportText -update to create the golden file")
-	assert.Equal(t, string(want), buf.String())
+	checkGolden(t, "report.txt", buf.Bytes())
 	for _, s := range []string{"sent:", "received:", "contract:", "fix:", "cleaned up 16 records", "1.234s", "SKIP", "FAIL"} {
 		assert.Contains(t, buf.String(), s)
 	}
@@ -93,6 +99,7 @@ func TestReportJSON(t *testing.T) {
 func TestReportJUnit(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, sampleReport().WriteJUnit(&buf))
+	checkGolden(t, "report.junit.xml", buf.Bytes())
 	var doc struct {
 		XMLName xml.Name `xml:"testsuites"`
 		Suites  []struct {

@@ -80,37 +80,45 @@ func (st *requestState) appendTimes(b []byte, completedMS int64) []byte {
 
 func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInput) []byte {
 	res := &st.results[in.result]
-	// The id appears three times (id, hs_object_id, url): format it once.
+	// The id appears three times (id, hs_object_id, url) and each time
+	// twice: format each once.
 	var idBuf [20]byte
 	id := appendUint(idBuf[:0], res.id)
+	updated := st.ts.text(res.updated)
+	created := updated
+	var createdBuf [24]byte
+	if res.created != res.updated {
+		created = hubspot.AppendTimestamp(createdBuf[:0], res.created)
+	}
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
 	b = append(b, `","properties":{`...)
 	for _, p := range st.packed[in.packedLo:in.packedHi] {
-		b = append(b, e.schema.props[p.idx].jsonKey...)
-		b = appendRaw(b, p.raw)
-		b = append(b, ',')
+		b = append(b, e.schema.props[p.idx].keyOpen...)
+		b = append(b, p.raw...)
+		b = append(b, '"', ',')
 	}
-	b = append(b, e.schema.props[e.schema.unique[in.slot]].jsonKey...)
-	b = appendRaw(b, in.id.raw)
-	b = append(b, `,"`+hubspot.PropObjectID+`":"`...)
+	b = append(b, e.schema.props[e.schema.unique[in.slot]].keyOpen...)
+	b = append(b, in.id.raw...)
+	b = append(b, `","`+hubspot.PropObjectID+`":"`...)
 	b = append(b, id...)
 	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = st.ts.append(b, res.created)
+	b = append(b, created...)
 	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = st.ts.append(b, res.updated)
+	b = append(b, updated...)
 	b = append(b, `"},"createdAt":"`...)
-	b = st.ts.append(b, res.created)
+	b = append(b, created...)
 	b = append(b, `","updatedAt":"`...)
-	b = st.ts.append(b, res.updated)
+	b = append(b, updated...)
 	if res.isNew {
 		b = append(b, `","archived":false,"new":true`...)
 	} else {
 		b = append(b, `","archived":false,"new":false`...)
 	}
 	if !in.traceID.null && len(in.traceID.raw) > 0 {
-		b = append(b, `,"objectWriteTraceId":`...)
-		b = appendRaw(b, in.traceID.raw)
+		b = append(b, `,"objectWriteTraceId":"`...)
+		b = append(b, in.traceID.raw...)
+		b = append(b, '"')
 	}
 	b = append(b, e.urlPrefix...)
 	b = append(b, id...)
@@ -177,29 +185,24 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 	return append(b, '}')
 }
 
-// tsCache remembers the last two rendered timestamps: in one answer most
-// records share the batch's write time, and each result carries four
-// timestamps.
+// tsCache remembers the last rendered timestamp: in one answer most
+// records share the batch's write time.
 type tsCache struct {
-	ms   [2]int64
-	txt  [2][24]byte
-	ok   [2]bool
-	next int
+	ms  int64
+	txt [24]byte
+	n   int // length of txt in use; 0 when empty
 }
 
-func (c *tsCache) append(b []byte, ms int64) []byte {
-	for i := range c.ms {
-		if c.ok[i] && c.ms[i] == ms {
-			return append(b, c.txt[i][:]...)
-		}
+// text returns ms rendered; the slice is valid until the next call.
+func (c *tsCache) text(ms int64) []byte {
+	if c.n > 0 && c.ms == ms {
+		return c.txt[:c.n]
 	}
-	start := len(b)
-	b = hubspot.AppendTimestamp(b, ms)
-	if len(b)-start == len(c.txt[0]) {
-		i := c.next
-		c.next ^= 1
-		c.ms[i], c.ok[i] = ms, true
-		copy(c.txt[i][:], b[start:])
+	out := hubspot.AppendTimestamp(c.txt[:0], ms)
+	if len(out) > len(c.txt) { // past year 9999: not cached
+		c.n = 0
+		return out
 	}
-	return b
+	c.ms, c.n = ms, len(out)
+	return out
 }

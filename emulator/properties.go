@@ -29,9 +29,10 @@ type propDef struct {
 	options []string
 	// optionsText is "[A, B, C]" for INVALID_OPTION messages.
 	optionsText string
-	// jsonKey is `"name":` escaped for JSON: unique property names come
-	// from the user and may hold any character.
-	jsonKey string
+	// keyOpen is `"name":"` escaped for JSON (unique property names come
+	// from the user and may hold any character): a property of an answer
+	// is keyOpen, the raw value and `"`.
+	keyOpen string
 }
 
 // schema is the fixed set of properties one Emulator knows.
@@ -70,7 +71,7 @@ func newSchema(extraUnique []string) *schema {
 		if _, dup := s.index[name]; dup || name == "" || len(s.props) >= maxProps {
 			return
 		}
-		d := propDef{name: name, kind: kind, jsonKey: string(appendString(nil, name)) + ":"}
+		d := propDef{name: name, kind: kind, keyOpen: string(appendString(nil, name)) + `:"`}
 		if kind == kindEnum {
 			d.options = hubspot.EnumValues(name)
 			d.optionsText = "[" + strings.Join(d.options, ", ") + "]"
