@@ -244,8 +244,8 @@ func (st *requestState) checkProp(in *upsertInput, key, v rawString) (timestamp 
 		return false // the unique value is stored with the record, not as a property
 	}
 	timestamp = idx == s.timestamp && len(value) > 0
-	if perr, ok := validateValue(d, value); !ok {
-		st.errs = append(st.errs, perr)
+	if !validValue(d, value) {
+		st.errs = append(st.errs, invalidValue(d, value))
 		return timestamp
 	}
 	pp := packedProp{idx: uint8(idx), raw: v.raw}
