@@ -177,24 +177,26 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath, valida
 		}
 	}
 	for first := true; ; first = false {
-		key, more := sc.nextKey(first)
-		if !more {
-			break
-		}
-		var v rawString
-		var ok bool
-		if sc.atQuote() {
-			v, ok = sc.str()
-		} else {
-			v, ok = sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw})
-		}
-		if !ok {
+		key, v, res := sc.compactMember(first)
+		switch res {
+		case memberEnd:
+			goto end
+		case memberFail:
 			return false
+		case memberSlow:
+			var more, ok bool
+			if key, more = sc.nextKey(first); !more {
+				goto end
+			}
+			if v, ok = sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw}); !ok {
+				return false
+			}
 		}
 		if validate && st.checkProp(in, key, v) {
 			hasTimestamp = true
 		}
 	}
+end:
 	if sc.err != nil {
 		return false
 	}
