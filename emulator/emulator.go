@@ -151,7 +151,7 @@ const maxPooledBytes = 1 << 20
 
 func (e *Emulator) release(st *requestState) {
 	if cap(st.body) > maxPooledBytes || cap(st.sc.arena) > maxPooledBytes || cap(st.out) > maxPooledBytes || cap(st.snapBuf) > maxPooledBytes ||
-		cap(st.packed) > maxPooledBytes/64 || cap(st.inputs) > maxPooledBytes/128 {
+		cap(st.packed) > maxPooledBytes/64 || cap(st.inputs) > maxPooledBytes/128 || cap(st.sc.stops) > maxPooledBytes/64 {
 		return // let the garbage collector have it; slices inside point into the big buffers
 	}
 	e.pool.Put(st)

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"testing"
 	"time"
 
@@ -59,54 +58,63 @@ func FuzzISO8601(f *testing.F) {
 	})
 }
 
-func TestHasStop(t *testing.T) {
+// TestStopBytes checks stopBytes and gatherHigh against isStop for every
+// byte value at every position, next to every other interesting byte
+// (a carry or borrow from a neighbour must never flag or hide a byte).
+func TestStopBytes(t *testing.T) {
+	interesting := []byte{0, 0x01, 0x1f, 0x20, 0x21, '"', 0x23, '\\', 0x5b, 0x5d, 0x7f, 0x80, 0x9f, 0xa0, 0xa2, 0xdc, 0xff, 'a'}
 	for c := range 256 {
-		want := c < 0x20 || c == '"' || c == '\\'
-		for pos := range 8 {
-			var b [8]byte
-			for i := range b {
-				b[i] = 'a'
-			}
-			b[pos] = byte(c)
-			x := uint64(0)
-			for i := 7; i >= 0; i-- {
-				x = x<<8 | uint64(b[i])
-			}
-			if hasStop(x) != want {
-				t.Fatalf("byte %#x at %d: hasStop = %v", c, pos, !want)
+		for _, n := range interesting {
+			for pos := range 8 {
+				b := [8]byte{n, n, n, n, n, n, n, n}
+				b[pos] = byte(c)
+				got := gatherHigh(stopBytes(binary.LittleEndian.Uint64(b[:])))
+				var want uint64
+				for i, x := range b {
+					if isStop[x] {
+						want |= 1 << i
+					}
+				}
+				if got != want {
+					t.Fatalf("%q: stops %08b, want %08b", b[:], got, want)
+				}
 			}
 		}
 	}
 }
 
-// str jumps to the lowest flagged byte of stopMask, so that one must be the
-// first stop byte of the word even when several are present.
-func TestStopMaskFindsFirstStopByte(t *testing.T) {
-	isStop := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
-	interesting := []byte{0, 0x01, 0x1f, 0x20, 0x21, '"', 0x23, '\\', 0x5d, 0x7f, 0x80, 0xa0, 0xdc, 0xff, 'a'}
-	for _, c1 := range interesting {
-		for _, c2 := range interesting {
-			for p1 := range 8 {
-				for p2 := p1 + 1; p2 < 8; p2++ {
-					b := [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
-					b[p1], b[p2] = c1, c2
-					want := 8
-					for i, c := range b {
-						if isStop(c) {
-							want = i
-							break
-						}
-					}
-					x := binary.LittleEndian.Uint64(b[:])
-					got := 8
-					if m := stopMask(x); m != 0 {
-						got = bits.TrailingZeros64(m) >> 3
-					}
-					if got != want {
-						t.Fatalf("%q: first stop byte at %d, stopMask says %d", b[:], want, got)
-					}
-				}
+// TestNextStop compares the bitmap with a byte loop on bodies whose length
+// is and is not a multiple of 64.
+func TestNextStop(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 63, 64, 65, 127, 128, 200} {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = "ab\"c\x01 \xc3\xa9zz"[(i*7+n)%9]
+		}
+		var sc scanner
+		sc.reset(body)
+		for p := 0; p <= n; p++ {
+			want := p
+			for want < n && !isStop[body[want]] {
+				want++
 			}
+			if got := sc.nextStop(p); got != want {
+				t.Fatalf("len %d from %d: nextStop %d, want %d", n, p, got, want)
+			}
+		}
+	}
+}
+
+func TestGatherHigh(t *testing.T) {
+	for want := range uint64(256) {
+		var m uint64
+		for i := range 8 {
+			if want&(1<<i) != 0 {
+				m |= 0x80 << (8 * i)
+			}
+		}
+		if got := gatherHigh(m); got != want {
+			t.Fatalf("gatherHigh(%#x) = %08b, want %08b", m, got, want)
 		}
 	}
 }

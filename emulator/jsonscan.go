@@ -23,6 +23,7 @@ import (
 type scanner struct {
 	data  []byte
 	pos   int
+	stops []uint64 // bit i set when data[i] ends a string's plain run (indexStops)
 	arena []byte
 	err   *syntaxError
 	depth int
@@ -56,6 +57,7 @@ func (s *scanner) reset(data []byte) {
 		s.arena = make([]byte, 0, len(data))
 	}
 	s.arena = s.arena[:0]
+	s.indexStops()
 }
 
 func (s *scanner) fail(format string, args ...any) bool {
@@ -243,9 +245,9 @@ func (s *scanner) arrayNext(first bool) bool {
 	return true
 }
 
-// strStop marks the bytes that end the fast path of str: the closing
-// quote, a backslash, and control characters (which JSON forbids raw).
-var strStop = func() (t [256]bool) {
+// isStop tells the bytes that end a string's plain run: the closing quote,
+// a backslash, and control characters (which JSON forbids raw).
+var isStop = func() (t [256]bool) {
 	for c := range 0x20 {
 		t[c] = true
 	}
@@ -256,42 +258,79 @@ var strStop = func() (t [256]bool) {
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
+	lo7 = 0x7f7f7f7f7f7f7f7f
 )
 
-// stopMask has the high bit set in the lowest byte of x (little-endian)
-// that is '"', '\\' or below 0x20; bytes above that one may be flagged
-// falsely (a borrow propagates upwards), so only its lowest set bit is
-// meaningful, and it is zero when x has no such byte.
-func stopMask(x uint64) uint64 {
-	ctl := (x - 0x20*lsb) & ^x & msb
+// stopBytes has the high bit set in exactly the bytes of x (eight body
+// bytes, little-endian) that are '"', '\\' or below 0x20. Each test adds
+// within the low seven bits of a byte, so no carry reaches its neighbour:
+// a byte t is zero when (t&0x7f)+0x7f and t both lack the high bit, and
+// below 0x20 when (t&0x7f)+0x60 and t both do.
+func stopBytes(x uint64) uint64 {
 	q := x ^ ('"' * lsb)
-	quote := (q - lsb) & ^q & msb
-	bs := x ^ ('\\' * lsb)
-	back := (bs - lsb) & ^bs & msb
-	return ctl | quote | back
+	b := x ^ ('\\' * lsb)
+	quote := ((q & lo7) + lo7) | q
+	back := ((b & lo7) + lo7) | b
+	ctl := ((x & lo7) + 0x60*lsb) | x
+	return ^(quote & back & ctl) & msb
 }
 
-// hasStop reports whether any byte of x is '"', '\\' or below 0x20.
-func hasStop(x uint64) bool { return stopMask(x) != 0 }
+// gatherHigh packs the high bits of the eight bytes of m (all other bits
+// clear) into the low eight bits, byte i to bit i.
+func gatherHigh(m uint64) uint64 { return ((m >> 7) * 0x0102040810204080) >> 56 }
 
-// scanToStop returns the position of the first quote, backslash or control
-// character in d at or after p, or len(d). It reads eight bytes at a time
-// (SWAR: a byte b has "b − k underflows" exactly when b < k); the lowest
-// flagged byte of the word that stops the scan is the one sought, so only
-// the last few bytes of the body are checked one by one. This is about
-// four times faster than a byte loop on the long subject and body values
-// real tasks carry.
-func scanToStop(d []byte, p int) int {
-	for p+8 <= len(d) {
-		if m := stopMask(binary.LittleEndian.Uint64(d[p:])); m != 0 {
-			return p + bits.TrailingZeros64(m)>>3
+// indexStops fills s.stops with one bit per body byte, set for the bytes
+// stopBytes flags. Building it is one branch-free pass over the body, eight
+// bytes at a time; after that, finding where a string ends (nextStop) is
+// a shift and a count of trailing zeros, where a scan from the string's
+// start paid a loop and a mispredicted exit per string, and a request has
+// thousands of short strings.
+func (s *scanner) indexStops() {
+	d := s.data
+	n := (len(d) + 63) / 64
+	if cap(s.stops) < n {
+		s.stops = make([]uint64, n)
+	}
+	s.stops = s.stops[:n]
+	i := 0
+	for ; i+64 <= len(d); i += 64 {
+		w := (*[64]byte)(d[i : i+64]) // constant offsets below: no bounds checks
+		s.stops[i>>6] = gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[0:]))) |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[8:])))<<8 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[16:])))<<16 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[24:])))<<24 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[32:])))<<32 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[40:])))<<40 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[48:])))<<48 |
+			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[56:])))<<56
+	}
+	if i < len(d) {
+		var m uint64
+		for k, c := range d[i:] {
+			if isStop[c] {
+				m |= 1 << k
+			}
 		}
-		p += 8
+		s.stops[i>>6] = m
 	}
-	for p < len(d) && !strStop[d[p]] {
-		p++
+}
+
+// nextStop returns the position of the first quote, backslash or control
+// character at or after p, or len(s.data).
+func (s *scanner) nextStop(p int) int {
+	w := p >> 6
+	if w >= len(s.stops) {
+		return len(s.data)
 	}
-	return p
+	if m := s.stops[w] >> (p & 63); m != 0 {
+		return p + bits.TrailingZeros64(m)
+	}
+	for w++; w < len(s.stops); w++ {
+		if m := s.stops[w]; m != 0 {
+			return w<<6 + bits.TrailingZeros64(m)
+		}
+	}
+	return len(s.data)
 }
 
 // memberResult is what compactMember found.
@@ -329,12 +368,12 @@ func (s *scanner) compactMember(first bool) (key, value rawString, res memberRes
 	if p >= len(d) || d[p] != '"' {
 		return key, value, memberSlow
 	}
-	q := scanToStop(d, p+1)
+	q := s.nextStop(p + 1)
 	if q+2 >= len(d) || d[q] != '"' || d[q+1] != ':' || d[q+2] != '"' {
 		return key, value, memberSlow
 	}
 	key.raw = d[p+1 : q]
-	r := scanToStop(d, q+3)
+	r := s.nextStop(q + 3)
 	if r < len(d) && d[r] == '"' {
 		s.pos = r + 1
 		value.raw = d[q+3 : r]
@@ -361,7 +400,7 @@ func (s *scanner) str() (rawString, bool) {
 	start := s.pos + 1
 	escaped := false
 	for p := start; ; {
-		p = scanToStop(data, p)
+		p = s.nextStop(p)
 		if p >= len(data) {
 			s.pos = p
 			return rawString{}, s.fail("Unexpected end-of-input: was expecting closing quote for a string value")
