@@ -588,14 +588,18 @@ func (s *scanner) end() bool {
 	return true
 }
 
-// unescape returns the decoded bytes of r. Strings without escapes are
-// returned as they are.
+// unescape returns the decoded bytes of r. Strings without escapes (nearly
+// all) are returned as they are, inline at the call site.
 func (s *scanner) unescape(r rawString) []byte {
 	if !r.escaped {
 		return r.raw
 	}
+	return s.unescapeSlow(r.raw)
+}
+
+func (s *scanner) unescapeSlow(raw []byte) []byte {
 	start := len(s.arena)
-	s.arena = appendUnescaped(s.arena, r.raw)
+	s.arena = appendUnescaped(s.arena, raw)
 	return s.arena[start:len(s.arena):len(s.arena)]
 }
 
