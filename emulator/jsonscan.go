@@ -337,18 +337,42 @@ func (s *scanner) nextStop(p int) int {
 type memberResult uint8
 
 const (
-	memberRead memberResult = iota // a member was read
+	memberRead memberResult = iota // a member with a string value was read
+	memberKey                      // a key was read; the value is next
 	memberEnd                      // the object's '}' was consumed
 	memberSlow                     // not the compact shape: nothing consumed
-	memberFail                     // a malformed string (s.err is set)
+	memberFail                     // malformed (s.err is set)
 )
+
+// member reads the next member of an object: its key, and its value too
+// when that is a string (memberRead; valueStart finds where). Otherwise it
+// stops after the key (memberKey) or at the end of the object (memberEnd).
+// first tells whether a comma is due.
+func (s *scanner) member(first bool) (key, value rawString, res memberResult) {
+	if key, value, res = s.compactMember(first); res != memberSlow {
+		return key, value, res
+	}
+	key, more := s.nextKey(first)
+	switch {
+	case more:
+		return key, value, memberKey
+	case s.err != nil:
+		return key, value, memberFail
+	}
+	return key, value, memberEnd
+}
+
+// valueStart is the position of the opening quote of value, the string
+// member just read.
+func (s *scanner) valueStart(value rawString) int { return s.pos - len(value.raw) - 2 }
 
 // compactMember reads the next `"key":"value"` member of an object written
 // without whitespace and without escapes in the key, which is what clients
-// send, in one pass with no further calls; first tells whether a comma is
-// due. Anything else (whitespace, null, a missing comma, a control
-// character) returns memberSlow without consuming anything, for nextKey
-// and strOrNull to read or to report.
+// send, in one pass with no further calls; after such a key with another
+// kind of value it stops at the value (memberKey). Anything else
+// (whitespace, a missing comma, a control character) returns memberSlow
+// without consuming anything, for nextKey and strOrNull to read or to
+// report.
 func (s *scanner) compactMember(first bool) (key, value rawString, res memberResult) {
 	d := s.data
 	p := s.pos
@@ -369,10 +393,14 @@ func (s *scanner) compactMember(first bool) (key, value rawString, res memberRes
 		return key, value, memberSlow
 	}
 	q := s.nextStop(p + 1)
-	if q+2 >= len(d) || d[q] != '"' || d[q+1] != ':' || d[q+2] != '"' {
+	if q+2 >= len(d) || d[q] != '"' || d[q+1] != ':' {
 		return key, value, memberSlow
 	}
 	key.raw = d[p+1 : q]
+	if d[q+2] != '"' {
+		s.pos = q + 2
+		return key, value, memberKey
+	}
 	r := s.nextStop(q + 3)
 	if r < len(d) && d[r] == '"' {
 		s.pos = r + 1

@@ -92,44 +92,53 @@ func (st *requestState) parseInput() bool {
 	in := upsertInput{result: -1, slot: -1}
 	packedLo, errsLo := len(st.packed), len(st.errs)
 	for first := true; ; first = false {
-		key, more := sc.nextKey(first)
-		if !more {
-			break
+		key, v, res := sc.member(first)
+		switch res {
+		case memberEnd:
+			goto end
+		case memberFail:
+			return false
 		}
-		var ok bool
+		ok := true
 		switch string(sc.unescape(key)) {
 		case "id":
-			if sc.atQuote() {
-				in.id, ok = sc.str()
-			} else {
+			if res == memberKey {
 				in.id, ok = sc.strOrNull(field.with(".id"))
+			} else {
+				in.id = v
 			}
 			in.validated = false
 		case "idProperty":
-			if sc.atQuote() {
-				in.idProperty, ok = sc.str()
-			} else {
+			if res == memberKey {
 				in.idProperty, ok = sc.strOrNull(field.with(".idProperty"))
+			} else {
+				in.idProperty = v
 			}
 			in.validated = false
 		case "objectWriteTraceId":
-			if sc.atQuote() {
-				in.traceID, ok = sc.str()
-			} else {
+			if res == memberKey {
 				in.traceID, ok = sc.strOrNull(field.with(".objectWriteTraceId"))
+			} else {
+				in.traceID = v
 			}
 		case "properties":
+			if res == memberRead { // a string: back to it, to report it
+				sc.pos = sc.valueStart(v)
+			}
 			// A repeated "properties" member replaces the earlier one.
 			st.packed, st.errs = st.packed[:packedLo], st.errs[:errsLo]
 			in.propsAt = sc.pos
 			ok = st.parseProperties(&in, field, st.resolveID(&in))
 		default:
-			ok = sc.skipValue()
+			if res == memberKey {
+				ok = sc.skipValue()
+			}
 		}
 		if !ok {
 			return false
 		}
 	}
+end:
 	if sc.err != nil {
 		return false
 	}
@@ -177,17 +186,14 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath, valida
 		}
 	}
 	for first := true; ; first = false {
-		key, v, res := sc.compactMember(first)
+		key, v, res := sc.member(first)
 		switch res {
 		case memberEnd:
 			goto end
 		case memberFail:
 			return false
-		case memberSlow:
-			var more, ok bool
-			if key, more = sc.nextKey(first); !more {
-				goto end
-			}
+		case memberKey:
+			var ok bool
 			if v, ok = sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw}); !ok {
 				return false
 			}
