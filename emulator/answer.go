@@ -47,7 +47,7 @@ func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64
 			first = false
 			errs := st.errs[in.errsLo:in.errsHi]
 			b = append(b, `{"status":"error","category":"`+hubspot.CategoryValidation+`","message":`...)
-			b = appendString(b, propertyErrorsMessage(errs))
+			b = hubspot.AppendJSONString(b, propertyErrorsMessage(errs))
 			b = append(b, `,"context":{"objectWriteTraceId":[`...)
 			b = appendRaw(b, in.traceID.raw)
 			b = append(b, `],"propertyName":[`...)
@@ -55,7 +55,7 @@ func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64
 				if k > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, name)
+				b = hubspot.AppendJSONString(b, name)
 			}
 			b = append(b, `]}}`...)
 		}
@@ -162,16 +162,16 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 				continue
 			}
 			b = append(b, ',')
-			b = appendString(b, name)
+			b = hubspot.AppendJSONString(b, name)
 			b = append(b, ':')
-			b = appendString(b, r.unique())
+			b = hubspot.AppendJSONString(b, r.unique())
 		default:
 			raw, ok := lookupPacked(r.props(), uint8(idx))
 			if !ok {
 				continue
 			}
 			b = append(b, ',')
-			b = appendString(b, name)
+			b = hubspot.AppendJSONString(b, name)
 			b = append(b, ':')
 			b = appendRaw(b, raw)
 		}

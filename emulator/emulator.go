@@ -53,7 +53,7 @@ func New(opts ...Option) *Emulator {
 		closed:  make(chan struct{}),
 	}
 	e.store = newStore(len(e.schema.unique))
-	prefix := appendString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
+	prefix := hubspot.AppendJSONString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
 	e.urlPrefix = string(prefix[:len(prefix)-1])
 	e.pool.New = func() any { return &requestState{} }
 	e.counters.reset(e.nowMS())

@@ -1,59 +1,13 @@
 package emulator
 
-import (
-	"strconv"
-	"unicode/utf8"
-)
+import "strconv"
 
 // Answers are built by appending to a pooled []byte instead of marshalling
-// structs: together with keeping stored values in their escaped wire form,
-// this is what keeps a 100-result answer within the CPU budget (see
-// BenchmarkUpsert100).
+// structs (strings go through hubspot.AppendJSONString): together with
+// keeping stored values in their escaped wire form, this is what keeps a
+// 100-result answer within the CPU budget (see BenchmarkUpsert100).
 
 const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, escaping what JSON requires.
-// Invalid UTF-8 becomes U+FFFD so the answer is always valid JSON.
-func appendString[S ~string | ~[]byte](dst []byte, s S) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, "\ufffd"...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // appendRaw appends an already escaped JSON string body between quotes.
 func appendRaw[S ~string | ~[]byte](dst []byte, raw S) []byte {

@@ -68,7 +68,7 @@ func newSchema(extraUnique []string) *schema {
 		if _, dup := s.index[name]; dup || name == "" || len(s.props) >= maxProps {
 			return
 		}
-		d := propDef{name: name, kind: kind, keyOpen: string(appendString(nil, name)) + `:"`}
+		d := propDef{name: name, kind: kind, keyOpen: string(hubspot.AppendJSONString(nil, name)) + `:"`}
 		if kind == kindEnum {
 			d.options = hubspot.EnumValues(name)
 			for _, o := range d.options {

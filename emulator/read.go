@@ -194,7 +194,7 @@ func (e *Emulator) batchRead(st *requestState) answer {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, id)
+			b = hubspot.AppendJSONString(b, id)
 		}
 		b = append(b, `]}}]`...)
 	}

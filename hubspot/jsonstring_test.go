@@ -1,4 +1,4 @@
-package generators
+package hubspot
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestAppendString(t *testing.T) {
+func TestAppendJSONString(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -24,21 +24,24 @@ func TestAppendString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, string(AppendString(nil, tt.in)))
+			assert.Equal(t, tt.want, string(AppendJSONString(nil, tt.in)))
+			assert.Equal(t, tt.want, string(AppendJSONString(nil, []byte(tt.in))))
+			assert.Equal(t, tt.want[1:len(tt.want)-1], string(AppendJSONStringBody(nil, tt.in)))
 		})
 	}
 }
 
-// FuzzAppendString checks the writer against encoding/json: the output is
+// FuzzAppendJSONString checks the writer against encoding/json: the output is
 // valid JSON and decodes to what encoding/json's own encoding decodes to
 // (invalid UTF-8 becomes U+FFFD in both).
-func FuzzAppendString(f *testing.F) {
+func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range []string{"", "plain", `"\`, "\n\r\t\x00\x7f", "Zoë — €", "\xff\xfe", "\u2028\u2029", "a\xc3", "\U0001F600"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := AppendString([]byte("prefix"), s)
+		out := AppendJSONString([]byte("prefix"), s)
 		require.Equal(t, "prefix", string(out[:6]), "appends, never overwrites")
+		require.Equal(t, string(out), string(AppendJSONString([]byte("prefix"), []byte(s))), "string and []byte agree")
 		out = out[6:]
 		require.True(t, json.Valid(out), "not valid JSON: %q", out)
 		var got string
