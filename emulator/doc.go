@@ -60,33 +60,44 @@
 //
 // # Speed and memory
 //
-// Requests are decoded by a small strict scanner that only records where
-// strings are (eight bytes per step, jumping to the closing quote), values
-// are stored in their escaped wire form (free text is never unescaped
-// unless it could exceed the length limit), and answers are appended into
-// pooled buffers; the store is 256 lock shards keyed by a hash of the
-// unique value, each with an open-addressing table that reuses that hash
-// (no second hashing of the value), with a lock-free id directory. Records come from per-shard
-// slabs and each keeps its values in one store-owned buffer that updates
-// rewrite in place when they fit (reads copy it under the lock). Measured
-// on the project's shared 2-core machine (load average 7–30 from other
-// builds, so wall-clock rates swing 3× and even CPU time per request
-// swings ±30%; compare medians of alternating runs):
+// Requests are decoded by a small strict scanner. One branch-free pass
+// marks where strings stop (quotes, backslashes, control characters) in a
+// bitmap, eight bytes at a time; compact `"key":"value"` members are then
+// read with a bit scan per string, and every property is looked up (names
+// compare as two machine words), validated and packed in the same pass.
+// Values are stored in their escaped wire form (free text is never
+// unescaped unless it could exceed the length limit), and answers are
+// appended into pooled buffers. The store is 256 lock shards keyed by a
+// hash of the unique value, each with an open-addressing table that reuses
+// that hash, plus a lock-free id directory. Records come from per-shard
+// slabs; each keeps its unique value and its values in one store-owned
+// buffer that updates rewrite in place when they fit (reads copy it under
+// the lock).
+//
+// Measured on the project's shared 2-core VM, whose speed itself swings:
+// the same binary took 206 µs per request in one quiet hour and 364–454 µs
+// in a busy one. So compare versions in the same run (alternating test
+// binaries, min and median), or count instructions, which noise cannot
+// move (scripts/bench-ir.sh, valgrind):
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates): about 220–370 µs of CPU per request on a VM with heavy
-//     steal time, median of five alternating runs ~296 µs against ~350 µs
-//     before the per-shard tables (store share of the profile 31% → 26%),
-//     ~26 KB and ~124 allocations per request (was 270–320 µs, 40 KB,
-//     218 allocations before the scanner; 27 KB, 130 before the tables).
-//   - BenchmarkUpsert100HTTP (loopback HTTP, client on the same machine):
-//     0.35–0.43 of a canned-response server's request rate in the same run
-//     (was 0.20–0.26); at load average 2: 3,400–4,730 req/s against a
-//     canned server's 9,400–13,700 req/s. The issue's goal is 5,000 req/s
-//     (≤ 200 µs of CPU per request): not reached yet.
-//   - BenchmarkMemoryPerRecord: about 381 bytes per stored task at 1M
+//     updates, trace ids): 959k instructions per request, against 1,303k
+//     before this round of work (scripts/bench-ir.sh 'Upsert100$' 4dff05e).
+//     CPU per request, 10 alternating runs of each in one busy hour: min
+//     258 / median 315 µs, against 364 / 400 µs for the earlier version;
+//     in a quiet hour min 179 / median 196 µs against 210 / 218 µs. About
+//     26 KB and 75 allocations per request.
+//   - BenchmarkPhases: parse and validate 609k instructions (was 918k),
+//     the rest (store, answer) 350k; in time the store weighs more than
+//     its instructions, as updates miss the cache on records.
+//   - BenchmarkUpsert100HTTP (loopback HTTP, 4 clients on the same 2
+//     cores): 3,500–5,750 req/s against a canned-response server's
+//     8,300–14,700 req/s in the same runs (the earlier version:
+//     2,800–4,600), with 340–550 µs of CPU per request for client and
+//     server together (canned: 120–215 µs).
+//   - BenchmarkMemoryPerRecord: about 363 bytes per stored task at 1M
 //     records (the generator's realistic properties); an archived record
-//     keeps its 72-byte slab slot, not its values, until Reset.
+//     keeps its 64-byte slab slot, not its values, until Reset.
 //
 // Run them with: go test -run '^$' -bench . -benchmem -count 5 ./emulator/
 package emulator
