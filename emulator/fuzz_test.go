@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,4 +123,54 @@ func TestGeneratorBadCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzSpacedBodyAnswersTheSame is a differential test of the scanner's two
+// paths: compact members are read by compactMember, members with
+// whitespace by nextKey and strOrNull. Any valid JSON body, sent as it is
+// and re-indented (whitespace between every token, string contents
+// untouched), must get the same answer from two fresh emulators on a
+// stopped clock, byte for byte, except the line and column of a
+// type-mismatch message.
+func FuzzSpacedBodyAnswersTheSame(f *testing.F) {
+	g, err := generators.New(generators.WithSeed(5), generators.WithBatchSize(4),
+		generators.WithUpdateShare(0.5), generators.WithTraceIDs(true), generators.WithInvalidShare(0.4))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for n := range uint64(6) {
+		f.Add(g.AppendBatch(nil, n))
+	}
+	for _, c := range generators.BadCases(3, hubspot.DefaultIDProperty) {
+		f.Add(c.Body)
+	}
+	f.Add([]byte(`{"inputs":[{"properties":{"hs_timestamp":"1","external_task_id":"a"},"idProperty":"external_task_id","id":"a"}]}`))
+	f.Add([]byte(`{"inputs":[{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":null,"hs_task_body":"x\"y","hs_task_type":"CALL","hs_task_type":"nope"}}]}`))
+	f.Add([]byte(`{"inputs":[{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":1}}],"extra":{"a":[1,"b"]}}`))
+	position := regexp.MustCompile(`line \d+, column \d+`)
+	answer := func(body []byte) (int, string) {
+		clock := newFakeClock()
+		emu := New(WithToken(testToken), WithClock(clock.Now))
+		req := httptest.NewRequest(http.MethodPost, upsertPathV3, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		return rec.Code, position.ReplaceAllString(rec.Body.String(), "line L, column C")
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) || len(body) > 1<<16 {
+			t.Skip()
+		}
+		var spaced bytes.Buffer
+		if err := json.Indent(&spaced, body, " ", "\t"); err != nil {
+			t.Skip()
+		}
+		spaced.WriteString("\n")
+		status, out := answer(body)
+		spacedStatus, spacedOut := answer(spaced.Bytes())
+		if status != spacedStatus || out != spacedOut {
+			t.Fatalf("compact body %q\nanswered %d %s\nspaced answered %d %s", body, status, out, spacedStatus, spacedOut)
+		}
+	})
 }
