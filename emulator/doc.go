@@ -78,26 +78,28 @@
 // the same binary took 206 µs per request in one quiet hour and 364–454 µs
 // in a busy one. So compare versions in the same run (alternating test
 // binaries, min and median), or count instructions, which noise cannot
-// move (scripts/bench-ir.sh, valgrind):
+// move (scripts/bench-ir.sh, valgrind). "Before" is commit 4dff05e:
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates, trace ids): 959k instructions per request, against 1,303k
-//     before this round of work (scripts/bench-ir.sh 'Upsert100$' 4dff05e).
-//     CPU per request, 10 alternating runs of each in one busy hour: min
-//     258 / median 315 µs, against 364 / 400 µs for the earlier version;
-//     in a quiet hour min 179 / median 196 µs against 210 / 218 µs. About
-//     26 KB and 75 allocations per request.
-//   - BenchmarkPhases: parse and validate 609k instructions (was 918k),
-//     the rest (store, answer) 350k; in time the store weighs more than
-//     its instructions, as updates miss the cache on records.
+//     updates, trace ids): 959k instructions per request, before 1,303k
+//     (scripts/bench-ir.sh 'Upsert100$' 4dff05e). CPU per request in 8–10
+//     paired rounds: min 171–181 µs, median 196–208 µs, before min
+//     210–218, median 218–275; the median ratio of the pairs is 0.79–0.84.
+//     About 26 KB and 75 allocations per request (before 124).
+//   - BenchmarkPhases: parse and validate 609k instructions (before 918k),
+//     store and answer about 350k; in time the store weighs more than its
+//     instructions, as updates miss the cache on records.
 //   - BenchmarkUpsert100HTTP (loopback HTTP, 4 clients on the same 2
-//     cores): 3,500–5,750 req/s against a canned-response server's
-//     8,300–14,700 req/s in the same runs (the earlier version:
-//     2,800–4,600), with 340–550 µs of CPU per request for client and
-//     server together (canned: 120–215 µs).
+//     cores, the store never reset): in a quiet hour, when a canned
+//     server of the same answer size did 13,200–14,700 req/s (the issue's
+//     baseline: about 14,000), 5,500–6,240 req/s, ratio 0.40–0.47, with
+//     308–348 µs of CPU per request for client and server together
+//     (canned: 115–128 µs); before, in the same hour, 4,590–5,520 req/s.
+//     In busy hours both drop, to 3,500–4,600 req/s.
 //   - BenchmarkMemoryPerRecord: about 363 bytes per stored task at 1M
-//     records (the generator's realistic properties); an archived record
-//     keeps its 64-byte slab slot, not its values, until Reset.
+//     records (the generator's realistic properties; before 381); an
+//     archived record keeps its 64-byte slab slot, not its values, until
+//     Reset.
 //
 // Run them with: go test -run '^$' -bench . -benchmem -count 5 ./emulator/
 package emulator
