@@ -89,6 +89,23 @@ func serveLoop(b *testing.B, h http.Handler, bodies [][]byte, n int, reset func(
 	return elapsed + time.Since(start)
 }
 
+// cannedFor returns a handler that reads the request body and answers with
+// a fixed copy of the emulator's real answer to body, the cheapest server
+// of the same answer size; and that answer.
+func cannedFor(body []byte) (http.Handler, []byte) {
+	probe := New(WithToken(testToken))
+	rec := &captureWriter{discardWriter: discardWriter{h: http.Header{}}}
+	probe.ServeHTTP(rec, newBenchRequest(hubspot.VersionV3.UpsertPath(), body))
+	canned := rec.body.Bytes()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(canned)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(canned)
+	}), canned
+}
+
 // BenchmarkUpsert100 measures the emulator's handler on realistic 100-input
 // upserts (half creates, half updates, trace ids) against a canned handler
 // that reads the same body and writes a response of the same size, in the
@@ -98,18 +115,7 @@ func BenchmarkUpsert100(b *testing.B) {
 	emu := New(WithToken(testToken))
 	defer emu.Close()
 
-	// The canned answer is a real answer of the emulator.
-	probe := New(WithToken(testToken))
-	rec := &captureWriter{discardWriter: discardWriter{h: http.Header{}}}
-	probe.ServeHTTP(rec, newBenchRequest(hubspot.VersionV3.UpsertPath(), bodies[0]))
-	canned := rec.body.Bytes()
-	cannedHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(canned)))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(canned)
-	})
+	cannedHandler, canned := cannedFor(bodies[0])
 
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -188,17 +194,7 @@ func BenchmarkUpsert100HTTP(b *testing.B) {
 	bodies := benchBodies(b, 256)
 	emu := New(WithToken(testToken))
 	defer emu.Close()
-	probe := New(WithToken(testToken))
-	rec := &captureWriter{discardWriter: discardWriter{h: http.Header{}}}
-	probe.ServeHTTP(rec, newBenchRequest(hubspot.VersionV3.UpsertPath(), bodies[0]))
-	canned := rec.body.Bytes()
-	cannedHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(canned)))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(canned)
-	})
+	cannedHandler, _ := cannedFor(bodies[0])
 	run := func(h http.Handler) (time.Duration, time.Duration) {
 		srv := httptest.NewServer(h)
 		defer srv.Close()

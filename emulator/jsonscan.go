@@ -362,6 +362,16 @@ func (s *scanner) member(first bool) (key, value rawString, res memberResult) {
 	return key, value, memberEnd
 }
 
+// memberString is the string (or null) value of the member member just
+// read: v itself, or read now; field and suffix name it in a wrong type
+// message.
+func (s *scanner) memberString(res memberResult, v rawString, field fieldPath, suffix string) (rawString, bool) {
+	if res == memberRead {
+		return v, true
+	}
+	return s.strOrNull(field.with(suffix))
+}
+
 // valueStart is the position of the opening quote of value, the string
 // member just read.
 func (s *scanner) valueStart(value rawString) int { return s.pos - len(value.raw) - 2 }

@@ -102,25 +102,13 @@ func (st *requestState) parseInput() bool {
 		ok := true
 		switch string(sc.unescape(key)) {
 		case "id":
-			if res == memberKey {
-				in.id, ok = sc.strOrNull(field.with(".id"))
-			} else {
-				in.id = v
-			}
+			in.id, ok = sc.memberString(res, v, field, ".id")
 			in.validated = false
 		case "idProperty":
-			if res == memberKey {
-				in.idProperty, ok = sc.strOrNull(field.with(".idProperty"))
-			} else {
-				in.idProperty = v
-			}
+			in.idProperty, ok = sc.memberString(res, v, field, ".idProperty")
 			in.validated = false
 		case "objectWriteTraceId":
-			if res == memberKey {
-				in.traceID, ok = sc.strOrNull(field.with(".objectWriteTraceId"))
-			} else {
-				in.traceID = v
-			}
+			in.traceID, ok = sc.memberString(res, v, field, ".objectWriteTraceId")
 		case "properties":
 			if res == memberRead { // a string: back to it, to report it
 				sc.pos = sc.valueStart(v)
