@@ -365,10 +365,18 @@ func (s *scanner) member(first bool) (key, value rawString, res memberResult) {
 // memberString is the string (or null) value of the member member just
 // read: v itself, or read now; field and suffix name it in a wrong type
 // message.
-func (s *scanner) memberString(res memberResult, v rawString, field fieldPath, suffix string) (rawString, bool) {
+func (s *scanner) memberString(res memberResult, v rawString, field *fieldPath, suffix string) (rawString, bool) {
 	if res == memberRead {
 		return v, true
 	}
+	return s.strOrNullAt(field, suffix)
+}
+
+// strOrNullAt is strOrNull for field with suffix, kept out of line so that
+// memberString inlines.
+//
+//go:noinline
+func (s *scanner) strOrNullAt(field *fieldPath, suffix string) (rawString, bool) {
 	return s.strOrNull(field.with(suffix))
 }
 

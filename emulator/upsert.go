@@ -102,13 +102,13 @@ func (st *requestState) parseInput() bool {
 		ok := true
 		switch string(sc.unescape(key)) {
 		case "id":
-			in.id, ok = sc.memberString(res, v, field, ".id")
+			in.id, ok = sc.memberString(res, v, &field, ".id")
 			in.validated = false
 		case "idProperty":
-			in.idProperty, ok = sc.memberString(res, v, field, ".idProperty")
+			in.idProperty, ok = sc.memberString(res, v, &field, ".idProperty")
 			in.validated = false
 		case "objectWriteTraceId":
-			in.traceID, ok = sc.memberString(res, v, field, ".objectWriteTraceId")
+			in.traceID, ok = sc.memberString(res, v, &field, ".objectWriteTraceId")
 		case "properties":
 			if res == memberRead { // a string: back to it, to report it
 				sc.pos = sc.valueStart(v)
