@@ -88,7 +88,7 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	created := updated
 	var createdBuf [24]byte
 	if res.created != res.updated {
-		created = hubspot.AppendTimestamp(createdBuf[:0], res.created)
+		created = st.ts.appendTS(createdBuf[:0], res.created)
 	}
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
@@ -185,12 +185,18 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 	return append(b, '}')
 }
 
-// tsCache remembers the last rendered timestamp: in one answer most
-// records share the batch's write time.
+// tsCache renders the timestamps of one answer. Most results share the
+// batch's write time (text), and the creation times of the records a
+// batch updates mostly fall within a second or two of each other: the
+// date and time up to the second are rendered once per second (appendTS).
 type tsCache struct {
 	ms  int64
 	txt [24]byte
 	n   int // length of txt in use; 0 when empty
+
+	sec  int64    // the second head renders
+	head [20]byte // "2006-01-02T15:04:05." of sec
+	ok   bool     // head is set
 }
 
 // text returns ms rendered; the slice is valid until the next call.
@@ -198,11 +204,28 @@ func (c *tsCache) text(ms int64) []byte {
 	if c.n > 0 && c.ms == ms {
 		return c.txt[:c.n]
 	}
-	out := hubspot.AppendTimestamp(c.txt[:0], ms)
+	out := c.appendTS(c.txt[:0], ms)
 	if len(out) > len(c.txt) { // past year 9999: not cached
 		c.n = 0
 		return out
 	}
 	c.ms, c.n = ms, len(out)
 	return out
+}
+
+// appendTS appends ms as hubspot.AppendTimestamp does.
+func (c *tsCache) appendTS(dst []byte, ms int64) []byte {
+	sec := floorDiv(ms, 1000)
+	if !c.ok || c.sec != sec {
+		start := len(dst)
+		dst = hubspot.AppendTimestamp(dst, ms)
+		if len(dst)-start == 24 {
+			copy(c.head[:], dst[start:])
+			c.sec, c.ok = sec, true
+		}
+		return dst
+	}
+	m := ms - sec*1000
+	dst = append(dst, c.head[:]...)
+	return append(dst, byte('0'+m/100), byte('0'+m/10%10), byte('0'+m%10), 'Z')
 }
