@@ -102,18 +102,16 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	b = append(b, in.id.raw...)
 	b = append(b, `","`+hubspot.PropObjectID+`":"`...)
 	b = append(b, id...)
-	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = append(b, created...)
-	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = append(b, updated...)
-	b = append(b, `"},"createdAt":"`...)
-	b = append(b, created...)
-	b = append(b, `","updatedAt":"`...)
-	b = append(b, updated...)
-	if res.isNew {
-		b = append(b, `","archived":false,"new":true`...)
+	seg := st.segments(res.updated, updated)
+	if res.isNew && res.created == res.updated {
+		b = append(b, seg.created...)
 	} else {
-		b = append(b, `","archived":false,"new":false`...)
+		b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
+		b = append(b, created...)
+		b = append(b, seg.updatedMid...)
+		b = append(b, created...)
+		b = append(b, seg.updatedEnd...)
+		b = strconv.AppendBool(b, res.isNew) // false: a create has created = updated
 	}
 	if !in.traceID.null && len(in.traceID.raw) > 0 {
 		b = append(b, `,"objectWriteTraceId":"`...)
@@ -183,6 +181,45 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 	b = append(b, `","archived":false`...)
 	b = e.appendURL(b, r.id)
 	return append(b, '}')
+}
+
+// timeSegments are the constant stretches of a result around its
+// timestamps for one last-modified time U, built once per answer (most
+// results share the batch's write time): a created record's four
+// timestamps are all U; an updated record's created time sits between
+// updatedMid and updatedEnd (and before updatedMid after hs_createdate).
+type timeSegments struct {
+	ms         int64
+	ok         bool
+	created    []byte // `","hs_createdate":"U","hs_lastmodifieddate":"U"},"createdAt":"U","updatedAt":"U","archived":false,"new":true`
+	updatedMid []byte // `","hs_lastmodifieddate":"U"},"createdAt":"`
+	updatedEnd []byte // `","updatedAt":"U","archived":false,"new":`
+}
+
+// segments returns the timeSegments of last-modified time ms, rendered as
+// text.
+func (st *requestState) segments(ms int64, text []byte) *timeSegments {
+	g := &st.seg
+	if g.ok && g.ms == ms {
+		return g
+	}
+	g.ms, g.ok = ms, true
+	b := append(g.created[:0], `","`+hubspot.PropCreateDate+`":"`...)
+	b = append(b, text...)
+	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
+	b = append(b, text...)
+	b = append(b, `"},"createdAt":"`...)
+	b = append(b, text...)
+	b = append(b, `","updatedAt":"`...)
+	b = append(b, text...)
+	g.created = append(b, `","archived":false,"new":true`...)
+	b = append(g.updatedMid[:0], `","`+hubspot.PropLastModifiedDate+`":"`...)
+	b = append(b, text...)
+	g.updatedMid = append(b, `"},"createdAt":"`...)
+	b = append(g.updatedEnd[:0], `","updatedAt":"`...)
+	b = append(b, text...)
+	g.updatedEnd = append(b, `","archived":false,"new":`...)
+	return g
 }
 
 // tsCache renders the timestamps of one answer. Most results share the

@@ -23,6 +23,7 @@ type requestState struct {
 	startedMS   int64
 	wallStart   time.Time
 	ts          tsCache
+	seg         timeSegments
 
 	body []byte
 	sc   scanner
@@ -53,6 +54,7 @@ func (st *requestState) begin(e *Emulator) {
 	st.startedMS = st.requestedMS
 	st.out = st.out[:0]
 	st.ts = tsCache{}
+	st.seg.ok = false
 }
 
 // correlationID is the request's UUID, made on first use.
