@@ -113,7 +113,7 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 		b = append(b, seg.updatedEnd...)
 		b = strconv.AppendBool(b, res.isNew) // false: a create has created = updated
 	}
-	if !in.traceID.null && len(in.traceID.raw) > 0 {
+	if !in.traceID.isNull() && len(in.traceID.raw) > 0 {
 		b = append(b, `,"objectWriteTraceId":"`...)
 		b = append(b, in.traceID.raw...)
 		b = append(b, '"')

@@ -41,12 +41,25 @@ type syntaxError struct {
 }
 
 // rawString is one JSON string of the body: raw holds the bytes between the
-// quotes exactly as sent; escaped tells whether raw contains a backslash.
+// quotes exactly as sent; kind tells whether raw contains a backslash.
 type rawString struct {
-	raw     []byte
-	escaped bool
-	null    bool // the value was JSON null instead of a string
+	raw  []byte
+	kind strKind
 }
+
+// strKind tells a plain string from one with escapes and from null. One
+// byte (not two bools) keeps two rawStrings and a result within the
+// registers Go returns values in, which the scanner does per member.
+type strKind uint8
+
+const (
+	strPlain   strKind = iota
+	strEscaped         // raw contains a backslash
+	strNull            // the value was JSON null instead of a string
+)
+
+// isNull reports whether the value was JSON null.
+func (r rawString) isNull() bool { return r.kind == strNull }
 
 func (s *scanner) reset(data []byte) {
 	s.data = data
@@ -444,7 +457,7 @@ func (s *scanner) str() (rawString, bool) {
 	}
 	data := s.data
 	start := s.pos + 1
-	escaped := false
+	kind := strPlain
 	for p := start; ; {
 		p = s.nextStop(p)
 		if p >= len(data) {
@@ -454,9 +467,9 @@ func (s *scanner) str() (rawString, bool) {
 		switch c := data[p]; {
 		case c == '"':
 			s.pos = p + 1
-			return rawString{raw: data[start:p], escaped: escaped}, true
+			return rawString{raw: data[start:p], kind: kind}, true
 		case c == '\\':
-			escaped = true
+			kind = strEscaped
 			if p+1 >= len(data) {
 				s.pos = p + 1
 				return rawString{}, s.fail("Unexpected end-of-input in a string")
@@ -492,7 +505,7 @@ func (s *scanner) strOrNull(field fieldPath) (rawString, bool) {
 		return s.str()
 	case 'n':
 		if s.literal("null") {
-			return rawString{null: true}, true
+			return rawString{kind: strNull}, true
 		}
 		return rawString{}, false
 	}
@@ -637,7 +650,7 @@ func (s *scanner) end() bool {
 // unescape returns the decoded bytes of r. Strings without escapes (nearly
 // all) are returned as they are, inline at the call site.
 func (s *scanner) unescape(r rawString) []byte {
-	if !r.escaped {
+	if r.kind != strEscaped {
 		return r.raw
 	}
 	return s.unescapeSlow(r.raw)

@@ -75,7 +75,7 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 			return sc.wrongType(field, "SimplePublicObjectId")
 		}
 		sc.pos++
-		id := rawString{null: true}
+		id := rawString{kind: strNull}
 		for f := true; ; f = false {
 			key, more := sc.nextKey(f)
 			if !more {
@@ -115,7 +115,7 @@ func (st *requestState) parseStringArray(dst *[]string, field fieldPath) bool {
 		if !ok {
 			return false
 		}
-		if !v.null {
+		if !v.isNull() {
 			*dst = append(*dst, string(sc.unescape(v)))
 		}
 	}
@@ -131,12 +131,12 @@ func (e *Emulator) checkIDList(st *requestState, l *idList) (slot int, a answer,
 		return 0, st.tooManyInputs(len(l.ids)), false
 	}
 	for i, id := range l.ids {
-		if id.null || len(id.raw) == 0 {
+		if id.isNull() || len(id.raw) == 0 {
 			return 0, st.missingField("id", i), false
 		}
 	}
 	slot = -1
-	if !l.idProperty.null && len(l.idProperty.raw) > 0 {
+	if !l.idProperty.isNull() && len(l.idProperty.raw) > 0 {
 		name := st.sc.unescape(l.idProperty)
 		if idx := e.schema.lookup(name); idx >= 0 {
 			slot = e.schema.uniqueSlot(idx)

@@ -137,7 +137,7 @@ end:
 // resolveID sets the input's unique slot and id value, and reports whether
 // both are known and usable for validating its properties.
 func (st *requestState) resolveID(in *upsertInput) bool {
-	if in.id.null || len(in.id.raw) == 0 || in.idProperty.null || len(in.idProperty.raw) == 0 {
+	if in.id.isNull() || len(in.id.raw) == 0 || in.idProperty.isNull() || len(in.idProperty.raw) == 0 {
 		return false
 	}
 	s := st.e.schema
@@ -245,7 +245,7 @@ func (st *requestState) checkProp(in *upsertInput, key, v rawString) (timestamp 
 		return timestamp
 	}
 	pp := packedProp{idx: uint8(idx), raw: v.raw}
-	if v.null {
+	if v.isNull() {
 		pp.raw = nil
 	}
 	if st.seenGen[idx] == st.gen { // a repeated key: the last one wins
@@ -335,13 +335,13 @@ func (st *requestState) parseBody() (answer, bool) {
 func (e *Emulator) checkInputs(st *requestState) (answer, bool) {
 	for i := range st.inputs {
 		in := &st.inputs[i]
-		if in.id.null || len(in.id.raw) == 0 {
+		if in.id.isNull() || len(in.id.raw) == 0 {
 			return st.missingField("id", i), false
 		}
 		if !in.hasProps {
 			return st.missingField("properties", i), false
 		}
-		if in.idProperty.null || len(in.idProperty.raw) == 0 {
+		if in.idProperty.isNull() || len(in.idProperty.raw) == 0 {
 			return st.missingField("idProperty", i), false
 		}
 		name := st.sc.unescape(in.idProperty)
@@ -399,7 +399,7 @@ func (e *Emulator) validateInputs(st *requestState) (invalid int, withTraceIDs b
 	withTraceIDs = true
 	for i := range st.inputs {
 		in := &st.inputs[i]
-		if in.traceID.null || len(in.traceID.raw) == 0 {
+		if in.traceID.isNull() || len(in.traceID.raw) == 0 {
 			withTraceIDs = false
 		}
 		if !in.validated {
