@@ -81,13 +81,13 @@
 // move (scripts/bench-ir.sh, valgrind). "Before" is commit 4dff05e:
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates, trace ids): 937k instructions per request, before 1,303k
+//     updates, trace ids): 918k instructions per request, before 1,303k
 //     (scripts/bench-ir.sh 'Upsert100$' 4dff05e). CPU per request in 8–10
 //     paired rounds: min 171–181 µs, median 196–208 µs, before min
 //     210–218, median 218–275; the median ratio of the pairs is 0.79–0.84.
 //     About 26 KB and 75 allocations per request (before 124).
-//   - BenchmarkPhases: parse and validate 609k instructions (before 918k),
-//     store and answer about 330k; in time the store weighs more than its
+//   - BenchmarkPhases: parse and validate 558k instructions (before 918k),
+//     store and answer about 350k; in time the store weighs more than its
 //     instructions, as updates miss the cache on records.
 //   - BenchmarkUpsert100HTTP (loopback HTTP, 4 clients on the same 2
 //     cores, the store never reset): in a quiet hour, when a canned
