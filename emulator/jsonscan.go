@@ -275,17 +275,17 @@ const (
 )
 
 // stopBytes has the high bit set in exactly the bytes of x (eight body
-// bytes, little-endian) that are '"', '\\' or below 0x20. Each test adds
-// within the low seven bits of a byte, so no carry reaches its neighbour:
-// a byte t is zero when (t&0x7f)+0x7f and t both lack the high bit, and
-// below 0x20 when (t&0x7f)+0x60 and t both do.
+// bytes, little-endian) that are '"', '\\' or below 0x20. The tests work on
+// the low seven bits t of each byte, where adding never carries into the
+// next byte: t equals c (below 0x80) when (t^c)+0x7f lacks the high bit,
+// and t is below 0x20 when t+0x60 does; a byte with its own high bit set
+// is none of them.
 func stopBytes(x uint64) uint64 {
-	q := x ^ ('"' * lsb)
-	b := x ^ ('\\' * lsb)
-	quote := ((q & lo7) + lo7) | q
-	back := ((b & lo7) + lo7) | b
-	ctl := ((x & lo7) + 0x60*lsb) | x
-	return ^(quote & back & ctl) & msb
+	t := x & lo7
+	quote := (t ^ '"'*lsb) + lo7
+	back := (t ^ '\\'*lsb) + lo7
+	ctl := t + 0x60*lsb
+	return ^(quote&back&ctl | x) & msb
 }
 
 // gatherHigh packs the high bits of the eight bytes of m (all other bits
