@@ -97,7 +97,7 @@
 //     baseline: about 14,000), 5,500–6,240 req/s, ratio 0.40–0.47, with
 //     308–348 µs of CPU per request for client and server together
 //     (canned: 115–128 µs); before, in the same hour, 4,590–5,520 req/s.
-//     In busy hours both drop, to 3,500–4,600 req/s.
+//     In busy hours both drop: 3,500–5,370 req/s, before 2,800–4,580.
 //   - BenchmarkMemoryPerRecord: about 363 bytes per stored task at 1M
 //     records (the generator's realistic properties; before 381); an
 //     archived record keeps its 64-byte slab slot, not its values, until
