@@ -49,6 +49,7 @@ type uniqueShard struct {
 	// creates. An archived record's slot stays in its block (its
 	// properties are released) until Reset.
 	slab []record
+	_    [16]byte // keep shards on separate cache lines
 }
 
 const slabSize = 32
