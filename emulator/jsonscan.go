@@ -191,22 +191,6 @@ func (s *scanner) objectStart() bool { return s.expect('{') }
 // '}' (consumed) or on error (s.err set). first tells whether this is the
 // first call for the object, to handle commas.
 func (s *scanner) nextKey(first bool) (key rawString, ok bool) {
-	// Fast path: compact JSON, `"key":` right here (after the comma).
-	p := s.pos
-	if !first && p < len(s.data) && s.data[p] == ',' {
-		p++
-	}
-	if p < len(s.data) && s.data[p] == '"' && (first || p > s.pos) {
-		s.pos = p
-		if key, ok = s.str(); !ok {
-			return key, false
-		}
-		return key, s.expect(':')
-	}
-	return s.nextKeySlow(first)
-}
-
-func (s *scanner) nextKeySlow(first bool) (key rawString, ok bool) {
 	c := s.peek()
 	if c == '}' {
 		s.pos++
@@ -493,10 +477,6 @@ func (s *scanner) str() (rawString, bool) {
 		}
 	}
 }
-
-// atQuote reports whether a string starts right at the current position,
-// the common case callers test before building a fieldPath for strOrNull.
-func (s *scanner) atQuote() bool { return s.pos < len(s.data) && s.data[s.pos] == '"' }
 
 // strOrNull reads a string or null.
 func (s *scanner) strOrNull(field fieldPath) (rawString, bool) {
