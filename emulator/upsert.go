@@ -331,7 +331,8 @@ func (st *requestState) parseBody() (answer, bool) {
 	return st.checkUTF8()
 }
 
-// checkInputs refuses inputs without id, properties or a unique idProperty.
+// checkInputs refuses inputs without id, properties or a unique idProperty,
+// and resolves the unique slot and id value of every input.
 func (e *Emulator) checkInputs(st *requestState) (answer, bool) {
 	for i := range st.inputs {
 		in := &st.inputs[i]
@@ -344,17 +345,10 @@ func (e *Emulator) checkInputs(st *requestState) (answer, bool) {
 		if in.idProperty.isNull() || len(in.idProperty.raw) == 0 {
 			return st.missingField("idProperty", i), false
 		}
-		name := st.sc.unescape(in.idProperty)
-		idx := e.schema.lookup(name)
-		slot := -1
-		if idx >= 0 {
-			slot = e.schema.uniqueSlot(idx)
+		// A validated input resolved its final id and idProperty already.
+		if !in.validated && !st.resolveID(in) {
+			return st.nonUnique(string(st.sc.unescape(in.idProperty))), false
 		}
-		if slot < 0 {
-			return st.nonUnique(string(name)), false
-		}
-		in.slot = slot
-		in.idValue = st.sc.unescape(in.id)
 	}
 	return answer{}, true
 }
