@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,19 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
-
-func init() {
-	// Another test file of this package may own -update already; share it.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 func sampleReport() *Report {
 	return &Report{
@@ -50,23 +37,10 @@ func sampleReport() *Report {
 	}
 }
 
-// checkGolden compares got with testdata/name, or rewrites it with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if updateGolden() {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test ./contract -run %s -update to create the golden file", t.Name())
-	assert.Equal(t, string(want), string(got), "output differs from %s; if the change is intended, run go test ./contract -update", golden)
-}
-
 func TestReportText(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, sampleReport().WriteText(&buf))
-	checkGolden(t, "report.txt", buf.Bytes())
+	golden.Equal(t, filepath.Join("testdata", "report.txt"), buf.Bytes())
 	for _, s := range []string{"sent:", "received:", "contract:", "fix:", "cleaned up 16 records", "1.234s", "SKIP", "FAIL"} {
 		assert.Contains(t, buf.String(), s)
 	}
@@ -99,7 +73,7 @@ func TestReportJSON(t *testing.T) {
 func TestReportJUnit(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, sampleReport().WriteJUnit(&buf))
-	checkGolden(t, "report.junit.xml", buf.Bytes())
+	golden.Equal(t, filepath.Join("testdata", "report.junit.xml"), buf.Bytes())
 	var doc struct {
 		XMLName xml.Name `xml:"testsuites"`
 		Suites  []struct {

@@ -3,10 +3,8 @@ package generators
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,21 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./generators -update to create it")
-	assert.Equal(t, string(want), string(got), "golden file %s differs; run go test ./generators -update if the change is intended", path)
-}
 
 // strictInputs decodes a body into the typed request, refusing unknown fields.
 func strictInputs(body []byte) (hubspot.BatchUpsertRequest, error) {
@@ -165,7 +150,7 @@ func TestBadCases(t *testing.T) {
 		})
 		fmt.Fprintf(&table, "%-26s %d %-22s %-9s %-15s %s\n", bc.Name, bc.Status, bc.Category, bc.Evidence, bc.Code, bc.MessagePrefix)
 	}
-	golden(t, "badcases.golden", []byte(table.String()))
+	golden.Equal(t, filepath.Join("testdata", "badcases.golden"), []byte(table.String()))
 
 	_, err := Bad("nope", 7, hubspot.DefaultIDProperty)
 	assert.ErrorContains(t, err, BadDuplicateIDs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
 
 func mustNew(t testing.TB, opts ...Option) *Generator {
@@ -111,7 +113,7 @@ func TestGoldenBatch(t *testing.T) {
 		require.NoError(t, json.Indent(&out, g.AppendBatch(nil, n), "", "  "))
 		out.WriteByte('\n')
 	}
-	golden(t, "batch_seed7.golden", out.Bytes())
+	golden.Equal(t, filepath.Join("testdata", "batch_seed7.golden"), out.Bytes())
 }
 
 // TestFastPathMatchesGeneralPath holds the precomputed fast path to the

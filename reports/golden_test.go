@@ -2,31 +2,15 @@ package reports
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./reports -run %s -update", t.Name())
-	assert.Equal(t, string(want), string(got), "output differs from %s; if the change is intended, run go test ./reports -update", path)
-}
 
 // stableDirs makes the input folders of a report independent of the
 // temporary directory the test ran in.
@@ -87,7 +71,7 @@ func TestGolden(t *testing.T) {
 			for _, f := range []string{FormatText, FormatMD, FormatJSON, FormatJUnit} {
 				var buf bytes.Buffer
 				require.NoError(t, r.Write(&buf, f))
-				golden(t, tc.name+"."+f+".golden", buf.Bytes())
+				golden.Equal(t, filepath.Join("testdata", tc.name+"."+f+".golden"), buf.Bytes())
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/upsertbench/upsertbench/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,7 +200,7 @@ func TestHTMLInChromium(t *testing.T) {
 	// The committed screenshot is for review; rewriting it on every run would
 	// leave every checkout dirty, so it is refreshed with -update only.
 	dest := filepath.Join(t.TempDir(), "report.png")
-	if *update {
+	if golden.Update() {
 		dest = filepath.Join("testdata", "report.png")
 	}
 	require.NoError(t, os.WriteFile(dest, shot, 0o644))

@@ -1,7 +1,6 @@
 package results
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,9 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func goldenSummary() *Summary {
 	s := NewSummary()
@@ -38,14 +36,7 @@ func goldenSummary() *Summary {
 func TestSummaryGolden(t *testing.T) {
 	got, err := MarshalSummary(goldenSummary())
 	require.NoError(t, err)
-	golden := filepath.Join("testdata", "summary.golden.json")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test ./results -run Golden -update")
-	assert.Equal(t, string(want), string(got))
+	golden.Equal(t, filepath.Join("testdata", "summary.golden.json"), got)
 }
 
 func TestSummaryRoundTrip(t *testing.T) {

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // TestBadFiles: every file in testdata/bad fails with the message in its
 // .golden file, and the message carries a line and column.
@@ -35,14 +33,7 @@ func TestBadFiles(t *testing.T) {
 			assert.NotEmpty(t, se.Fix, "error says how to fix it: %v", err)
 			assert.NotContains(t, err.Error(), "\n", "one line")
 
-			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
-			got := err.Error() + "\n"
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test ./scenarios -run TestBadFiles -update")
-			assert.Equal(t, string(want), got)
+			golden.Equal(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }
@@ -166,13 +157,7 @@ func TestMarshalGolden(t *testing.T) {
 	require.NoError(t, err)
 	out, err := s.Marshal()
 	require.NoError(t, err)
-	golden := filepath.Join("testdata", "example.canonical.yaml")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, out, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(out))
+	golden.Equal(t, filepath.Join("testdata", "example.canonical.yaml"), out)
 }
 
 func TestResolve(t *testing.T) {
