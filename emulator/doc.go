@@ -81,14 +81,14 @@
 // move (scripts/bench-ir.sh, valgrind). "Before" is commit 4dff05e:
 //
 //   - BenchmarkUpsert100 (ServeHTTP, realistic 100-input batches, half
-//     updates, trace ids): 891k instructions per request, before 1,303k
+//     updates, trace ids): 881k instructions per request, before 1,303k
 //     (scripts/bench-ir.sh 'Upsert100$' 4dff05e). CPU per request, in
 //     six sessions of 8–10 paired rounds: median ratio of the pairs
 //     0.71–0.94 (typically about 0.81); in a quiet hour min 171–181 µs,
 //     median 196–208 µs (before: 210–218, 218–275), in busy hours medians
 //     of 290–310 µs (before: 375–393). About 26 KB and 75 allocations per
 //     request (before 124).
-//   - BenchmarkPhases: parse and validate 531k instructions (before 918k),
+//   - BenchmarkPhases: parse and validate 532k instructions (before 918k),
 //     store and answer about 350k; in time the store weighs more than its
 //     instructions, as updates miss the cache on records.
 //   - BenchmarkUpsert100HTTP (loopback HTTP, 4 clients on the same 2
