@@ -3,6 +3,8 @@ package contract
 import (
 	"fmt"
 	"strings"
+
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // CheckName names one contract check. Every check the suite runs has a
@@ -68,3 +70,31 @@ func (f Finding) Error() string {
 
 // String is Error, so a Finding prints the same everywhere.
 func (f Finding) String() string { return f.Error() }
+
+// Record converts f into the plain data a run's files store
+// (findings.jsonl, summary.json), so that readers of a run need neither
+// this package nor its OpenAPI validator. It is the one place where a
+// contract finding becomes part of a run.
+func (f Finding) Record() results.Finding {
+	r := results.Finding{
+		Check: string(f.Check), Message: f.Message, Reason: f.Reason, HowToFix: f.HowToFix,
+		Method: f.Method, Path: f.Path, StatusCode: f.StatusCode, SpecPath: f.SpecPath,
+		Sent: f.Sent, Received: f.Received,
+	}
+	if len(f.Fields) > 0 {
+		r.Fields = make([]results.FieldFailure, len(f.Fields))
+		for i, ff := range f.Fields {
+			r.Fields[i] = results.FieldFailure{Pointer: ff.Pointer, Message: ff.Message, SchemaPath: ff.SchemaPath}
+		}
+	}
+	return r
+}
+
+// Records converts findings with Record.
+func Records(fs []Finding) []results.Finding {
+	out := make([]results.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = f.Record()
+	}
+	return out
+}

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/load"
-	"github.com/upsertbench/upsertbench/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 

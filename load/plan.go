@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 

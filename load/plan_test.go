@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 

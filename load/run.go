@@ -24,7 +24,7 @@ import (
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 
@@ -272,7 +272,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 			w.Close()
 			return nil, err
 		}
-		r.sampler.sink = func(fs []contract.Finding) error { return fw.Add(fs...) }
+		r.sampler.sink = func(fs []results.Finding) error { return fw.Add(fs...) }
 	}
 
 	acc := results.NewAccumulator(results.WithLateAfter(r.lateAfter))
@@ -363,7 +363,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	}
 	sum = &results.Summary{SchemaVersion: results.SchemaVersion}
 	acc.Fill(sum)
-	sum.Contract = results.ContractSummary{SampleRate: r.scenario.Sample, ByCheck: map[contract.CheckName]uint64{}}
+	sum.Contract = results.ContractSummary{SampleRate: r.scenario.Sample, ByCheck: map[string]uint64{}}
 	if r.sampler != nil {
 		if err := r.sampler.close(); err != nil {
 			errs = append(errs, err)

@@ -19,7 +19,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Defaults of the sampled contract checks.
@@ -44,7 +44,7 @@ type sample struct {
 }
 
 // findingSink receives the findings of one exchange (findings.jsonl).
-type findingSink func([]contract.Finding) error
+type findingSink func([]results.Finding) error
 
 // sampler checks a share of exchanges against the contract, off the hot
 // path: the transport offers samples without blocking, a bounded queue holds
@@ -71,8 +71,8 @@ type sampler struct {
 	sampled, dropped, checked atomic.Uint64
 
 	mu      sync.Mutex
-	byCheck map[contract.CheckName]uint64
-	first   []contract.Finding
+	byCheck map[string]uint64
+	first   []results.Finding
 	total   uint64
 	sinkErr error
 }
@@ -84,7 +84,7 @@ func newSampler(share float64, seed uint64, v *contract.Validator, sink findingS
 		validator: v,
 		sink:      sink,
 		queue:     make(chan sample, max(queue, 1)),
-		byCheck:   make(map[contract.CheckName]uint64),
+		byCheck:   make(map[string]uint64),
 		start:     time.Now(),
 		budget:    DefaultCheckBudget,
 		burst:     DefaultCheckBurst,
@@ -157,16 +157,17 @@ func (s *sampler) work() {
 		if len(fs) == 0 {
 			continue
 		}
+		recs := contract.Records(fs)
 		s.mu.Lock()
 		s.total += uint64(len(fs))
-		for _, f := range fs {
+		for _, f := range recs {
 			s.byCheck[f.Check]++
 			if len(s.first) < DefaultMaxSummaryFindings {
 				s.first = append(s.first, f)
 			}
 		}
 		if s.sink != nil && s.sinkErr == nil {
-			s.sinkErr = s.sink(fs)
+			s.sinkErr = s.sink(recs)
 		}
 		s.mu.Unlock()
 	}
@@ -192,8 +193,8 @@ func (s *sampler) summary() results.ContractSummary {
 		Checked:    s.checked.Load(),
 		Dropped:    s.dropped.Load(),
 		Violations: s.total,
-		ByCheck:    make(map[contract.CheckName]uint64, len(s.byCheck)),
-		Findings:   append([]contract.Finding(nil), s.first...),
+		ByCheck:    make(map[string]uint64, len(s.byCheck)),
+		Findings:   append([]results.Finding(nil), s.first...),
 	}
 	for k, v := range s.byCheck {
 		cs.ByCheck[k] = v

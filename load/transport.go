@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // headerBytesIn carries the response size from the transport to the attack

@@ -3,7 +3,7 @@ package reports
 import (
 	"fmt"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Default regression tolerances: relative changes for the worse beyond

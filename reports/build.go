@@ -12,7 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 
@@ -140,7 +140,7 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 	r.Distribution = acc.Distribution()
 
 	for _, d := range dirs {
-		err := results.EachFinding(d, func(f contract.Finding) error {
+		err := results.EachFinding(d, func(f results.Finding) error {
 			r.FindingsTotal++
 			if len(r.Findings) < cfg.maxFindings {
 				r.Findings = append(r.Findings, f)
@@ -193,7 +193,7 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 		for _, f := range s.Findings() {
 			r.FindingsTotal++
 			if len(r.Findings) < cfg.maxFindings {
-				r.Findings = append(r.Findings, f)
+				r.Findings = append(r.Findings, f.Record())
 			}
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // maxBars bounds the bars of the latency distribution: the results

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/reports"
-	"github.com/upsertbench/upsertbench/results"
 )
 
 func ExampleEvaluateOne() {

@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // DefaultHistoryRuns is how many past runs the trend chart and the

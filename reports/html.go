@@ -7,8 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 //go:embed report.html.tmpl
@@ -44,7 +43,7 @@ type tile struct {
 
 type findingView struct {
 	Check, Message, Where, Reason, HowToFix, SpecPath, Sent, Received string
-	Fields                                                            []contract.FieldFailure
+	Fields                                                            []results.FieldFailure
 }
 
 type baselineView struct {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/upsertbench/upsertbench/internal/junit"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // WriteJUnit writes junit.xml: one test case per threshold, per contract

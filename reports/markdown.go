@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // WriteMarkdown writes summary.md, made for a CI job summary

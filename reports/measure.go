@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Units of threshold limits and measured values, as stored in

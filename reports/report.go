@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Defaults of Build.
@@ -34,7 +33,7 @@ type Report struct {
 	// Checks are the contract check verdicts (sampled and suite).
 	Checks []CheckVerdict
 	// Findings are the first contract findings; FindingsTotal counts all.
-	Findings      []contract.Finding
+	Findings      []results.Finding
 	FindingsTotal int
 	// History is the last runs of the history file, this one included.
 	History []HistoryEntry

@@ -14,7 +14,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // synthStart is the fixed start of every synthetic run, so outputs are
@@ -146,14 +146,14 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 	}
 	for v := range sp.violations {
 		s := v % sp.shards
-		f := contract.Finding{
-			Check: contract.CheckEcho, Message: fmt.Sprintf("result for external_task_id ub-%d echoes hs_task_subject %q, not the value sent", v, "Call back"),
+		f := results.Finding{
+			Check: string(contract.CheckEcho), Message: fmt.Sprintf("result for external_task_id ub-%d echoes hs_task_subject %q, not the value sent", v, "Call back"),
 			Reason: "a result echoes the properties just written", HowToFix: "return the stored values after the write",
 			Method: http.MethodPost, Path: "/crm/v3/objects/tasks/batch/upsert", StatusCode: 200,
-			Fields: []contract.FieldFailure{{Pointer: "/results/3/properties/hs_task_subject", Message: "want \"Follow up\""}},
+			Fields: []results.FieldFailure{{Pointer: "/results/3/properties/hs_task_subject", Message: "want \"Follow up\""}},
 		}
 		sums[s].Contract.AddFinding(f)
-		require.NoError(t, results.AppendFindings(dirs[s], []contract.Finding{f}))
+		require.NoError(t, results.AppendFindings(dirs[s], []results.Finding{f}))
 	}
 	for s := range sp.shards {
 		require.NoError(t, results.WriteSummary(filepath.Join(dirs[s], results.SummaryFile), sums[s]))

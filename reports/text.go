@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // WriteText writes the terminal report: the verdict first, then a compact

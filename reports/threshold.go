@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Threshold operators.

@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/results"
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // Verdicts.
@@ -51,7 +51,7 @@ const sampledAll contract.CheckName = "sampled-responses"
 // ByCheck, so "sampled responses" stands for all of them; a sample that was
 // asked for but never checked fails: a contract check that never ran is
 // not a pass.
-func sampledChecks(s *results.Summary, findings []contract.Finding) []CheckVerdict {
+func sampledChecks(s *results.Summary, findings []results.Finding) []CheckVerdict {
 	c := &s.Contract
 	all := CheckVerdict{Name: sampledAll, Source: SourceLoad}
 	switch {
@@ -76,7 +76,7 @@ func sampledChecks(s *results.Summary, findings []contract.Finding) []CheckVerdi
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		cnt := c.ByCheck[contract.CheckName(n)]
+		cnt := c.ByCheck[n]
 		if cnt == 0 {
 			continue
 		}

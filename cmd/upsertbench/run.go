@@ -14,9 +14,9 @@ import (
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/reports"
-	"github.com/upsertbench/upsertbench/results"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/reports"
-	"github.com/upsertbench/upsertbench/results"
 )
 
 // tinyScenario is a one-second scenario that keeps the CLI tests short.

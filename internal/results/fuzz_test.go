@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/upsertbench/upsertbench/contract"
 )
 
 func FuzzScanReader(f *testing.F) {
@@ -51,7 +49,7 @@ func FuzzFindings(f *testing.F) {
 	f.Add([]byte("[1,2]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var n int
-		_ = eachFinding("fuzz", bytes.NewReader(data), func(contract.Finding) error {
+		_ = eachFinding("fuzz", bytes.NewReader(data), func(Finding) error {
 			n++
 			return nil
 		})

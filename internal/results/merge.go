@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/upsertbench/upsertbench/contract"
 )
 
 // DefaultMaxSummaryFindings caps Contract.Findings in a summary; all
@@ -118,7 +116,7 @@ func (s *Summary) MergeContract(c ContractSummary) {
 	d.Dropped += c.Dropped
 	d.Violations += c.Violations
 	if len(c.ByCheck) > 0 && d.ByCheck == nil {
-		d.ByCheck = make(map[contract.CheckName]uint64, len(c.ByCheck))
+		d.ByCheck = make(map[string]uint64, len(c.ByCheck))
 	}
 	for k, v := range c.ByCheck {
 		d.ByCheck[k] += v
@@ -133,10 +131,10 @@ func (s *Summary) MergeContract(c ContractSummary) {
 
 // AddFinding counts one finding in the contract summary: Violations,
 // ByCheck, and Findings up to DefaultMaxSummaryFindings.
-func (c *ContractSummary) AddFinding(f contract.Finding) {
+func (c *ContractSummary) AddFinding(f Finding) {
 	c.Violations++
 	if c.ByCheck == nil {
-		c.ByCheck = make(map[contract.CheckName]uint64)
+		c.ByCheck = make(map[string]uint64)
 	}
 	c.ByCheck[f.Check]++
 	if len(c.Findings) < DefaultMaxSummaryFindings {

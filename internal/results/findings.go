@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/upsertbench/upsertbench/contract"
 )
 
 // maxFindingLine bounds one line of findings.jsonl when reading, so a
@@ -59,7 +57,7 @@ func (w *FindingsWriter) Count() uint64 {
 }
 
 // Add appends the findings.
-func (w *FindingsWriter) Add(fs ...contract.Finding) error {
+func (w *FindingsWriter) Add(fs ...Finding) error {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -103,7 +101,7 @@ func (w *FindingsWriter) Close() error {
 
 // AppendFindings appends fs to dir/findings.jsonl (a one-shot
 // FindingsWriter).
-func AppendFindings(dir string, fs []contract.Finding) error {
+func AppendFindings(dir string, fs []Finding) error {
 	w, err := CreateFindingsWriter(dir)
 	if err != nil {
 		return err
@@ -129,7 +127,7 @@ func FindingsPath(dirOrFile string) string {
 // are skipped; a last line without newline that does not parse is a write
 // cut short and is ignored; any other bad line is an error naming the file
 // and line. An error from fn stops the read and is returned unchanged.
-func EachFinding(dirOrFile string, fn func(contract.Finding) error) error {
+func EachFinding(dirOrFile string, fn func(Finding) error) error {
 	path := FindingsPath(dirOrFile)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -142,7 +140,7 @@ func EachFinding(dirOrFile string, fn func(contract.Finding) error) error {
 	return eachFinding(path, f, fn)
 }
 
-func eachFinding(name string, r io.Reader, fn func(contract.Finding) error) error {
+func eachFinding(name string, r io.Reader, fn func(Finding) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var line []byte
 	for lineNo := 1; ; lineNo++ {
@@ -164,7 +162,7 @@ func eachFinding(name string, r io.Reader, fn func(contract.Finding) error) erro
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
-			var fd contract.Finding
+			var fd Finding
 			if uerr := json.Unmarshal(trimmed, &fd); uerr != nil {
 				if !complete {
 					return nil // cut-off last line of an interrupted writer
@@ -183,9 +181,9 @@ func eachFinding(name string, r io.Reader, fn func(contract.Finding) error) erro
 
 // ReadFindings returns every finding of dir/findings.jsonl (see
 // EachFinding). Prefer EachFinding for files that may be large.
-func ReadFindings(dir string) ([]contract.Finding, error) {
-	var out []contract.Finding
-	err := EachFinding(dir, func(f contract.Finding) error {
+func ReadFindings(dir string) ([]Finding, error) {
+	var out []Finding
+	err := EachFinding(dir, func(f Finding) error {
 		out = append(out, f)
 		return nil
 	})

@@ -11,17 +11,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/upsertbench/upsertbench/contract"
 )
 
-func finding(i int) contract.Finding {
-	return contract.Finding{
-		Check:    contract.CheckName("response-schema"),
+func finding(i int) Finding {
+	return Finding{
+		Check:    "response-schema",
 		Message:  fmt.Sprintf("finding %d <&>", i),
 		Method:   "POST",
 		Path:     "/crm/v3/objects/tasks/batch/upsert",
-		Fields:   []contract.FieldFailure{{Pointer: "/results/0/id", Message: "missing"}},
+		Fields:   []FieldFailure{{Pointer: "/results/0/id", Message: "missing"}},
 		Received: strings.Repeat("x", i%3*70000), // lines longer than a read buffer
 	}
 }
@@ -61,8 +59,8 @@ func TestFindingsConcurrentWriters(t *testing.T) {
 
 func TestAppendFindingsAppends(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, AppendFindings(dir, []contract.Finding{finding(1), finding(2)}))
-	require.NoError(t, AppendFindings(dir, []contract.Finding{finding(4)}))
+	require.NoError(t, AppendFindings(dir, []Finding{finding(1), finding(2)}))
+	require.NoError(t, AppendFindings(dir, []Finding{finding(4)}))
 	require.NoError(t, AppendFindings(dir, nil))
 	got, err := ReadFindings(dir)
 	require.NoError(t, err)
@@ -106,10 +104,10 @@ func TestReadFindingsTolerance(t *testing.T) {
 
 func TestEachFindingStops(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, AppendFindings(dir, []contract.Finding{finding(1), finding(2), finding(4)}))
+	require.NoError(t, AppendFindings(dir, []Finding{finding(1), finding(2), finding(4)}))
 	stop := errors.New("stop")
 	n := 0
-	err := EachFinding(filepath.Join(dir, FindingsFile), func(contract.Finding) error {
+	err := EachFinding(filepath.Join(dir, FindingsFile), func(Finding) error {
 		n++
 		return stop
 	})

@@ -4,8 +4,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/upsertbench/upsertbench/contract"
 )
 
 // SchemaVersion is the version of the summary.json layout. Bump it on any
@@ -129,9 +127,9 @@ type ContractSummary struct {
 	Dropped    uint64 `json:"dropped"`
 	Violations uint64 `json:"violations"`
 	// ByCheck counts findings per check name.
-	ByCheck map[contract.CheckName]uint64 `json:"byCheck"`
+	ByCheck map[string]uint64 `json:"byCheck"`
 	// Findings holds the first findings (capped); all of them are in findings.jsonl.
-	Findings []contract.Finding `json:"findings,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // ThresholdResult is the verdict of one scenario threshold.
