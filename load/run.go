@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -8,13 +9,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,9 +20,11 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/internal/target"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
 
@@ -45,10 +45,18 @@ type Config struct {
 	// applied to it by the caller.
 	Scenario *scenarios.Scenario
 	// BaseURL of the target, e.g. http://127.0.0.1:8080; Token is sent as a
-	// bearer token and is never written anywhere.
+	// bearer token and is never written anywhere. An empty BaseURL runs
+	// against an emulator started on loopback for the run, configured by
+	// the scenario's emulator section (see EmulatorOptions), with Token as
+	// its token when given.
 	BaseURL, Token string
-	// Emulated says the target is the in-process emulator: the quota
-	// planner then stays out of the way (it guards real accounts).
+	// EmulatorOptions are applied after the scenario's when the run starts
+	// its own emulator (empty BaseURL), e.g. emulator.WithLatency to
+	// override the scenario's latency model.
+	EmulatorOptions []emulator.Option
+	// Emulated says the target is an emulator (set by Run when it starts
+	// one): the quota planner then stays out of the way (it guards real
+	// accounts).
 	Emulated bool
 	// OutDir receives results.bin, findings.jsonl and summary.json.
 	OutDir string
@@ -90,35 +98,23 @@ type Config struct {
 	CheckBudget float64
 }
 
-// ErrRemoteTarget is returned for a non-loopback target without AllowRemote.
-var ErrRemoteTarget = errors.New("load: target is not on this machine (allow it explicitly)")
-
-// CheckTarget refuses a malformed base URL, and a non-loopback one unless
-// allowRemote.
-func CheckTarget(baseURL string, allowRemote bool) error {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("load: target %q is not an http(s) base URL", baseURL)
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	if allowRemote {
-		return nil
-	}
-	return fmt.Errorf("%w: %s", ErrRemoteTarget, u.Host)
-}
-
 // Run executes cfg's scenario and returns its summary, which is also in
 // OutDir/summary.json. Cancelling ctx stops the attack cleanly: no new
 // requests leave, those in flight get StopGrace to answer, and results.bin,
 // findings.jsonl and summary.json are flushed with Run.Interrupted set. An
 // interrupted run is not an error.
 func Run(ctx context.Context, cfg Config) (*results.Summary, error) {
+	if cfg.Scenario == nil {
+		return nil, errors.New("load: no scenario")
+	}
+	if cfg.BaseURL == "" {
+		srv, err := startEmulator(cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		cfg.BaseURL, cfg.Token, cfg.Emulated = srv.URL, srv.Token, true
+	}
 	r, err := prepare(cfg)
 	if err != nil {
 		return nil, err
@@ -146,8 +142,8 @@ func prepare(cfg Config) (*runner, error) {
 	if s == nil {
 		return nil, errors.New("load: no scenario")
 	}
-	if err := CheckTarget(cfg.BaseURL, cfg.AllowRemote); err != nil {
-		return nil, err
+	if err := target.Check(cfg.BaseURL, cfg.AllowRemote); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	if cfg.OutDir == "" {
 		return nil, errors.New("load: no output folder")
@@ -167,7 +163,7 @@ func prepare(cfg Config) (*runner, error) {
 		}
 	}
 
-	r.seed = cmpOr(cfg.Seed, s.Seed)
+	r.seed = cmp.Or(cfg.Seed, s.Seed)
 	if r.seed == 0 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -244,13 +240,6 @@ func prepare(cfg Config) (*runner, error) {
 		r.lateAfter = results.DefaultLateAfter
 	}
 	return r, nil
-}
-
-func cmpOr(a, b uint64) uint64 {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
@@ -349,7 +338,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	if prog != nil {
 		prog.end()
 		if abandoned > 0 {
-			fmt.Fprintf(r.cfg.Progress, "interrupted: %d requests still in flight after %s were abandoned (not counted)\n", abandoned, cmpDur(r.cfg.StopGrace, DefaultStopGrace))
+			fmt.Fprintf(r.cfg.Progress, "interrupted: %d requests still in flight after %s were abandoned (not counted)\n", abandoned, cmp.Or(r.cfg.StopGrace, DefaultStopGrace))
 		}
 	}
 	r.targeter.Release()
@@ -385,7 +374,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 		Description:  r.scenario.Description,
 		Seed:         r.seed,
 		Shards:       []results.Shard{r.shard},
-		Target:       redactURL(r.cfg.BaseURL),
+		Target:       target.Redact(r.cfg.BaseURL),
 		Emulated:     r.cfg.Emulated,
 		ToolVersion:  r.cfg.ToolVersion,
 		StartedAt:    startedAt.UTC(),
@@ -398,13 +387,6 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 		errs = append(errs, err)
 	}
 	return sum, errors.Join(errs...)
-}
-
-func cmpDur(a, b time.Duration) time.Duration {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // annotate adds the synthetic headers and the true BytesIn to a result and
@@ -429,15 +411,4 @@ func (r *runner) annotate(res *vegeta.Result) bool {
 	}
 	res.Headers[results.HeaderLateNanos] = []string{strconv.FormatInt(int64(late), 10)}
 	return true
-}
-
-// redactURL drops any userinfo from a URL before it is recorded.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	return u.String()
 }

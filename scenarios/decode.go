@@ -44,6 +44,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		s.Name = nameFromFile(name)
 	}
 	s.Source = name
+	s.pos = d.pos
 	if err := s.validate(d.locate); err != nil {
 		return nil, err
 	}
@@ -88,9 +89,15 @@ func (d *decoder) remember(path string, n ast.Node) {
 }
 
 // locate finds where path (or its closest recorded parent) is in the file.
-func (d *decoder) locate(path string) (int, int) {
+func (d *decoder) locate(path string) (int, int) { return positions(d.pos).locate(path) }
+
+// positions maps key paths to where their values start in a file.
+type positions map[string]pos
+
+// locate finds where path (or its closest recorded parent) is.
+func (ps positions) locate(path string) (int, int) {
 	for p := path; ; {
-		if at, ok := d.pos[p]; ok {
+		if at, ok := ps[p]; ok {
 			return at.line, at.col
 		}
 		i := strings.LastIndexAny(p, ".[")
@@ -101,9 +108,35 @@ func (d *decoder) locate(path string) (int, int) {
 	}
 }
 
+// tabIndent finds the first tab in a line's leading white space, which
+// YAML forbids; line and column are 1-based.
+func tabIndent(data []byte) (line, col int, ok bool) {
+	line, col = 1, 1
+	indent := true
+	for _, c := range data {
+		switch {
+		case c == '\n':
+			line, col, indent = line+1, 1, true
+			continue
+		case indent && c == '\t':
+			return line, col, true
+		case c != ' ':
+			indent = false
+		}
+		col++
+	}
+	return 0, 0, false
+}
+
 func (d *decoder) decode(data []byte) (s *Scenario, err error) {
 	if len(data) > maxInputBytes {
 		return nil, &Error{File: d.file, Line: 1, Column: 1, Msg: fmt.Sprintf("file is %d bytes, more than a scenario needs", len(data)), Fix: "a scenario is a short YAML file; check the path"}
+	}
+	if line, col, ok := tabIndent(data); ok {
+		// The YAML parser reports a tab as "found character ' ' that
+		// cannot start any token": say what it is.
+		return nil, &Error{File: d.file, Line: line, Column: col, Msg: "a tab in the indentation",
+			Fix: "YAML indents with spaces only: replace the tab with spaces"}
 	}
 	f, perr := parseYAML(data)
 	if perr != nil {

@@ -147,6 +147,7 @@ func stripLines(s *Scenario) *Scenario {
 	for i := range c.Thresholds {
 		c.Thresholds[i].Line = 0
 	}
+	c.pos = nil
 	return c
 }
 
@@ -220,4 +221,18 @@ func TestMarshalQuotesText(t *testing.T) {
 			assert.Equal(t, s.Emulator.Faults, back.Emulator.Faults)
 		})
 	}
+}
+
+// TestFieldError: code that interprets a scenario's values (the load
+// engine, for the emulator settings) reports a bad one where it is.
+func TestFieldError(t *testing.T) {
+	s, err := Parse("f.yaml", []byte("stages:\n  - duration: 10s\n    rate: 20\nemulator:\n  faults:\n    - ok=1\n    - bogus\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "f.yaml:7:7: emulator.faults[1]: bad (fix it)", s.FieldError("emulator.faults[1]", "fix it", errors.New("bad")).Error())
+	assert.Equal(t, "f.yaml:5:9: emulator.latency: bad", s.FieldError("emulator.latency", "", errors.New("bad")).Error(),
+		"a key the file leaves out is reported at its closest parent")
+
+	c := s.Clone()
+	c.Source, c.pos = "", nil
+	assert.Equal(t, "f: emulator.tier: bad", c.FieldError("emulator.tier", "", errors.New("bad")).Error(), "built in code: no position")
 }

@@ -73,6 +73,12 @@ type Scenario struct {
 	Emulator   EmulatorSettings
 	// Source says where the scenario came from: a file path or "builtin:<name>".
 	Source string
+
+	// pos says where each key's value is in the file the scenario came
+	// from (nil when it was built in code), for FieldError. Like
+	// Threshold.Line it is position data: two parses of equal scenarios
+	// from different text differ in it.
+	pos positions
 }
 
 // Stage is one stretch of the arrival-rate plan.
@@ -108,9 +114,12 @@ type HTTP struct {
 	HTTP2      bool
 }
 
-// EmulatorSettings configure the in-process emulator, used when no target is
-// given. Latency and Faults use the emulator's spec syntax (emulator.ParseLatency,
-// emulator.ParseFault).
+// EmulatorSettings describe, as data, the in-process emulator a scenario
+// wants when no target is given. Latency and Faults are written in the
+// emulator's spec syntax (emulator.ParseLatency, emulator.ParseFault); this
+// package does not interpret them: the load engine, which starts the
+// emulator, checks them before anything is sent and reports a bad one at
+// its place in the file (Scenario.FieldError).
 type EmulatorSettings struct {
 	Tier          hubspot.Tier
 	Latency       string

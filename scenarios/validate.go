@@ -33,6 +33,19 @@ func (s *Scenario) validate(loc locator) *Error {
 	return p
 }
 
+// FieldError is a problem with the value at path (e.g.
+// "emulator.latency") found by code outside this package that interprets
+// the value: positioned like this package's own errors when the scenario
+// came from a file. The emulator settings are such values: their syntax
+// belongs to the emulator, and the code that starts it checks them.
+func (s *Scenario) FieldError(path, fix string, err error) *Error {
+	v := validator{s: s}
+	if s.pos != nil {
+		v.loc = s.pos.locate
+	}
+	return v.errorf(path, fix, "%v", err)
+}
+
 func (v validator) errorf(path, fix, format string, args ...any) *Error {
 	e := &Error{File: v.s.Source, Path: path, Msg: fmt.Sprintf(format, args...), Fix: fix}
 	if e.File == "" {
@@ -222,14 +235,6 @@ func (v validator) emulator() *Error {
 			fix = "did you mean " + sug + "? " + fix
 		}
 		return v.errorf("emulator.tier", fix, "unknown tier %q", em.Tier)
-	}
-	if err := checkLatency(em.Latency); err != nil {
-		return v.errorf("emulator.latency", `e.g. "none", "fixed:20ms" or "lognormal:p50=180ms,p99=900ms"`, "%v", err)
-	}
-	for i, f := range em.Faults {
-		if err := checkFault(f); err != nil {
-			return v.errorf(fmt.Sprintf("emulator.faults[%d]", i), `e.g. "5xx=0.01", "429=0.01", "reset=0.005", "slow=0.01", "hang=0.001"`, "%v", err)
-		}
 	}
 	return nil
 }

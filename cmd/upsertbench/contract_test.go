@@ -15,19 +15,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
 
 const contractTestToken = "ub-cli-token-SECRET-0451"
 
-// clearContractEnv keeps the developer's environment out of the tests.
-func clearContractEnv(t *testing.T) {
-	for _, k := range []string{envToken, envReadOnlyToken, envIDProperty, envAllowRemote} {
-		t.Setenv(k, "")
-	}
-}
-
 func TestContractCommandAgainstBuiltInEmulator(t *testing.T) {
-	clearContractEnv(t)
 	dir := t.TempDir()
 	junit, js := filepath.Join(dir, "contract.xml"), filepath.Join(dir, "contract.json")
 	var stdout, stderr bytes.Buffer
@@ -76,7 +69,6 @@ func TestContractCommandAgainstBuiltInEmulator(t *testing.T) {
 }
 
 func TestContractCommandAgainstTarget(t *testing.T) {
-	clearContractEnv(t)
 	good := httptest.NewServer(emulator.New(emulator.WithToken(contractTestToken), emulator.WithUniqueProperties("crm_key")))
 	t.Cleanup(good.Close)
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +86,7 @@ func TestContractCommandAgainstTarget(t *testing.T) {
 		want string
 	}{
 		{"emulator as target, token from env, custom id property", []string{"--target", good.URL, "--id-property", "crm_key", "--version", "2026-03"},
-			map[string]string{envToken: contractTestToken}, exitPass, "skip"},
+			map[string]string{target.EnvToken: contractTestToken}, exitPass, "skip"},
 		{"given owner and queue ids", []string{"--target", good.URL, "--token", contractTestToken, "--owner-id", "1234567", "--queue-id", "4711", "--seed", "9", "--key-prefix", "ub-cli"},
 			nil, exitPass, "key prefix ub-cli"},
 		{"broken target fails", []string{"--target", broken.URL, "--token", contractTestToken}, nil, exitFail, "FAIL"},
@@ -115,7 +107,6 @@ func TestContractCommandAgainstTarget(t *testing.T) {
 }
 
 func TestContractCommandUsage(t *testing.T) {
-	clearContractEnv(t)
 	dir := t.TempDir()
 	badSpec := filepath.Join(dir, "spec.yaml")
 	require.NoError(t, os.WriteFile(badSpec, []byte("not: [openapi"), 0o644))
@@ -124,11 +115,11 @@ func TestContractCommandUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
 		{"bad version", []string{"--version", "v4"}, "valid: v3, 2026-03"},
 		{"remote target without opt-in", []string{"--target", "https://api.hubapi.com", "--token", "x"}, "--allow-remote"},
-		{"malformed target", []string{"--target", "api.hubapi.com", "--token", "x"}, "invalid target"},
-		{"target without token", []string{"--target", "http://127.0.0.1:1"}, "no token"},
+		{"malformed target", []string{"--target", "api.hubapi.com", "--token", "x"}, `invalid --target "api.hubapi.com"`},
+		{"target without token", []string{"--target", "http://127.0.0.1:1"}, "needs a token: pass --token or set UPSERTBENCH_TOKEN"},
 		{"same tokens", []string{"--token", "a", "--read-only-token", "a"}, "must differ"},
 		{"missing spec file", []string{"--spec", filepath.Join(dir, "missing.yaml")}, "--spec"},
 		{"broken spec file", []string{"--spec", badSpec}, "--spec"},

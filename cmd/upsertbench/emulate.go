@@ -1,12 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
 
 func init() {
@@ -33,7 +34,6 @@ func init() {
 // Defaults of the emulate command.
 const (
 	defaultEmulateAddr  = "127.0.0.1:8080"
-	envToken            = "UPSERTBENCH_TOKEN"
 	emulateStatsPeriod  = time.Minute
 	emulateLogTimestamp = "2006-01-02T15:04:05Z07:00"
 )
@@ -49,7 +49,7 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(baseURL string)) error {
 	fs := newFlagSet("emulate")
 	addr := fs.String("addr", defaultEmulateAddr, "address to listen on (host:port; port 0 picks a free one)")
-	token := fs.String("token", "", "token clients must send as 'Authorization: Bearer <token>' (default $"+envToken+", else a generated one, printed once)")
+	token := fs.String("token", "", "token clients must send as 'Authorization: Bearer <token>' (default $"+target.EnvToken+", else a generated one, printed once)")
 	readOnly := fs.String("read-only-token", "", "a second token that may read but gets 403 MISSING_SCOPES on writes")
 	var unique, faults repeated
 	fs.Var(&unique, "unique-property", "another property with unique values that inputs may use as idProperty (repeatable; "+hubspot.DefaultIDProperty+" is always one)")
@@ -88,21 +88,16 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 			return usagef("--unique-property %q: give a property name like crm_key", u)
 		}
 	}
-	tok := *token
-	if tok == "" {
-		tok = os.Getenv(envToken)
-	}
-	generated := false
-	if tok == "" {
-		if tok, err = generateToken(); err != nil {
-			return err
-		}
-		generated = true
-	}
+	tok := cmp.Or(*token, os.Getenv(target.EnvToken))
 	if *readOnly != "" && *readOnly == tok {
 		return usagef("--read-only-token must differ from the token")
 	}
-	opts = append(opts, emulator.WithToken(tok))
+	if tok != "" {
+		opts = append(opts, emulator.WithToken(tok))
+	}
+	if err := checkAddr(*addr); err != nil {
+		return err
+	}
 
 	logw := &lockedWriter{w: stderr}
 	if *verbose {
@@ -111,53 +106,56 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 				l.Method, l.Path, l.Status, l.Inputs, l.Duration.Round(time.Microsecond))
 		}))
 	}
-	ln, err := net.Listen("tcp", *addr)
+	srv, err := emulator.Listen(*addr, opts...)
 	if err != nil {
-		return usagef("--addr %s: %v (is another emulator running? pick another port with --addr)", *addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return usagef("--addr %s is in use (is another emulator running?): pick another port with --addr, or port 0 for a free one", *addr)
+		}
+		return usagef("--addr %s: cannot listen there (%v): give an address of this machine, e.g. 127.0.0.1:8080", *addr, errors.Unwrap(err))
 	}
-	emu := emulator.New(opts...)
-	srv := newEmulatorServer(emu)
-	baseURL := "http://" + ln.Addr().String()
-	fmt.Fprintln(stdout, baseURL)
-	if generated {
+	fmt.Fprintln(stdout, srv.URL)
+	if tok == "" {
 		// The one place a token is printed: it is the user's own local
 		// emulator, and they need it to talk to it.
-		fmt.Fprintf(stdout, "%s=%s\n", envToken, tok)
+		fmt.Fprintf(stdout, "%s=%s\n", target.EnvToken, srv.Token)
 	}
-	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, latency %s, %d fault(s)); Ctrl-C stops\n", baseURL, t, lat, len(faults))
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, latency %s, %d fault(s)); Ctrl-C stops\n", srv.URL, t, lat, len(faults))
 	if ready != nil {
-		ready(baseURL)
+		ready(srv.URL)
 	}
 	ticker := time.NewTicker(emulateStatsPeriod)
 	defer ticker.Stop()
 	for {
 		select {
-		case err := <-serveErr:
-			emu.Close()
+		case err := <-srv.Done():
+			srv.Emulator.Close()
 			return fmt.Errorf("server stopped: %w", err)
 		case <-ticker.C:
 			if !*verbose {
-				logStats(logw, emu.Stats())
+				logStats(logw, srv.Stats())
 			}
 		case <-ctx.Done():
-			emu.Close() // release requests held by latency or faults
-			sctx, cancel := context.WithTimeout(context.Background(), emulatorShutdownTimeout)
-			err := srv.Shutdown(sctx)
-			cancel()
-			if err != nil {
-				_ = srv.Close()
-			}
-			if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Close(); err != nil {
 				return err
 			}
-			logStats(logw, emu.Stats())
+			logStats(logw, srv.Stats())
 			fmt.Fprintln(logw, "upsertbench emulate: stopped")
 			return nil
 		}
 	}
+}
+
+// checkAddr refuses an --addr that is not host:port before trying it, so
+// a typo is not mistaken for a port in use.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return usagef("invalid --addr %q: want host:port, e.g. 127.0.0.1:8080 (port 0 picks a free one)", addr)
+	}
+	return nil
 }
 
 func logStats(w io.Writer, s emulator.Stats) {

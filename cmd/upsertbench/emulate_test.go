@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
 
 // safeBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -78,12 +79,12 @@ func sendUpsert(t *testing.T, baseURL, token string) int {
 }
 
 func TestEmulateGeneratedTokenIsPrintedOnce(t *testing.T) {
-	t.Setenv(envToken, "")
+	t.Setenv(target.EnvToken, "")
 	baseURL, stdout, stderr, stop := emulateRun(t)
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	require.Len(t, lines, 2)
 	assert.Equal(t, baseURL, lines[0], "the first line is the base URL")
-	tok, ok := strings.CutPrefix(lines[1], envToken+"=")
+	tok, ok := strings.CutPrefix(lines[1], target.EnvToken+"=")
 	require.True(t, ok, lines[1])
 	assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, tok))
 	assert.Equal(t, http.StatusUnauthorized, sendUpsert(t, baseURL, "nope"))
@@ -105,7 +106,7 @@ func TestEmulateTokenSources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(envToken, tt.env)
+			t.Setenv(target.EnvToken, tt.env)
 			baseURL, stdout, _, stop := emulateRun(t, tt.args...)
 			assert.Equal(t, baseURL+"\n", stdout.String(), "a token the user chose is not printed")
 			assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, tt.token))
@@ -140,8 +141,8 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"bad fault", []string{"--fault", "boom=1"}, `--fault: fault "boom=1": unknown kind`},
 		{"bad unique property", []string{"--unique-property", "a b"}, `--unique-property "a b"`},
 		{"same tokens", []string{"--token", "x", "--read-only-token", "x"}, "--read-only-token must differ"},
-		{"bad addr", []string{"--addr", "nowhere:-1"}, "--addr nowhere:-1"},
-		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"bad addr", []string{"--addr", "nowhere:-1"}, `invalid --addr "nowhere:-1"`},
+		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

@@ -10,15 +10,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/internal/target"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/reports"
 	"github.com/upsertbench/upsertbench/scenarios"
@@ -50,11 +48,12 @@ const loadMemoryLimit = 100 << 20
 
 // loadOptions are the parsed flags of load.
 type loadOptions struct {
-	scenario, target, token, out, shard, tier string
-	rate                                      float64
-	duration                                  time.Duration
-	seed                                      uint64
-	list, allowRemote, allowOverQuota, quiet  bool
+	scenario, out, shard        string
+	rate                        float64
+	duration                    time.Duration
+	seed                        uint64
+	list, allowOverQuota, quiet bool
+	target                      targetFlags
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,14 +61,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o loadOptions
 	fs.StringVar(&o.scenario, "scenario", defaultLoadScenario, "a built-in scenario name (see --list) or a YAML file")
 	fs.BoolVar(&o.list, "list", false, "list the built-in scenarios and exit")
-	fs.StringVar(&o.target, "target", "", "base URL of the endpoint (empty: the emulator in-process, configured by the scenario)")
-	fs.StringVar(&o.token, "token", "", "private app token for --target (default $"+envToken+"); never written anywhere")
+	o.target.register(fs, false, true)
 	fs.Float64Var(&o.rate, "rate", 0, "scale the scenario's rates so that its peak is this many requests per second")
 	fs.DurationVar(&o.duration, "duration", 0, "scale the scenario's stages to last this long in total (e.g. 30s, 10m)")
 	fs.StringVar(&o.out, "out", "", "output folder (default ./out/<scenario>-<UTC time>)")
 	fs.StringVar(&o.shard, "shard", "", "run shard I of N (e.g. 2/4): 1/N of the rate and a disjoint slice of the keys")
-	fs.StringVar(&o.tier, "tier", "", "HubSpot tier whose limits apply: the emulator's limits, or the quota the plan is checked against for --target (default free); one of none, free, professional, enterprise, capacity")
-	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a --target that is not on this machine")
 	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the batches (default: the scenario's; recorded in summary.json)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
@@ -85,78 +81,54 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	shard, err := parseShard(o.shard)
+	shard, err := results.ParseShard(o.shard)
+	if err != nil {
+		return usagef("invalid --shard %q: %v", o.shard, err)
+	}
+	t, err := o.target.resolve()
 	if err != nil {
 		return err
 	}
-	var tier hubspot.Tier
-	if o.tier != "" {
-		if tier, err = hubspot.ParseTier(o.tier); err != nil {
-			return usagef("--tier: %v", err)
+	tier := t.Tier
+	if t.Emulated() {
+		if tier != "" {
+			sc.Emulator.Tier = tier
 		}
+		tier = sc.Emulator.Tier
+	} else if tier == "" {
+		tier = hubspot.TierFree // the safe guess for an account we know nothing about
 	}
 
 	started := time.Now().UTC()
 	if o.out == "" {
 		o.out = filepath.Join("out", sc.Name+"-"+started.Format("20060102T150405Z"))
 	}
-
-	baseURL, token := o.target, o.token
-	if token == "" {
-		token = os.Getenv(envToken)
-	}
-	emulated := baseURL == ""
-	if emulated {
-		if tier != "" {
-			sc.Emulator.Tier = tier
-		}
-		opts, err := loadEmulatorOptions(sc)
-		if err != nil {
-			return err
-		}
-		url, tok, stopEmu, err := startEmulator(token, opts...)
-		if err != nil {
-			return fmt.Errorf("start emulator: %w", err)
-		}
-		defer stopEmu()
-		baseURL, token = url, tok
-		tier = sc.Emulator.Tier
-	} else {
-		if err := checkTarget(baseURL, o.allowRemote); err != nil {
-			return err
-		}
-		if token == "" {
-			return usagef("--target %s needs a token: pass --token or set %s", baseURL, envToken)
-		}
-		if tier == "" {
-			tier = hubspot.TierFree
-		}
-	}
-
 	plan := load.PlanFor(sc, shard)
-	if !emulated && !o.allowOverQuota {
+	if !t.Emulated() && !o.allowOverQuota {
 		if err := plan.Check(tier); err != nil {
 			return usagef("%v", err)
 		}
 	}
+	if err := preflight(ctx, t); err != nil {
+		return err
+	}
 	var progress io.Writer
 	if !o.quiet {
 		progress = stderr
-		where := baseURL
-		if emulated {
-			where = "the emulator on " + baseURL
+		where := t.URL
+		if t.Emulated() {
+			where = "the emulator in-process"
 		}
 		fmt.Fprintf(stderr, "load %s against %s → %s\n", plan, where, o.out)
 	}
 	sum, err := load.Run(ctx, load.Config{
-		Scenario: sc, BaseURL: baseURL, Token: token, Emulated: emulated, OutDir: o.out,
-		Shard: shard, AllowRemote: o.allowRemote || os.Getenv(envAllowRemote) == "1", AllowOverQuota: o.allowOverQuota,
+		Scenario: sc, BaseURL: t.URL, Token: t.Token, OutDir: o.out,
+		Shard: shard, AllowRemote: t.AllowRemote, AllowOverQuota: o.allowOverQuota,
 		Tier: tier, Progress: progress, ToolVersion: version, Seed: o.seed,
-		GeneratorOptions: account.generatorOptions(o.target),
+		GeneratorOptions: account.generatorOptions(t),
 	})
 	if err != nil {
-		var qe *load.QuotaError
-		if errors.As(err, &qe) {
+		if isConfigError(err) {
 			return usagef("%v", err)
 		}
 		if sum == nil {
@@ -222,50 +194,13 @@ func stretch(sc *scenarios.Scenario, d time.Duration) *scenarios.Scenario {
 	return c
 }
 
-// parseShard reads "I/N".
-func parseShard(s string) (results.Shard, error) {
-	if s == "" {
-		return results.Shard{Index: 1, Count: 1}, nil
-	}
-	i, n, ok := strings.Cut(s, "/")
-	idx, err1 := strconv.Atoi(strings.TrimSpace(i))
-	cnt, err2 := strconv.Atoi(strings.TrimSpace(n))
-	if !ok || err1 != nil || err2 != nil || cnt < 1 || idx < 1 || idx > cnt || cnt > 1000 {
-		return results.Shard{}, usagef("invalid --shard %q: want I/N with 1 ≤ I ≤ N ≤ 1000, e.g. 2/4", s)
-	}
-	return results.Shard{Index: idx, Count: cnt}, nil
-}
-
-// loadEmulatorOptions configures the in-process emulator from the
-// scenario's emulator settings, as written (latency "none" is none).
-func loadEmulatorOptions(sc *scenarios.Scenario) ([]emulator.Option, error) {
-	lat, err := emulator.ParseLatency(pick(sc.Emulator.Latency, "none"))
-	if err != nil {
-		return nil, usagef("scenario %s: latency: %v", sc.Name, err)
-	}
-	return scenarioEmulatorOptions(sc, lat)
-}
-
-// scenarioEmulatorOptions turns the scenario's emulator settings (tier,
-// faults, order, Retry-After, unique property) into emulator options with
-// the given latency model; load and run share it.
-func scenarioEmulatorOptions(sc *scenarios.Scenario, lat emulator.Latency) ([]emulator.Option, error) {
-	opts := []emulator.Option{
-		emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
-		emulator.WithPreserveOrder(sc.Emulator.PreserveOrder), emulator.WithRetryAfter(sc.Emulator.RetryAfter),
-		emulator.WithUniqueProperties(sc.Batch.IDProperty),
-	}
-	if sc.Emulator.Tier != "" {
-		opts = append(opts, emulator.WithTier(sc.Emulator.Tier))
-	}
-	for _, f := range sc.Emulator.Faults {
-		fault, err := emulator.ParseFault(f)
-		if err != nil {
-			return nil, usagef("scenario %s: fault %q: %v", sc.Name, f, err)
-		}
-		opts = append(opts, emulator.WithFaults(fault))
-	}
-	return opts, nil
+// isConfigError says err from load.Run is the user's to fix before
+// anything was sent: a plan over quota, a target refused, or a scenario
+// value the emulator does not accept.
+func isConfigError(err error) bool {
+	var qe *load.QuotaError
+	var se *scenarios.Error
+	return errors.As(err, &qe) || errors.As(err, &se) || target.IsError(err)
 }
 
 // listScenarios prints the built-ins with their size and description.

@@ -31,12 +31,13 @@ func TestLoadUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown flag", []string{"--nope"}, "flag provided but not defined"},
+		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
+		{"bad number", []string{"--rate", "abc"}, `invalid value "abc" for --rate: scale the scenario's rates`},
 		{"extra argument", []string{"smoke"}, `unexpected argument "smoke"`},
 		{"unknown scenario", []string{"--scenario", "nope"}, "--scenario"},
 		{"bad shard", []string{"--shard", "3/2"}, `invalid --shard "3/2"`},
 		{"bad shard syntax", []string{"--shard", "two"}, "want I/N"},
-		{"bad tier", []string{"--tier", "gold"}, "unknown tier"},
+		{"bad tier", []string{"--tier", "gold"}, `--tier "gold": unknown tier`},
 		{"bad rate", []string{"--rate", "-5"}, "--rate -5 is out of range"},
 		{"bad duration", []string{"--duration", "0s"}, "--duration 0s must be positive"},
 		{"remote target", []string{"--target", "https://api.hubapi.com", "--token", "t"}, "--allow-remote"},
@@ -48,8 +49,6 @@ func TestLoadUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(envToken, "")
-			t.Setenv(envAllowRemote, "")
 			code, stdout, stderr := cli(t, append([]string{"load", "--out", t.TempDir()}, tt.args...)...)
 			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			assert.Contains(t, stderr, tt.want)
@@ -111,17 +110,11 @@ func TestLoadInterrupted(t *testing.T) {
 	assert.Less(t, sum.Metrics.Requests, uint64(600))
 }
 
-func TestStretchAndShard(t *testing.T) {
+func TestStretch(t *testing.T) {
 	sc, err := scenarios.Builtin("step")
 	require.NoError(t, err)
 	st := stretch(sc, 50*time.Second)
 	assert.Equal(t, 50*time.Second, st.Duration())
 	assert.Equal(t, 25*time.Second, sc.Duration(), "the original is left alone")
 
-	sh, err := parseShard("2/4")
-	require.NoError(t, err)
-	assert.Equal(t, results.Shard{Index: 2, Count: 4}, sh)
-	sh, err = parseShard("")
-	require.NoError(t, err)
-	assert.Equal(t, results.Shard{Index: 1, Count: 1}, sh)
 }

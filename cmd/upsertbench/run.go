@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -38,7 +39,6 @@ const (
 	// defaultRunLatency is the emulator's latency when the scenario sets
 	// none: a realistic lognormal answer time that keeps the run short.
 	defaultRunLatency = "lognormal:p50=40ms,p99=200ms"
-	envTarget         = "UPSERTBENCH_TARGET"
 	// Output files of the contract suite inside the run folder.
 	contractJUnitFile = "contract-junit.xml"
 	contractTextFile  = "contract.txt"
@@ -46,19 +46,17 @@ const (
 
 // runOptions are the parsed flags of run.
 type runOptions struct {
-	scenario, target, token, out, history, baseline, latency string
-	tier, readOnlyToken                                      string
-	allowRemote, allowOverQuota, skipContract                bool
-	tolerance                                                float64
+	scenario, out, history, baseline, latency string
+	allowOverQuota, skipContract              bool
+	tolerance                                 float64
+	target                                    targetFlags
 }
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run")
 	var o runOptions
 	fs.StringVar(&o.scenario, "scenario", defaultRunScenario, "load scenario: a built-in name (see 'upsertbench load --list') or a YAML file")
-	fs.StringVar(&o.target, "target", os.Getenv(envTarget), "base URL of the endpoint to test (default $"+envTarget+"; empty: the emulator in-process)")
-	fs.StringVar(&o.token, "token", "", "private app token for --target (default $"+envToken+"); never written anywhere")
-	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a --target that is not on this machine")
+	o.target.register(fs, true, true)
 	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst or daily limits")
 	fs.StringVar(&o.out, "out", "", "output folder (default ./out/run-<UTC time>)")
 	fs.StringVar(&o.history, "history", "", "JSON Lines history file to append this run to (trend charts of the last 30 runs)")
@@ -66,8 +64,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.tolerance, "latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95/p99 may worsen against --baseline")
 	fs.StringVar(&o.latency, "latency", "", "emulator latency model (default: the scenario's, else "+defaultRunLatency+")")
 	fs.BoolVar(&o.skipContract, "skip-contract", false, "do not run the contract suite (load scenario and reports only)")
-	fs.StringVar(&o.tier, "tier", "", "HubSpot tier of --target's account, whose limits the load plan is checked against (default free); one of none, free, professional, enterprise, capacity")
-	fs.StringVar(&o.readOnlyToken, "read-only-token", "", "for --target: a token without write scopes, so the suite checks the 403 on writes (default $"+envReadOnlyToken+")")
 	var account accountFlags
 	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -80,17 +76,47 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("--scenario: %v", err)
 	}
-	var remoteTier hubspot.Tier
-	if o.tier != "" {
-		if remoteTier, err = hubspot.ParseTier(o.tier); err != nil {
-			return usagef("--tier: %v", err)
-		}
-	}
 	if o.baseline != "" {
 		if _, err := os.Stat(o.baseline); err != nil {
 			return usagef("--baseline %s: %v", o.baseline, err)
 		}
 	}
+	t, err := o.target.resolve()
+	if err != nil {
+		return err
+	}
+
+	// Everything that can refuse the run does so before any request: the
+	// target, the plan against the account's limits, the scenario's
+	// emulator settings, the reachability of the target.
+	tier := t.Tier
+	var emuOpts []emulator.Option
+	where := t.URL
+	if t.Emulated() {
+		if tier != "" {
+			sc.Emulator.Tier = tier
+		}
+		lat, err := runLatency(sc, o.latency)
+		if err != nil {
+			return err
+		}
+		if _, err := load.EmulatorOptions(sc); err != nil {
+			return usagef("--scenario: %v", err)
+		}
+		emuOpts = []emulator.Option{emulator.WithLatency(lat)}
+		where = fmt.Sprintf("the emulator in-process (latency %s)", lat)
+	} else {
+		tier = cmp.Or(tier, hubspot.TierFree)
+		if !o.allowOverQuota {
+			if err := load.PlanFor(sc, results.Shard{}).Check(tier); err != nil {
+				return usagef("%v", err)
+			}
+		}
+		if err := preflight(ctx, t); err != nil {
+			return err
+		}
+	}
+
 	started := time.Now().UTC()
 	if o.out == "" {
 		o.out = filepath.Join("out", "run-"+started.Format("20060102T150405Z"))
@@ -99,62 +125,25 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--out: %v", err)
 	}
 
-	// The target: given, or an emulator in this process.
-	baseURL, token := o.target, o.token
-	if token == "" {
-		token = os.Getenv(envToken)
-	}
-	emulated := baseURL == ""
-	var suiteURL, suiteToken string
-	suiteReadOnly := firstNonEmpty(o.readOnlyToken, os.Getenv(envReadOnlyToken))
-	loadTier := remoteTier // "" → the load planner's default (free) for a real target
-	if emulated {
-		emuOpts, err := runEmulatorOptions(sc, o.latency)
-		if err != nil {
-			return err
-		}
-		url, tok, stopEmu, err := startEmulator(token, emuOpts...)
-		if err != nil {
-			return fmt.Errorf("start emulator: %w", err)
-		}
-		defer stopEmu()
-		baseURL, token = url, tok
-		loadTier = sc.Emulator.Tier
-		// The contract suite gets an emulator of its own without the
-		// scenario's faults: it checks the contract, and an injected 5xx is
-		// a finding only under load. It has a read-only token and real
-		// limits, so the 403 and rate-limit header checks run too.
-		if suiteReadOnly, err = generateToken(); err != nil {
-			return err
-		}
-		lat, _ := emulator.ParseLatency(pick(o.latency, defaultRunLatency))
-		surl, stok, stopSuite, err := startEmulator("", emulator.WithLatency(lat), emulator.WithSeed(sc.Seed),
-			emulator.WithReadOnlyToken(suiteReadOnly), emulator.WithTier(contractEmulatorTier),
-			emulator.WithUniqueProperties(sc.Batch.IDProperty))
-		if err != nil {
-			return fmt.Errorf("start emulator: %w", err)
-		}
-		defer stopSuite()
-		suiteURL, suiteToken = surl, stok
-		fmt.Fprintf(stderr, "emulator on %s (latency %s)\n", baseURL, pick(o.latency, sc.Emulator.Latency, defaultRunLatency))
-	} else {
-		if err := checkTarget(baseURL, o.allowRemote); err != nil {
-			return err
-		}
-		if token == "" {
-			return usagef("--target %s needs a token: pass --token or set %s", baseURL, envToken)
-		}
-		suiteURL, suiteToken = baseURL, token
-	}
-
-	// 1. The contract suite.
+	// 1. The contract suite: against the target, or against an emulator of
+	// its own without the scenario's faults (it checks the contract; an
+	// injected 5xx is a finding only under load).
 	var suite *contract.Report
 	if !o.skipContract {
+		suiteURL, suiteToken, suiteRO := t.URL, t.Token, t.ReadOnlyToken
+		if t.Emulated() {
+			srv, ro, err := startSuiteEmulator("", suiteRO, sc.Batch.IDProperty, append(emuOpts, emulator.WithSeed(sc.Seed))...)
+			if err != nil {
+				return fmt.Errorf("start emulator: %w", err)
+			}
+			defer srv.Close()
+			suiteURL, suiteToken, suiteRO = srv.URL, srv.Token, ro
+		}
 		fmt.Fprintf(stderr, "contract suite against %s …\n", suiteURL)
 		s, err := contract.NewSuite(contract.SuiteConfig{
-			BaseURL: suiteURL, Token: suiteToken, ReadOnlyToken: suiteReadOnly, IDProperty: sc.Batch.IDProperty, Version: sc.Batch.Version,
+			BaseURL: suiteURL, Token: suiteToken, ReadOnlyToken: suiteRO, IDProperty: sc.Batch.IDProperty, Version: sc.Batch.Version,
 			KeyPrefix: "ub-run-" + started.Format("20060102T150405"), Seed: sc.Seed,
-			GeneratorOptions: account.generatorOptions(o.target),
+			GeneratorOptions: account.generatorOptions(t),
 		})
 		if err != nil {
 			return usagef("contract suite: %v", err)
@@ -170,15 +159,19 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return failedError{msg: "interrupted before the load scenario"}
 	}
 
-	// 2. The load scenario.
-	fmt.Fprintf(stderr, "load scenario %s against %s …\n", sc.Name, baseURL)
+	// 2. The load scenario: against the target, or against the emulator
+	// the scenario describes, which the load engine starts.
+	fmt.Fprintf(stderr, "load scenario %s against %s …\n", sc.Name, where)
 	_, err = load.Run(ctx, load.Config{
-		Scenario: sc, BaseURL: baseURL, Token: token, OutDir: o.out, Emulated: emulated,
-		AllowRemote: o.allowRemote, AllowOverQuota: o.allowOverQuota, Tier: loadTier,
-		GeneratorOptions: account.generatorOptions(o.target),
+		Scenario: sc, BaseURL: t.URL, Token: t.Token, OutDir: o.out, EmulatorOptions: emuOpts,
+		AllowRemote: t.AllowRemote, AllowOverQuota: o.allowOverQuota, Tier: tier,
+		GeneratorOptions: account.generatorOptions(t),
 		Progress:         stderr, ToolVersion: version,
 	})
 	if err != nil {
+		if isConfigError(err) {
+			return usagef("%v", err)
+		}
 		return fmt.Errorf("load scenario %s: %w", sc.Name, err)
 	}
 
@@ -194,19 +187,22 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return reportAndPrint([]string{o.out}, o.out, reports.AllFormats, o.history, false, stdout, stderr, opts...)
 }
 
-// runEmulatorOptions configures the load emulator from the scenario's
-// emulator settings; --latency overrides the latency, and a scenario
-// without one gets defaultRunLatency.
-func runEmulatorOptions(sc *scenarios.Scenario, latencyFlag string) ([]emulator.Option, error) {
-	spec := pick(latencyFlag, sc.Emulator.Latency, defaultRunLatency)
-	if spec == "none" && latencyFlag == "" {
-		spec = defaultRunLatency
+// runLatency is the latency of run's emulators: --latency, else the
+// scenario's, else defaultRunLatency (also when the scenario says none: the
+// main job shows realistic answer times).
+func runLatency(sc *scenarios.Scenario, flagValue string) (emulator.Latency, error) {
+	spec := flagValue
+	if spec == "" && sc.Emulator.Latency != "none" {
+		spec = sc.Emulator.Latency
 	}
-	lat, err := emulator.ParseLatency(spec)
+	lat, err := emulator.ParseLatency(cmp.Or(spec, defaultRunLatency))
 	if err != nil {
-		return nil, usagef("--latency: %v", err)
+		if flagValue != "" {
+			return lat, usagef("--latency: %v", err)
+		}
+		return lat, usagef("--scenario: %v", sc.FieldError("emulator.latency", "", err))
 	}
-	return scenarioEmulatorOptions(sc, lat)
+	return lat, nil
 }
 
 // writeSuite writes the contract suite's JSON (read back by reports),
@@ -229,14 +225,4 @@ func writeSuite(dir string, r *contract.Report) error {
 		}
 	}
 	return nil
-}
-
-// pick returns the first non-empty value.
-func pick(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

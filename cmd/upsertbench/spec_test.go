@@ -35,7 +35,7 @@ func TestSpecCommand(t *testing.T) {
 		}},
 		{name: "bad format", args: []string{"spec", "--format", "xml"}, wantCode: exitUsage,
 			wantError: `upsertbench spec: invalid value "xml" for --format (valid: yaml, json)`},
-		{name: "unknown flag", args: []string{"spec", "--pretty"}, wantCode: exitUsage, wantError: "flag provided but not defined: -pretty"},
+		{name: "unknown flag", args: []string{"spec", "--pretty"}, wantCode: exitUsage, wantError: "unknown flag --pretty"},
 		{name: "stray argument", args: []string{"spec", "extra"}, wantCode: exitUsage, wantError: `unexpected argument "extra"`},
 	}
 	for _, tc := range tests {

@@ -2,123 +2,108 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"flag"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
 
-// Server timeouts of an emulator. There is no WriteTimeout: modelled
-// latency and injected hangs are bounded by the emulator itself, and a
-// write timeout would cut them short in ways a real server would not.
+// The environment of the commands besides target's (UPSERTBENCH_TARGET,
+// _TOKEN, _READ_ONLY_TOKEN, _ALLOW_REMOTE, _TIER).
 const (
-	emulatorReadHeaderTimeout = 10 * time.Second
-	emulatorReadTimeout       = 2 * time.Minute
-	emulatorIdleTimeout       = 2 * time.Minute
-	emulatorShutdownTimeout   = 5 * time.Second
+	envIDProperty = "UPSERTBENCH_ID_PROPERTY"
+	envOwnerIDs   = "UPSERTBENCH_OWNER_IDS"
+	envQueueIDs   = "UPSERTBENCH_QUEUE_IDS"
 )
 
-// envAllowRemote opts in to non-loopback targets, like --allow-remote.
-const envAllowRemote = "UPSERTBENCH_ALLOW_REMOTE"
+// targetFlags registers the flags that choose a target on fs: --target,
+// --token, --allow-remote, and when asked --read-only-token and --tier.
+// Their values go to target.Resolve, which reads the environment for
+// those not given.
+type targetFlags struct{ target.Flags }
 
-// newEmulatorServer wraps an emulator in an http.Server with timeouts that
-// keep a slow or stuck client from holding a connection for ever.
-func newEmulatorServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: emulatorReadHeaderTimeout,
-		ReadTimeout:       emulatorReadTimeout,
-		IdleTimeout:       emulatorIdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+func (f *targetFlags) register(fs *flag.FlagSet, readOnly, tier bool) {
+	fs.StringVar(&f.URL, "target", "", "base URL of the endpoint to test, e.g. https://api.hubapi.com (default $"+target.EnvTarget+"; empty: the emulator in-process)")
+	fs.StringVar(&f.Token, "token", "", "bearer token of --target, e.g. a HubSpot private app token (default $"+target.EnvToken+"); never written anywhere")
+	fs.BoolVar(&f.AllowRemote, "allow-remote", false, "allow a --target that is not on this machine (or set "+target.EnvAllowRemote+"=1)")
+	if readOnly {
+		fs.StringVar(&f.ReadOnlyToken, "read-only-token", "", "a token without write scopes: writes with it must get 403 (default $"+target.EnvReadOnlyToken+"; the check is skipped without one)")
+	}
+	if tier {
+		fs.StringVar(&f.Tier, "tier", "", "HubSpot tier whose limits apply: the emulator's limits, or the budget a --target's plan is checked against (default $"+target.EnvTier+", else the scenario's for the emulator and free for a target); one of "+tierNames())
 	}
 }
 
-// generateToken returns a random token for a local emulator.
-func generateToken() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return "ub-local-" + hex.EncodeToString(b[:]), nil
-}
-
-// startEmulator serves an in-process emulator on 127.0.0.1:0; token "" →
-// a generated one. stop shuts it down, waiting up to 5 s for requests in
-// flight.
-func startEmulator(token string, opts ...emulator.Option) (baseURL, usedToken string, stop func(), err error) {
-	if token == "" {
-		if token, err = generateToken(); err != nil {
-			return "", "", nil, err
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// resolve decides the target (flags, then environment) before anything
+// is sent; a refusal is a usage error.
+func (f *targetFlags) resolve() (target.Target, error) {
+	t, err := target.Resolve(f.Flags, os.Getenv)
 	if err != nil {
-		return "", "", nil, err
+		return target.Target{}, usagef("%v", err)
 	}
-	emu := emulator.New(append([]emulator.Option{emulator.WithToken(token)}, opts...)...)
-	srv := newEmulatorServer(emu)
-	go func() { _ = srv.Serve(ln) }()
-	stop = func() {
-		emu.Close() // release requests held by latency or faults
-		ctx, cancel := context.WithTimeout(context.Background(), emulatorShutdownTimeout)
-		defer cancel()
-		if srv.Shutdown(ctx) != nil {
-			_ = srv.Close()
+	return t, nil
+}
+
+// preflight proves that a given target can be reached at all before any
+// check runs: an unreachable one is one line and exit 2, not a page of
+// failed checks. The in-process emulator needs none.
+func preflight(ctx context.Context, t target.Target) error {
+	if t.Emulated() {
+		return nil
+	}
+	err := target.Preflight(ctx, nil, t.URL)
+	var ue *target.UnreachableError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return usagef("%v", ue)
+	case ctx.Err() != nil:
+		return failedError{msg: "interrupted before any request was sent"}
+	}
+	return err
+}
+
+func tierNames() string {
+	names := make([]string, len(hubspot.Tiers))
+	for i, t := range hubspot.Tiers {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// contractEmulatorTier gives the contract suite's in-process emulator
+// real limits, so the rate-limit header checks (and --probe-rate-limit)
+// have something to check.
+const contractEmulatorTier = hubspot.TierProfessional
+
+// startSuiteEmulator serves the in-process emulator the contract suite
+// runs against (contract, and run's suite phase): real limits, the unique
+// property, and a read-only token (readOnly, or a generated one) so the
+// 403 check runs. opts come last and win.
+func startSuiteEmulator(token, readOnly, idProperty string, opts ...emulator.Option) (srv *emulator.Server, readOnlyToken string, err error) {
+	if readOnly == "" {
+		if readOnly, err = emulator.NewToken(); err != nil {
+			return nil, "", err
 		}
 	}
-	return "http://" + ln.Addr().String(), token, stop, nil
-}
-
-// checkTarget refuses a non-loopback target unless allowRemote (or
-// UPSERTBENCH_ALLOW_REMOTE=1), and malformed URLs, as usage errors.
-func checkTarget(target string, allowRemote bool) error {
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return usagef("invalid target %q: want a base URL like http://127.0.0.1:8080 or https://api.hubapi.com", target)
+	base := []emulator.Option{
+		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contractEmulatorTier),
+		emulator.WithUniqueProperties(idProperty),
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return usagef("invalid target %q: the scheme must be http or https", target)
+	if token != "" {
+		base = append(base, emulator.WithToken(token))
 	}
-	if u.User != nil {
-		return usagef("invalid target %q: put credentials in --token or UPSERTBENCH_TOKEN, not in the URL", redactUser(u))
+	srv, err = emulator.Listen(emulator.DefaultAddr, append(base, opts...)...)
+	if err != nil {
+		return nil, "", err
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return usagef("invalid target %q: give the base URL only, without a path, query or fragment", target)
-	}
-	host := u.Hostname()
-	if host == "" {
-		return usagef("invalid target %q: no host", target)
-	}
-	if isLoopback(host) {
-		return nil
-	}
-	if allowRemote || os.Getenv(envAllowRemote) == "1" {
-		return nil
-	}
-	return usagef("target %s is not on this machine: pass --allow-remote (or set %s=1) to send traffic to it", u.Host, envAllowRemote)
-}
-
-func redactUser(u *url.URL) string {
-	c := *u
-	c.User = url.User("REDACTED")
-	return c.String()
-}
-
-// isLoopback accepts localhost, 127.0.0.0/8 and ::1 without resolving names.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return srv, readOnly, nil
 }
 
 // accountFlags are the ids of a real account's owners and queues. The
@@ -130,19 +115,13 @@ type accountFlags struct {
 	owners, queues repeated
 }
 
-const (
-	envOwnerIDs = "UPSERTBENCH_OWNER_IDS"
-	envQueueIDs = "UPSERTBENCH_QUEUE_IDS"
-)
-
 func (a *accountFlags) register(fs *flag.FlagSet) {
 	fs.Var(&a.owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable; default $"+envOwnerIDs+", comma-separated); a remote target without any gets no owners")
 	fs.Var(&a.queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable; default $"+envQueueIDs+"); a remote target without any gets no queues")
 }
 
-// generatorOptions returns the generator options for target ("" = the
-// in-process emulator).
-func (a *accountFlags) generatorOptions(target string) []generators.Option {
+// generatorOptions returns the generator options for t.
+func (a *accountFlags) generatorOptions(t target.Target) []generators.Option {
 	owners, queues := a.owners, a.queues
 	if len(owners) == 0 {
 		owners = splitList(os.Getenv(envOwnerIDs))
@@ -150,12 +129,11 @@ func (a *accountFlags) generatorOptions(target string) []generators.Option {
 	if len(queues) == 0 {
 		queues = splitList(os.Getenv(envQueueIDs))
 	}
-	remote := target != "" && !isLoopback(hostOf(target))
 	var opts []generators.Option
-	if remote || len(owners) > 0 {
+	if t.Remote || len(owners) > 0 {
 		opts = append(opts, generators.WithOwnerIDs(owners...))
 	}
-	if remote || len(queues) > 0 {
+	if t.Remote || len(queues) > 0 {
 		opts = append(opts, generators.WithQueueIDs(queues...))
 	}
 	return opts

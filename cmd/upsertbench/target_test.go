@@ -1,129 +1,19 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/upsertbench/upsertbench/emulator"
+
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
-
-func TestStartEmulator(t *testing.T) {
-	tests := []struct {
-		name  string
-		token string
-	}{
-		{"given token", "my-token"},
-		{"generated token", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			baseURL, tok, stop, err := startEmulator(tt.token, emulator.WithPreserveOrder(true))
-			require.NoError(t, err)
-			t.Cleanup(stop)
-			assert.True(t, strings.HasPrefix(baseURL, "http://127.0.0.1:"), baseURL)
-			if tt.token != "" {
-				assert.Equal(t, tt.token, tok)
-			} else {
-				assert.Regexp(t, `^ub-local-[0-9a-f]{32}$`, tok)
-			}
-			body := `{"inputs":[{"id":"x","idProperty":"external_task_id","properties":{"hs_timestamp":"1"}}]}`
-			for _, c := range []struct {
-				token  string
-				status int
-			}{{tok, http.StatusOK}, {"wrong", http.StatusUnauthorized}} {
-				req, err := http.NewRequest(http.MethodPost, baseURL+hubspot.VersionV3.UpsertPath(), strings.NewReader(body))
-				require.NoError(t, err)
-				req.Header.Set("Authorization", "Bearer "+c.token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				require.NoError(t, err)
-				resp.Body.Close()
-				assert.Equal(t, c.status, resp.StatusCode)
-			}
-		})
-	}
-}
-
-func TestStartEmulatorStopIsPrompt(t *testing.T) {
-	// A hang fault would hold the request for an hour; stop releases it.
-	f, err := emulator.ParseFault("hang=1,max=10m")
-	require.NoError(t, err)
-	baseURL, tok, stop, err := startEmulator("", emulator.WithFaults(f))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, baseURL+hubspot.VersionV3.UpsertPath(), strings.NewReader(`{}`))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	// Wait until the request is inside the emulator, then stop it.
-	for i := 0; ; i++ {
-		require.Less(t, i, 2000, "the request never reached the emulator")
-		resp, err := http.Get(baseURL + emulator.PathStats)
-		require.NoError(t, err)
-		var s emulator.Stats
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&s))
-		resp.Body.Close()
-		if s.Faults > 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	stop()
-	assert.Error(t, <-done, "the hung request ends with a closed connection")
-}
-
-func TestCheckTarget(t *testing.T) {
-	tests := []struct {
-		name        string
-		target      string
-		allowRemote bool
-		env         string
-		wantErr     string
-	}{
-		{name: "loopback v4", target: "http://127.0.0.1:8080"},
-		{name: "loopback v4 other", target: "http://127.1.2.3"},
-		{name: "loopback v6", target: "http://[::1]:8080/"},
-		{name: "localhost", target: "https://LOCALHOST:443"},
-		{name: "remote refused", target: "https://api.hubapi.com", wantErr: "target api.hubapi.com is not on this machine: pass --allow-remote (or set UPSERTBENCH_ALLOW_REMOTE=1) to send traffic to it"},
-		{name: "remote allowed", target: "https://api.hubapi.com", allowRemote: true},
-		{name: "remote allowed by env", target: "https://api.hubapi.com", env: "1"},
-		{name: "private address is remote", target: "http://10.0.0.1:8080", wantErr: "is not on this machine"},
-		{name: "no scheme", target: "127.0.0.1:8080", wantErr: "invalid target"},
-		{name: "bad scheme", target: "ftp://127.0.0.1", wantErr: "the scheme must be http or https"},
-		{name: "empty", target: "", wantErr: "invalid target"},
-		{name: "garbage", target: "http://%zz", wantErr: "invalid target"},
-		{name: "path", target: "http://127.0.0.1:8080/crm/v3", wantErr: "without a path"},
-		{name: "credentials", target: "http://user:secret@127.0.0.1", wantErr: "not in the URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(envAllowRemote, tt.env)
-			err := checkTarget(tt.target, tt.allowRemote)
-			if tt.wantErr == "" {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
-			assert.NotContains(t, err.Error(), "secret", "credentials never appear in messages")
-			var ue usageError
-			assert.True(t, errors.As(err, &ue), "a usage error (exit 2)")
-		})
-	}
-}
 
 func TestAccountFlagsGeneratorOptions(t *testing.T) {
 	tests := []struct {
@@ -154,7 +44,9 @@ func TestAccountFlagsGeneratorOptions(t *testing.T) {
 			t.Setenv(envOwnerIDs, tt.env)
 			t.Setenv(envQueueIDs, "")
 			a := accountFlags{owners: tt.owners}
-			g, err := generators.New(append([]generators.Option{generators.WithSeed(1)}, a.generatorOptions(tt.target)...)...)
+			tg, err := target.Resolve(target.Flags{URL: tt.target, Token: "t", AllowRemote: true}, func(string) string { return "" })
+			require.NoError(t, err)
+			g, err := generators.New(append([]generators.Option{generators.WithSeed(1)}, a.generatorOptions(tg)...)...)
 			require.NoError(t, err)
 			owners := map[string]bool{}
 			for n := range uint64(5) {
@@ -170,4 +62,79 @@ func TestAccountFlagsGeneratorOptions(t *testing.T) {
 			tt.wantOwners(t, owners)
 		})
 	}
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestUnreachableTarget: a target that cannot be reached is a
+// configuration problem: one line naming the target and the cause, exit
+// 2, before any check runs, for every command that sends traffic
+// (verdicts issue, item 2).
+func TestUnreachableTarget(t *testing.T) {
+	url := "http://" + closedAddr(t)
+	for _, args := range [][]string{
+		{"contract", "--target", url, "--token", "t"},
+		{"load", "--target", url, "--token", "t", "--out", t.TempDir()},
+		{"run", "--target", url, "--token", "t", "--out", t.TempDir()},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, stdout, stderr := cli(t, args...)
+			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Equal(t, "upsertbench "+args[0]+": target "+url+" cannot be reached: connection refused; check --target (or UPSERTBENCH_TARGET) and that the service is running\n", stderr)
+			assert.Empty(t, stdout, "no check ran")
+		})
+	}
+}
+
+// TestTargetFromEnvironment: every command honours UPSERTBENCH_TARGET
+// (load and contract used to ignore it and test the in-process emulator),
+// and refuses a remote one naming both --allow-remote and the variable,
+// before any request.
+func TestTargetFromEnvironment(t *testing.T) {
+	url := "http://" + closedAddr(t)
+	for _, cmd := range []string{"contract", "load", "run"} {
+		t.Run(cmd+" unreachable", func(t *testing.T) {
+			t.Setenv(target.EnvTarget, url)
+			t.Setenv(target.EnvToken, "t")
+			args := []string{cmd}
+			if cmd != "contract" {
+				args = append(args, "--out", t.TempDir())
+			}
+			code, stdout, stderr := cli(t, args...)
+			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Contains(t, stderr, "target "+url+" cannot be reached", "the environment's target was used")
+		})
+		t.Run(cmd+" remote refused", func(t *testing.T) {
+			t.Setenv(target.EnvTarget, "https://api.hubapi.com")
+			t.Setenv(target.EnvToken, "t")
+			t.Setenv(target.EnvAllowRemote, "")
+			args := []string{cmd}
+			if cmd != "contract" {
+				args = append(args, "--out", t.TempDir())
+			}
+			code, stdout, stderr := cli(t, args...)
+			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Contains(t, stderr, "pass --allow-remote or set UPSERTBENCH_ALLOW_REMOTE=1")
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+		})
+	}
+}
+
+// TestTargetThatAnswersBadly: a reachable target that answers badly is not
+// a configuration problem: the checks run and fail, exit 1.
+func TestTargetThatAnswersBadly(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	code, stdout, stderr := cli(t, "contract", "--target", srv.URL, "--token", "t")
+	assert.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "FAIL")
 }
