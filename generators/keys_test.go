@@ -3,6 +3,7 @@ package generators
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -111,12 +112,22 @@ func TestShardsAreDisjoint(t *testing.T) {
 	assert.Equal(t, "ub-3", b.Key(1))
 }
 
+// TestCumUpdatesHugeN: near the top of uint64 the update count is still
+// exact, against arbitrary-precision arithmetic (the code uses 128-bit
+// products), and the batch plan still adds up.
 func TestCumUpdatesHugeN(t *testing.T) {
 	g := mustNew(t, WithUpdateShare(0.3))
 	n := uint64(math.MaxUint64 / 200)
-	assert.Equal(t, n*100-g.cumUpdates(n), g.created(n))
-	assert.InDelta(t, float64(n-1)*30, float64(g.cumUpdates(n)), float64(n)*1e-9)
+	// U(n) = ⌊(n−1)·B·s⌋ with B = 100 and s = 3/10.
+	want := new(big.Int).Mul(new(big.Int).SetUint64(n-1), big.NewInt(100*3))
+	want.Quo(want, big.NewInt(10))
+	require.True(t, want.IsUint64())
+	assert.Equal(t, want.Uint64(), g.cumUpdates(n))
+
 	p := g.planKeys(n)
 	assert.Equal(t, 100, p.creates+p.updates)
 	assert.InDelta(t, 30, p.updates, 1)
+	assert.Equal(t, g.created(n), p.firstCreate, "batch n creates from where batches 0..n−1 stopped")
+	assert.Equal(t, g.created(n+1)-g.created(n), uint64(p.creates), "and exactly as many keys as created() counts")
+	assert.Less(t, g.created(n), g.created(n+1), "created never shrinks")
 }
