@@ -8,8 +8,11 @@ BIN     := bin/upsertbench
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsertbench
 
+# examples/ is a module of its own that uses the public Go API the way a
+# user's repository does; its tests run with ours.
 test:
 	$(GO) test -race -count=1 ./...
+	cd examples && $(GO) test -race -count=1 ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -25,6 +28,7 @@ lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt would change: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	cd examples && $(GO) vet ./... && $(GO) mod tidy -diff
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 # The main job: emulator in-process, contract suite, smoke load scenario,
