@@ -27,6 +27,21 @@
 //     come back as 207 errors and the valid ones are written; otherwise the
 //     first invalid input fails the batch with 400 and nothing is written.
 //     The whole batch is validated before anything is written.
+//   - Bodies are read as encoding/json reads them (issue 10): the emulator
+//     accepts exactly the bodies json.Valid accepts, except nesting deeper
+//     than 1000 objects and arrays (Jackson's default limit, with its
+//     message; encoding/json allows 10,000), and decodes every string as
+//     encoding/json does: invalid UTF-8 inside strings and lone
+//     surrogates become U+FFFD, and answers carry the decoded value as
+//     valid UTF-8. A NUL byte is a character, never the end of the body:
+//     before, between or after the JSON value it is refused in Jackson's
+//     words ("Illegal character ((CTRL-CHAR, code 0))"). A byte order mark
+//     is refused (Jackson would skip it; encoding/json refuses it). A
+//     repeated member name keeps its last value, at every level
+//     (properties, id, idProperty, objectWriteTraceId, properties, inputs),
+//     as HubSpot's Jackson does: an earlier invalid value of a repeated
+//     property is forgotten, never reported.
+//     FuzzBodiesAgreeWithEncodingJSON proves it against encoding/json.
 //   - Whole-request refusals use HubSpot's error envelope: malformed JSON,
 //     trailing data, wrong types, empty body (400), more than 100 inputs,
 //     duplicate ids, missing id/properties/idProperty, non-unique

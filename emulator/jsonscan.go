@@ -1,12 +1,15 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/upsertbench/upsertbench/hubspot"
 )
 
 // scanner is a small, strict, allocation-free JSON reader specialised for
@@ -15,23 +18,45 @@ import (
 // 100-input batch into maps costs more than the whole budget of a request,
 // while this scanner only records where each string is in the body.
 //
+// It accepts exactly the bodies encoding/json's json.Valid accepts, apart
+// from nesting deeper than maxDepth, and decodes every string as
+// encoding/json does: invalid UTF-8 and lone surrogates become U+FFFD
+// (FuzzBodiesAgreeWithEncodingJSON proves both against encoding/json).
+//
 // Strings are returned as raw slices of the body (without the quotes, escapes
-// kept). Callers that need the decoded value call unescape, which writes into
-// a per-request arena; because an unescaped string is never longer than its
-// escaped form, an arena with the body's capacity never reallocates, so the
-// slices it hands out stay valid for the whole request.
+// kept). Callers that need the decoded value call unescape, and callers that
+// echo a string call wire; both write into a per-request arena. An arena with
+// the body's capacity rarely grows (an unescaped string is never longer than
+// its escaped form), and when it does, the slices it handed out stay valid:
+// they keep the old array.
 type scanner struct {
 	data  []byte
 	pos   int
 	stops []uint64 // bit i set when data[i] ends a string's plain run (indexStops)
 	arena []byte
 	err   *syntaxError
-	depth int
+	// badUTF8 tells that the body is not valid UTF-8: its bytes from 0x80
+	// up are stops too, so that str can find the invalid ones.
+	badUTF8 bool
 }
 
-// maxDepth bounds nesting in skipped values so that a hostile body cannot
-// exhaust the stack.
-const maxDepth = 64
+// maxDepth is the deepest nesting of objects and arrays a body may have:
+// Jackson's default (StreamReadConstraints), with its message. It also keeps
+// a hostile body from exhausting the stack. encoding/json allows 10,000.
+const maxDepth = 1000
+
+// Depths of the members the typed readers skip: a member of the root
+// object sits in one container, a member of an input in three (the root
+// object, the inputs array, the input).
+const (
+	depthRoot  = 1
+	depthInput = 3
+)
+
+// bom is the UTF-8 byte order mark. Jackson skips one at the start of a
+// body; encoding/json refuses it, and so does the emulator (issue 10: accept
+// exactly what json.Valid accepts), with a message that says so.
+var bom = []byte{0xef, 0xbb, 0xbf}
 
 // syntaxError is a malformed or mistyped body. offset lets the caller
 // report a line and column the way HubSpot (Jackson) does.
@@ -54,8 +79,13 @@ type strKind uint8
 
 const (
 	strPlain   strKind = iota
-	strEscaped         // raw contains a backslash
 	strNull            // the value was JSON null instead of a string
+	strEscaped         // raw contains a backslash
+	// strIrregular: raw holds invalid UTF-8 or a \u escape of a surrogate,
+	// which decoding replaces with U+FFFD. Its raw form must not be echoed
+	// (it would answer invalid UTF-8, or a lone surrogate that other JSON
+	// readers keep): wire gives the form to echo.
+	strIrregular
 )
 
 // isNull reports whether the value was JSON null.
@@ -65,11 +95,11 @@ func (s *scanner) reset(data []byte) {
 	s.data = data
 	s.pos = 0
 	s.err = nil
-	s.depth = 0
 	if cap(s.arena) < len(data) {
 		s.arena = make([]byte, 0, len(data))
 	}
 	s.arena = s.arena[:0]
+	s.badUTF8 = !utf8.Valid(data)
 	s.indexStops()
 }
 
@@ -91,8 +121,10 @@ func (s *scanner) skipWS() {
 	}
 }
 
-// peek returns the next non-space byte, or 0 at the end of the body. The
-// common case (compact JSON: no space) is inlined at every call site.
+// peek returns the next non-space byte, or 0 at the end of the body. A NUL
+// byte in the body also reads as 0: code that must tell the two apart (end,
+// unexpected) looks at pos. The common case (compact JSON: no space) is
+// inlined at every call site.
 func (s *scanner) peek() byte {
 	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
 		return s.data[s.pos]
@@ -117,18 +149,36 @@ func (s *scanner) expect(c byte) bool {
 }
 
 func (s *scanner) expectSlow(c byte) bool {
-	if s.peek() != c {
-		if s.pos >= len(s.data) {
-			return s.fail("Unexpected end-of-input: expected '%c'", c)
-		}
-		return s.fail("Unexpected character (%s): expected '%c'", quoteByte(s.data[s.pos]), c)
+	if s.peek() != c || s.pos >= len(s.data) {
+		return s.unexpected("expected '" + string(rune(c)) + "'")
 	}
 	s.pos++
 	return true
 }
 
+// unexpected fails at the current position (after whitespace), naming
+// what is there: the end of the body, a control character (in Jackson's
+// words: a NUL byte is one, not the end), a byte order mark at the start,
+// or any other byte. want says what was expected instead.
+func (s *scanner) unexpected(want string) bool {
+	s.peek()
+	switch {
+	case s.pos >= len(s.data):
+		return s.fail("Unexpected end-of-input: %s", want)
+	case s.data[s.pos] < ' ':
+		return s.fail("Illegal character (%s): only regular white space (\\r, \\n, \\t) is allowed between tokens", quoteByte(s.data[s.pos]))
+	case s.pos == 0 && bytes.HasPrefix(s.data, bom):
+		return s.fail("Unexpected byte order mark (U+FEFF) before the JSON value: send the body without one")
+	}
+	return s.fail("Unexpected character (%s): %s", quoteByte(s.data[s.pos]), want)
+}
+
+// quoteByte names a byte for messages, control characters as Jackson does.
 func quoteByte(c byte) string {
-	if c >= 0x20 && c < 0x7f {
+	switch {
+	case c < 0x20:
+		return fmt.Sprintf("(CTRL-CHAR, code %d)", c)
+	case c < 0x7f:
 		return strconv.QuoteRune(rune(c))
 	}
 	return fmt.Sprintf("code %d", c)
@@ -178,7 +228,7 @@ func (p fieldPath) String() string {
 // wrongType records a type mismatch for field (a JSON path for the message).
 func (s *scanner) wrongType(field fieldPath, want string) bool {
 	if s.kindAt() == "" { // not a value at all: a syntax error
-		return s.skipValue()
+		return s.skipValue(0)
 	}
 	return s.fail("Cannot deserialize value of type `%s` from %s value (field %s)", want, s.kindAt(), field)
 }
@@ -197,18 +247,18 @@ func (s *scanner) nextKey(first bool) (key rawString, ok bool) {
 		return key, false
 	}
 	if !first {
-		if c != ',' {
-			s.expect(',')
+		if c != ',' || s.pos >= len(s.data) {
+			s.unexpected("was expecting comma to separate Object entries")
 			return key, false
 		}
 		s.pos++
 		c = s.peek()
 	}
 	if c != '"' {
-		if c == 0 {
+		if s.pos >= len(s.data) {
 			s.fail("Unexpected end-of-input: was expecting a field name")
 		} else {
-			s.fail("Unexpected character (%s): was expecting double-quote to start field name", quoteByte(c))
+			s.unexpected("was expecting double-quote to start field name")
 		}
 		return key, false
 	}
@@ -231,8 +281,8 @@ func (s *scanner) arrayNext(first bool) bool {
 		return false
 	}
 	if !first {
-		if c != ',' {
-			return s.expect(',')
+		if c != ',' || s.pos >= len(s.data) {
+			return s.unexpected("was expecting comma to separate Array entries")
 		}
 		s.pos++
 		if s.peek() == ']' {
@@ -309,6 +359,14 @@ func (s *scanner) indexStops() {
 			}
 		}
 		s.stops[i>>6] = m
+	}
+	if s.badUTF8 {
+		// Rare: mark every byte from 0x80 up, for str to check.
+		for k, c := range d {
+			if c >= utf8.RuneSelf {
+				s.stops[k>>6] |= 1 << (k & 63)
+			}
+		}
 	}
 }
 
@@ -453,7 +511,9 @@ func (s *scanner) str() (rawString, bool) {
 			s.pos = p + 1
 			return rawString{raw: data[start:p], kind: kind}, true
 		case c == '\\':
-			kind = strEscaped
+			if kind == strPlain {
+				kind = strEscaped
+			}
 			if p+1 >= len(data) {
 				s.pos = p + 1
 				return rawString{}, s.fail("Unexpected end-of-input in a string")
@@ -466,11 +526,20 @@ func (s *scanner) str() (rawString, bool) {
 					s.pos = p
 					return rawString{}, s.fail("Unexpected character in a \\u escape: expected 4 hex digits")
 				}
+				if data[p+2]|0x20 == 'd' && data[p+3] >= '8' { // U+D800–U+DFFF
+					kind = strIrregular
+				}
 				p += 6
 			default:
 				s.pos = p + 1
 				return rawString{}, s.fail("Unrecognized character escape %s", quoteByte(data[p+1]))
 			}
+		case c >= utf8.RuneSelf: // a stop only in a body that is not valid UTF-8
+			r, size := utf8.DecodeRune(data[p:])
+			if r == utf8.RuneError && size == 1 {
+				kind = strIrregular
+			}
+			p += size
 		default:
 			s.pos = p
 			return rawString{}, s.fail("Illegal unquoted character (%s): has to be escaped using backslash to be included in string value", quoteByte(c))
@@ -529,15 +598,16 @@ func (s *scanner) literal(word string) bool {
 	return s.fail("Unrecognized token: was expecting %s", word)
 }
 
-// skipValue consumes any JSON value, checking its syntax.
-func (s *scanner) skipValue() bool {
+// skipValue consumes any JSON value, checking its syntax; depth is the
+// number of objects and arrays around it.
+func (s *scanner) skipValue(depth int) bool {
 	switch c := s.peek(); {
 	case c == '"':
 		_, ok := s.str()
 		return ok
 	case c == '{':
-		if s.depth++; s.depth > maxDepth {
-			return s.fail("JSON nesting deeper than %d levels", maxDepth)
+		if depth >= maxDepth {
+			return s.tooDeep(depth + 1)
 		}
 		s.pos++
 		for first := true; ; first = false {
@@ -545,23 +615,21 @@ func (s *scanner) skipValue() bool {
 			if !ok {
 				break
 			}
-			if !s.skipValue() {
+			if !s.skipValue(depth + 1) {
 				return false
 			}
 		}
-		s.depth--
 		return s.err == nil
 	case c == '[':
-		if s.depth++; s.depth > maxDepth {
-			return s.fail("JSON nesting deeper than %d levels", maxDepth)
+		if depth >= maxDepth {
+			return s.tooDeep(depth + 1)
 		}
 		s.pos++
 		for first := true; s.arrayNext(first); first = false {
-			if !s.skipValue() {
+			if !s.skipValue(depth + 1) {
 				return false
 			}
 		}
-		s.depth--
 		return s.err == nil
 	case c == 't':
 		return s.literal("true")
@@ -571,11 +639,13 @@ func (s *scanner) skipValue() bool {
 		return s.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number()
-	case c == 0:
-		return s.fail("Unexpected end-of-input: expected a value")
-	default:
-		return s.fail("Unexpected character (%s): expected a value", quoteByte(c))
 	}
+	return s.unexpected("expected a value")
+}
+
+// tooDeep refuses an object or array that would nest depth levels deep.
+func (s *scanner) tooDeep(depth int) bool {
+	return s.fail("Document nesting depth (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNestingDepth()`)", depth, maxDepth)
 }
 
 // number checks the JSON number grammar.
@@ -621,19 +691,41 @@ func (s *scanner) number() bool {
 
 // end checks that nothing but whitespace follows the top-level value.
 func (s *scanner) end() bool {
-	if s.peek() != 0 {
-		return s.fail("Unexpected trailing data after the JSON value (%s)", quoteByte(s.data[s.pos]))
+	if s.peek() == 0 && s.pos >= len(s.data) {
+		return true
 	}
-	return true
+	if s.data[s.pos] < ' ' {
+		return s.unexpected("")
+	}
+	return s.fail("Unexpected trailing data after the JSON value (%s)", quoteByte(s.data[s.pos]))
 }
 
 // unescape returns the decoded bytes of r. Strings without escapes (nearly
 // all) are returned as they are, inline at the call site.
 func (s *scanner) unescape(r rawString) []byte {
-	if r.kind != strEscaped {
+	if r.kind < strEscaped {
 		return r.raw
 	}
 	return s.unescapeSlow(r.raw)
+}
+
+// wire returns r in a form fit to echo between quotes in an answer: r
+// itself, or for an irregular string the JSON escape of its decoded value
+// (U+FFFD where the body had invalid UTF-8 or a lone surrogate), so that
+// answers are valid UTF-8 and every reader decodes what encoding/json
+// decoded from the request.
+func (s *scanner) wire(r rawString) rawString {
+	if r.kind != strIrregular {
+		return r
+	}
+	return s.wireSlow(r)
+}
+
+func (s *scanner) wireSlow(r rawString) rawString {
+	decoded := s.unescapeSlow(r.raw)
+	start := len(s.arena)
+	s.arena = hubspot.AppendJSONStringBody(s.arena, decoded)
+	return rawString{raw: s.arena[start:len(s.arena):len(s.arena)], kind: strEscaped}
 }
 
 func (s *scanner) unescapeSlow(raw []byte) []byte {
@@ -643,10 +735,21 @@ func (s *scanner) unescapeSlow(raw []byte) []byte {
 }
 
 // appendUnescaped decodes the escapes of a syntactically valid JSON string
-// body. Lone surrogates become U+FFFD, as encoding/json does.
+// body. Lone surrogates and each byte of invalid UTF-8 become U+FFFD, as
+// encoding/json does.
 func appendUnescaped(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); {
 		c := raw[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
+				dst = append(dst, raw[i:i+size]...)
+			}
+			i += size
+			continue
+		}
 		if c != '\\' {
 			dst = append(dst, c)
 			i++

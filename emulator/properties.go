@@ -146,6 +146,7 @@ type propError struct {
 	code    string
 	name    string
 	message string
+	idx     int16 // the property's index in the schema; -1 for none
 }
 
 // localized is the localizedErrorMessage HubSpot pairs with each code.

@@ -47,7 +47,7 @@ func (st *requestState) parseIDList(withProps bool) (idList, bool) {
 		case k == "properties" && withProps:
 			ok = st.parseStringArray(&l.properties, at("properties"))
 		default:
-			ok = sc.skipValue()
+			ok = sc.skipValue(depthRoot)
 		}
 		if !ok {
 			return l, false
@@ -85,7 +85,7 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 			if string(sc.unescape(key)) == "id" {
 				id, ok = sc.strOrNull(field.with(".id"))
 			} else {
-				ok = sc.skipValue()
+				ok = sc.skipValue(depthInput)
 			}
 			if !ok {
 				return false

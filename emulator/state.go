@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
@@ -91,23 +90,6 @@ func (st *requestState) syntaxFailure() answer {
 	err := st.sc.err
 	line, col := lineCol(st.body, err.offset)
 	return st.badRequest(fmt.Sprintf("Invalid input JSON on line %d, column %d: %s", line, col, err.msg), nil)
-}
-
-// checkUTF8 refuses bodies that are not UTF-8, as JSON requires.
-func (st *requestState) checkUTF8() (answer, bool) {
-	if utf8.Valid(st.body) {
-		return answer{}, true
-	}
-	off := 0
-	for off < len(st.body) {
-		r, size := utf8.DecodeRune(st.body[off:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		off += size
-	}
-	line, col := lineCol(st.body, off)
-	return st.badRequest(fmt.Sprintf("Invalid input JSON on line %d, column %d: Invalid UTF-8 start byte 0x%02x", line, col, st.body[off]), nil), false
 }
 
 // emptyBody is Jackson's answer to no content.

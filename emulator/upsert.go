@@ -3,6 +3,7 @@ package emulator
 import (
 	"hash/maphash"
 	"net/http"
+	"slices"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
@@ -25,8 +26,10 @@ type upsertInput struct {
 
 // parseUpsert reads {"inputs":[{id, idProperty, objectWriteTraceId,
 // properties}]}. Unknown members are skipped (after a syntax check), as
-// HubSpot's JSON reader ignores them. It reports false with st.sc.err set,
-// or with inputsMissing when there is no inputs array.
+// HubSpot's JSON reader ignores them. A repeated member replaces the
+// earlier one at every level, as Jackson (and encoding/json) read it. It
+// reports false with st.sc.err set, or with inputsMissing when there is no
+// inputs array.
 func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 	sc := &st.sc
 	st.inputs = st.inputs[:0]
@@ -42,7 +45,7 @@ func (st *requestState) parseUpsert() (inputsSeen bool, ok bool) {
 			break
 		}
 		if string(sc.unescape(key)) != "inputs" {
-			if !sc.skipValue() {
+			if !sc.skipValue(depthRoot) {
 				return false, false
 			}
 			continue
@@ -103,12 +106,14 @@ func (st *requestState) parseInput() bool {
 		switch string(sc.unescape(key)) {
 		case "id":
 			in.id, ok = sc.memberString(res, v, &field, ".id")
+			in.id = sc.wire(in.id)
 			in.validated = false
 		case "idProperty":
 			in.idProperty, ok = sc.memberString(res, v, &field, ".idProperty")
 			in.validated = false
 		case "objectWriteTraceId":
 			in.traceID, ok = sc.memberString(res, v, &field, ".objectWriteTraceId")
+			in.traceID = sc.wire(in.traceID)
 		case "properties":
 			if res == memberRead { // a string: back to it, to report it
 				sc.pos = sc.valueStart(v)
@@ -119,7 +124,7 @@ func (st *requestState) parseInput() bool {
 			ok = st.parseProperties(&in, field, st.resolveID(&in))
 		default:
 			if res == memberKey {
-				ok = sc.skipValue()
+				ok = sc.skipValue(depthInput)
 			}
 		}
 		if !ok {
@@ -165,7 +170,6 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath, valida
 	in.hasProps = true
 	in.validated = validate
 	in.packedLo, in.errsLo = len(st.packed), len(st.errs)
-	hasTimestamp := false
 	if validate {
 		st.gen++
 		if st.gen == 0 { // wrapped: forget every mark
@@ -186,34 +190,53 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath, valida
 				return false
 			}
 		}
-		if validate && st.checkProp(in, key, v) {
-			hasTimestamp = true
+		if validate {
+			st.checkProp(in, key, v)
 		}
 	}
 end:
 	if sc.err != nil {
 		return false
 	}
-	if validate && !hasTimestamp && !st.e.store.exists(in.slot, in.idValue) {
-		st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp,
+	if validate && !st.hasTimestamp() && !st.e.store.exists(in.slot, in.idValue) {
+		st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp, idx: -1,
 			message: "Property \"" + hubspot.PropTimestamp + "\" is required when a task is created"})
 	}
 	in.packedHi, in.errsHi = len(st.packed), len(st.errs)
 	return true
 }
 
+// hasTimestamp reports whether the properties just checked set
+// hs_timestamp: to a non-empty value, or to an invalid one (which is
+// reported as invalid, not as missing).
+func (st *requestState) hasTimestamp() bool {
+	ts := st.e.schema.timestamp
+	if st.seenGen[ts] != st.gen {
+		return false
+	}
+	pos := st.seenPos[ts]
+	return pos < 0 || len(st.packed[pos].raw) > 0
+}
+
 // checkProp validates one property of in and packs it when valid, or
-// records why not. It reports whether the property is a non-empty
-// hs_timestamp (an invalid one is reported as invalid, not as missing).
-func (st *requestState) checkProp(in *upsertInput, key, v rawString) (timestamp bool) {
+// records why not. A property named again replaces what its earlier
+// occurrence left (HubSpot's Jackson keeps the last value of a repeated
+// key, as encoding/json does): seenPos remembers that, per property, as a
+// position in st.packed (>= 0), an error in st.errs (<= -2), or nothing
+// (-1: a valid unique value, which is not packed).
+func (st *requestState) checkProp(in *upsertInput, key, v rawString) {
 	s := st.e.schema
 	name := st.sc.unescape(key)
 	idx := s.lookup(name)
 	if idx < 0 {
-		st.errs = append(st.errs, propError{code: hubspot.CodePropertyDoesntExist, name: string(name),
-			message: "Property \"" + string(name) + "\" does not exist"})
-		return false
+		st.unknownProp(in, name)
+		return
 	}
+	if st.seenGen[idx] == st.gen {
+		st.forget(idx)
+	}
+	st.seenGen[idx] = st.gen
+	v = st.sc.wire(v)
 	d := &s.props[idx]
 	// Free-text values need decoding only to count their characters, and
 	// an escaped form no longer than the limit decodes to fewer characters
@@ -222,39 +245,81 @@ func (st *requestState) checkProp(in *upsertInput, key, v rawString) (timestamp 
 	if d.kind != kindString || len(value) > hubspot.MaxPropertyValueLength {
 		value = st.sc.unescape(v)
 	}
-	switch d.kind {
-	case kindString:
-		// no further checks below the length limit
-	case kindSystem:
-		st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-			message: "Property \"" + d.name + "\" is a read only property; its value cannot be set"})
-		return false
-	case kindUnique:
-		if s.uniqueSlot(idx) != in.slot {
-			st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-				message: "Property \"" + d.name + "\" has unique values; write it as the id of an input whose idProperty is \"" + d.name + "\""})
-		} else if string(value) != string(in.idValue) {
-			st.errs = append(st.errs, propError{code: hubspot.CodeReadOnlyValue, name: d.name,
-				message: "Property \"" + d.name + "\" is this input's idProperty; its value must equal the input's id"})
+	var pos int32
+	switch {
+	case d.kind == kindSystem:
+		pos = st.refuse(propError{code: hubspot.CodeReadOnlyValue, name: d.name,
+			message: "Property \"" + d.name + "\" is a read only property; its value cannot be set"}, idx)
+	case d.kind == kindUnique:
+		pos = st.checkUnique(in, idx, value)
+	case !validValue(d, value):
+		pos = st.refuse(invalidValue(d, value), idx)
+	default:
+		pp := packedProp{idx: uint8(idx), raw: v.raw}
+		if v.isNull() {
+			pp.raw = nil
 		}
-		return false // the unique value is stored with the record, not as a property
+		pos = int32(len(st.packed))
+		st.packed = append(st.packed, pp)
 	}
-	timestamp = idx == s.timestamp && len(value) > 0
-	if !validValue(d, value) {
-		st.errs = append(st.errs, invalidValue(d, value))
-		return timestamp
+	st.seenPos[idx] = pos
+}
+
+// unknownProp records a property the schema does not know; named twice, it
+// is one error, as for one key.
+func (st *requestState) unknownProp(in *upsertInput, name []byte) {
+	for _, e := range st.errs[in.errsLo:] {
+		if e.code == hubspot.CodePropertyDoesntExist && e.name == string(name) {
+			return
+		}
 	}
-	pp := packedProp{idx: uint8(idx), raw: v.raw}
-	if v.isNull() {
-		pp.raw = nil
+	st.errs = append(st.errs, propError{code: hubspot.CodePropertyDoesntExist, name: string(name), idx: -1,
+		message: "Property \"" + string(name) + "\" does not exist"})
+}
+
+// checkUnique judges a unique property written among an input's
+// properties: only its own idProperty, with the input's id as value, is
+// allowed, and it is stored with the record, not as a property (-1).
+func (st *requestState) checkUnique(in *upsertInput, idx int, value []byte) int32 {
+	name := st.e.schema.props[idx].name
+	switch {
+	case st.e.schema.uniqueSlot(idx) != in.slot:
+		return st.refuse(propError{code: hubspot.CodeReadOnlyValue, name: name,
+			message: "Property \"" + name + "\" has unique values; write it as the id of an input whose idProperty is \"" + name + "\""}, idx)
+	case string(value) != string(in.idValue):
+		return st.refuse(propError{code: hubspot.CodeReadOnlyValue, name: name,
+			message: "Property \"" + name + "\" is this input's idProperty; its value must equal the input's id"}, idx)
 	}
-	if st.seenGen[idx] == st.gen { // a repeated key: the last one wins
-		st.packed[st.seenPos[idx]] = pp
-		return timestamp
+	return -1
+}
+
+// refuse records e against property idx; it returns the position for
+// seenPos.
+func (st *requestState) refuse(e propError, idx int) int32 {
+	e.idx = int16(idx)
+	st.errs = append(st.errs, e)
+	return -int32(len(st.errs)) - 1
+}
+
+// forget removes what the earlier occurrence of property idx left in
+// st.packed or st.errs (a repeated key is rare: the shifts are cheap) and
+// moves the positions of the entries after it.
+func (st *requestState) forget(idx int) {
+	switch pos := st.seenPos[idx]; {
+	case pos >= 0:
+		st.packed = slices.Delete(st.packed, int(pos), int(pos)+1)
+		for _, p := range st.packed[pos:] {
+			st.seenPos[p.idx]--
+		}
+	case pos <= -2:
+		i := int(-pos - 2)
+		st.errs = slices.Delete(st.errs, i, i+1)
+		for _, e := range st.errs[i:] {
+			if e.idx >= 0 {
+				st.seenPos[e.idx]++
+			}
+		}
 	}
-	st.seenGen[idx], st.seenPos[idx] = st.gen, int32(len(st.packed))
-	st.packed = append(st.packed, pp)
-	return timestamp
 }
 
 // upsert handles POST .../batch/upsert.
@@ -322,13 +387,17 @@ func (e *Emulator) upsert(st *requestState) answer {
 	return answer{status: status, body: e.encodeUpsert(st, invalid, completedMS), inputs: len(st.inputs)}
 }
 
-// parseBody runs the checks every JSON body shares: not empty, UTF-8.
+// parseBody prepares the scanner and refuses a body that is empty or only
+// whitespace, as Jackson does. A body that is not valid UTF-8 is read like
+// any other: encoding/json accepts it, decoding the invalid bytes inside
+// strings to U+FFFD, and the emulator accepts what encoding/json accepts;
+// outside strings they are syntax errors.
 func (st *requestState) parseBody() (answer, bool) {
 	st.sc.reset(st.body)
-	if st.sc.peek() == 0 {
+	if st.sc.peek() == 0 && st.sc.pos >= len(st.body) {
 		return st.emptyBody(), false
 	}
-	return st.checkUTF8()
+	return answer{}, true
 }
 
 // checkInputs refuses inputs without id, properties or a unique idProperty,
