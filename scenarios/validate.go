@@ -72,8 +72,6 @@ func validName(n string) bool {
 	return true
 }
 
-func fmtRate(r float64) string { return fmt.Sprintf("%g/s", r) }
-
 func (v validator) check() *Error {
 	s := v.s
 	if !validName(s.Name) {
