@@ -20,6 +20,7 @@ import (
 // http.Handler and is safe for concurrent use.
 type Emulator struct {
 	cfg      config
+	apps     apps
 	schema   *schema
 	store    *store
 	limiter  *limiter
@@ -47,11 +48,12 @@ func New(opts ...Option) *Emulator {
 	c.latency.prepare()
 	e := &Emulator{
 		cfg:     c,
+		apps:    newApps(c.apps),
 		schema:  newSchema(c.unique),
-		limiter: newLimiter(hubspot.TierLimits(c.tier)),
 		metrics: newMetrics(),
 		closed:  make(chan struct{}),
 	}
+	e.limiter = newLimiter(hubspot.TierLimits(c.tier), c.timeZone, e.apps.count())
 	e.store = newStore(len(e.schema.unique))
 	prefix := hubspot.AppendJSONString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
 	e.urlPrefix = string(prefix[:len(prefix)-1])
@@ -93,8 +95,12 @@ const (
 	routeRead    = "read"
 	routeArchive = "archive"
 	routeGet     = "get"
+	routeSearch  = "search"
 	routeOther   = "other"
 )
+
+// isWrite reports whether a route writes (and so needs the write scope).
+func isWrite(name string) bool { return name == routeUpsert || name == routeArchive }
 
 // Ops endpoints: no token needed.
 const (
@@ -119,6 +125,8 @@ func route(path string) (name, allow, taskID string) {
 			return routeRead, http.MethodPost, ""
 		case "batch/archive":
 			return routeArchive, http.MethodPost, ""
+		case "search":
+			return routeSearch, http.MethodPost, ""
 		}
 		if rest != "" && !strings.Contains(rest, "/") {
 			return routeGet, http.MethodGet, rest
@@ -188,26 +196,26 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 		return st.fail(http.StatusMethodNotAllowed, hubspot.CategoryMethodNotAllowed,
 			"HTTP method "+r.Method+" is not supported by this URL; use "+allow, nil)
 	}
-	token, ok := e.authenticate(r)
+	appIdx, ok := e.apps.authenticate(r)
 	if !ok {
 		return st.fail(http.StatusUnauthorized, hubspot.CategoryInvalidAuthentication, hubspot.MessageAuthNotFound, nil)
 	}
 	if e.limiter.enabled() {
-		d := e.limiter.admit(token, st.requestedMS)
+		d := e.limiter.admit(appIdx, name == routeSearch, st.requestedMS)
 		e.limiter.setHeaders(w.Header(), d)
 		if !d.ok {
-			a := e.rateLimited(w, st, d.policy, d.policy, d.retryAfterMS)
+			a := e.rateLimited(w, st, d, d.policy)
 			a.noWait = true
 			return a
 		}
 	}
-	if name != routeRead && name != routeGet && e.cfg.readOnlyToken != "" && token == e.cfg.readOnlyToken {
+	if isWrite(name) && e.apps.readOnly(appIdx) {
 		a := st.fail(http.StatusForbidden, hubspot.CategoryMissingScopes, hubspot.MessageMissingScopes,
 			map[string][]string{"requiredScopes": {hubspot.WriteScope}})
 		return a
 	}
 	if f, ok := drawFault(e.cfg.faults, &st.rng); ok {
-		if a, handled := e.inject(w, r, st, f); handled {
+		if a, handled := e.inject(w, r, st, f, name, appIdx); handled {
 			return a
 		}
 	}
@@ -228,53 +236,26 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 	}
 }
 
-// authenticate accepts "Bearer <token>" with the configured token or the
-// read-only one; with no token configured any non-empty token is accepted
-// and all of them share one rate-limit budget.
-func (e *Emulator) authenticate(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return "", false
-	}
-	tok := strings.TrimSpace(h[7:])
-	switch {
-	case tok == "":
-		return "", false
-	case e.cfg.token == "":
-		return "", true
-	case tok == e.cfg.token, e.cfg.readOnlyToken != "" && tok == e.cfg.readOnlyToken:
-		return tok, true
-	}
-	return "", false
-}
-
-func (e *Emulator) rateLimited(w http.ResponseWriter, st *requestState, policy, label string, retryAfterMS int64) answer {
-	e.counters.rateLimited.Add(1)
-	e.metrics.rateLimited.WithLabelValues(label).Inc()
-	if e.cfg.retryAfter {
-		w.Header().Set("Retry-After", strconv.FormatInt(max(1, (retryAfterMS+999)/1000), 10))
-	}
-	msg := hubspot.MessageTenSecondlyLimit
-	if policy == hubspot.PolicyDaily {
-		msg = hubspot.MessageDailyLimit
-	}
-	body, _ := json.Marshal(hubspot.Error{
-		Status: hubspot.ErrorStatus, Message: msg, ErrorType: hubspot.ErrorTypeRateLimit,
-		CorrelationID: st.correlationID(), PolicyName: policy,
-	})
-	return answer{status: http.StatusTooManyRequests, body: body}
-}
-
 // inject applies a drawn fault. handled is false for slow, which delays and
-// then lets the request be answered normally.
-func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, st *requestState, f Fault) (answer, bool) {
+// then lets the request be answered normally, and for 423 on a route that
+// does not write (a lock is a write conflict).
+func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, st *requestState, f Fault, name string, appIdx int) (answer, bool) {
+	if f.Kind == Fault423 && !isWrite(name) {
+		return answer{}, false
+	}
 	e.counters.faults.Add(1)
 	e.metrics.faults.WithLabelValues(string(f.Kind)).Inc()
 	switch f.Kind {
 	case Fault5xx:
 		return st.fail(f.Status, hubspot.CategoryInternalError, "Internal error (injected by the emulator)", nil), true
 	case Fault429:
-		return e.rateLimited(w, st, hubspot.PolicyTenSecondlyRolling, "INJECTED", hubspot.BurstWindow.Milliseconds()), true
+		d := decision{policy: hubspot.PolicyTenSecondlyRolling, app: appIdx, retryAfterMS: hubspot.BurstWindow.Milliseconds()}
+		if name == routeSearch {
+			d.policy, d.retryAfterMS = policySecondly, hubspot.SearchWindow.Milliseconds()
+		}
+		return e.rateLimited(w, st, d, "INJECTED"), true
+	case Fault423:
+		return e.locked(w, st), true
 	case FaultReset:
 		resetConnection(w)
 		return answer{drop: true}, true

@@ -14,8 +14,13 @@ type FaultKind string
 const (
 	// Fault5xx answers with a server error (500 unless status= says otherwise).
 	Fault5xx FaultKind = "5xx"
-	// Fault429 answers with a ten-secondly 429 regardless of the budget.
+	// Fault429 answers with a ten-secondly 429 regardless of the budget (on
+	// search, the search limit's 429).
 	Fault429 FaultKind = "429"
+	// Fault423 answers writes (upsert, archive) with 423 Locked, which
+	// HubSpot sends to high-volume upserts of the same records; reads drawn
+	// for it are answered normally.
+	Fault423 FaultKind = "423"
 	// FaultReset closes the connection without an answer.
 	FaultReset FaultKind = "reset"
 	// FaultSlow adds a delay (delay=, default DefaultSlowDelay), then answers normally.
@@ -44,7 +49,9 @@ type Fault struct {
 }
 
 // ParseFault reads "KIND=P[,param=value]": 5xx=0.01[,status=503],
-// 429=0.01, reset=0.005, slow=0.01[,delay=2s], hang=0.001[,max=30s].
+// 429=0.01, 423=0.01, reset=0.005, slow=0.01[,delay=2s], hang=0.001[,max=30s].
+// It is the one parser of the fault syntax: the emulate command's --fault
+// and scenario files' emulator.faults both use it.
 func ParseFault(spec string) (Fault, error) {
 	parts := strings.Split(strings.TrimSpace(spec), ",")
 	kind, prob, ok := strings.Cut(parts[0], "=")
@@ -55,13 +62,13 @@ func ParseFault(spec string) (Fault, error) {
 	switch f.Kind {
 	case Fault5xx:
 		f.Status = http.StatusInternalServerError
-	case Fault429, FaultReset:
+	case Fault429, Fault423, FaultReset:
 	case FaultSlow:
 		f.Delay = DefaultSlowDelay
 	case FaultHang:
 		f.Delay = DefaultHangMax
 	default:
-		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (valid: 5xx, 429, reset, slow, hang)", spec, kind)
+		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (valid: 5xx, 429, 423, reset, slow, hang)", spec, kind)
 	}
 	p, err := strconv.ParseFloat(strings.TrimSpace(prob), 64)
 	if err != nil || p < 0 || p > 1 {
@@ -122,4 +129,24 @@ func drawFault(faults []Fault, r *rng) (Fault, bool) {
 		}
 	}
 	return Fault{}, false
+}
+
+// Locked answers (423). HubSpot's guide says to wait at least 2 seconds
+// before retrying a 423; the body of a real one has not been seen, so the
+// emulator uses HubSpot's error envelope with this category and message
+// (a documented choice).
+const (
+	CategoryLocked = "LOCKED"
+	MessageLocked  = "The records in this request are locked by another write in progress. Wait at least 2 seconds before retrying."
+	// LockedRetryAfter is the wait a 423 asks for.
+	LockedRetryAfter = 2 * time.Second
+)
+
+// locked is the 423 of an injected lock. WithRetryAfter adds Retry-After: 2.
+func (e *Emulator) locked(w http.ResponseWriter, st *requestState) answer {
+	if e.cfg.retryAfter {
+		w.Header().Set("Retry-After", strconv.Itoa(int(LockedRetryAfter/time.Second)))
+	}
+	return st.fail(http.StatusLocked, CategoryLocked, MessageLocked,
+		map[string][]string{"retryAfterMillis": {strconv.FormatInt(LockedRetryAfter.Milliseconds(), 10)}})
 }

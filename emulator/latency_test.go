@@ -82,6 +82,8 @@ func TestParseFault(t *testing.T) {
 		{spec: "5xx=0.01", want: Fault{Kind: Fault5xx, Probability: 0.01, Status: 500}},
 		{spec: "5xx=0.5,status=503", want: Fault{Kind: Fault5xx, Probability: 0.5, Status: 503}},
 		{spec: "429=0.01", want: Fault{Kind: Fault429, Probability: 0.01}},
+		{spec: "423=0.05", want: Fault{Kind: Fault423, Probability: 0.05}},
+		{spec: "423=0.05,status=503", wantErr: `parameter "status=503" does not apply to 423`},
 		{spec: "reset=0.005", want: Fault{Kind: FaultReset, Probability: 0.005}},
 		{spec: "slow=0.01", want: Fault{Kind: FaultSlow, Probability: 0.01, Delay: DefaultSlowDelay}},
 		{spec: "slow=1,delay=250ms", want: Fault{Kind: FaultSlow, Probability: 1, Delay: 250 * time.Millisecond}},

@@ -19,14 +19,17 @@ const (
 	// FirstObjectID is the id of the first record created; ids count up from
 	// here and are never reused, not even after Reset.
 	FirstObjectID uint64 = 48_000_000_001
+	// FirstAppID is the app id of the first token in 429 group names; the
+	// next tokens count up from it.
+	FirstAppID = 3_100_001
 )
 
 // Option configures an Emulator.
 type Option func(*config)
 
 type config struct {
-	token         string
-	readOnlyToken string
+	apps          []app
+	timeZone      *time.Location
 	unique        []string
 	tier          hubspot.Tier
 	latency       Latency
@@ -40,14 +43,25 @@ type config struct {
 	logRequest    func(RequestLog)
 }
 
-// WithToken sets the private-app token every API request must carry as
-// "Authorization: Bearer <token>". Without it any non-empty bearer token is
-// accepted (the read-only token, when set, still only reads).
-func WithToken(token string) Option { return func(c *config) { c.token = token } }
+// WithToken adds a private app: API requests must carry one of the
+// configured tokens as "Authorization: Bearer <token>". Every token is one
+// app of the emulator's one account, with its own burst window; they share
+// the account's daily budget. Without any token, any non-empty bearer token
+// is accepted and all of them count as one app (the read-only tokens, when
+// set, still only read). "" is ignored.
+func WithToken(token string) Option {
+	return func(c *config) { c.apps = append(c.apps, app{token: token}) }
+}
 
-// WithReadOnlyToken sets a second token that may read but not write: writes
-// with it answer 403 MISSING_SCOPES.
-func WithReadOnlyToken(token string) Option { return func(c *config) { c.readOnlyToken = token } }
+// WithReadOnlyToken adds an app of the account that may read but not
+// write: writes with its token answer 403 MISSING_SCOPES. "" is ignored.
+func WithReadOnlyToken(token string) Option {
+	return func(c *config) { c.apps = append(c.apps, app{token: token, readOnly: true}) }
+}
+
+// WithTimeZone sets the account's time zone: the daily budget resets at
+// midnight there, as HubSpot's does. Default (and nil) UTC.
+func WithTimeZone(loc *time.Location) Option { return func(c *config) { c.timeZone = loc } }
 
 // WithUniqueProperties registers more properties with unique values that
 // inputs may name as idProperty, besides hubspot.DefaultIDProperty.
@@ -55,7 +69,8 @@ func WithUniqueProperties(names ...string) Option {
 	return func(c *config) { c.unique = append(c.unique, names...) }
 }
 
-// WithTier sets the rate limits of every token (hubspot.TierLimits).
+// WithTier sets the account's rate limits (hubspot.TierLimits): the burst
+// limit per token, the daily budget and the search limit per account.
 func WithTier(t hubspot.Tier) Option { return func(c *config) { c.tier = t } }
 
 // WithLatency sets the latency model added to every API answer.

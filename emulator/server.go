@@ -36,8 +36,8 @@ type Server struct {
 	*Emulator
 	// URL is the base URL, e.g. http://127.0.0.1:41234.
 	URL string
-	// Token is the bearer token API requests must carry: the one given with
-	// WithToken, or a generated one.
+	// Token is a bearer token API requests may carry: the first one given
+	// with WithToken, or a generated one.
 	Token string
 
 	srv  *http.Server
@@ -53,12 +53,12 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 		addr = DefaultAddr
 	}
 	e := New(opts...)
-	if e.cfg.token == "" {
+	if e.apps.token() == "" {
 		tok, err := NewToken()
 		if err != nil {
 			return nil, err
 		}
-		e.cfg.token = tok
+		e.addToken(tok)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -67,7 +67,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	s := &Server{
 		Emulator: e,
 		URL:      "http://" + ln.Addr().String(),
-		Token:    e.cfg.token,
+		Token:    e.apps.token(),
 		srv: &http.Server{
 			Handler:           e,
 			ReadHeaderTimeout: DefaultReadHeaderTimeout,

@@ -45,6 +45,9 @@ func (v Version) ReadPath() string { return v.TasksPath() + "/batch/read" }
 // ArchivePath is POST .../tasks/batch/archive.
 func (v Version) ArchivePath() string { return v.TasksPath() + "/batch/archive" }
 
+// SearchPath is POST .../tasks/search (both versions publish it).
+func (v Version) SearchPath() string { return v.TasksPath() + "/search" }
+
 // ObjectPath is GET .../tasks/{taskId}.
 func (v Version) ObjectPath(taskID string) string { return v.TasksPath() + "/" + taskID }
 

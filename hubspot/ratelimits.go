@@ -34,6 +34,10 @@ const (
 
 	MessageTenSecondlyLimit = "You have reached your ten_secondly_rolling limit."
 	MessageDailyLimit       = "You have reached your daily limit."
+	// MessageSecondlyLimit is the 429 message of the search endpoints'
+	// per-second limit. Recorded search 429s carry it with category
+	// RATE_LIMITS and neither errorType nor policyName.
+	MessageSecondlyLimit = "You have reached your secondly limit."
 )
 
 // BurstWindow is the rolling window of the burst limit.
@@ -55,22 +59,35 @@ var Tiers = []Tier{TierNone, TierFree, TierProfessional, TierEnterprise, TierCap
 
 // Limits are the request budgets of a tier. Zero means unlimited.
 type Limits struct {
-	Burst int // requests per rolling BurstWindow
-	Daily int // requests per day (reset at midnight in the account's zone)
+	Burst int // requests per rolling BurstWindow, per app (token)
+	Daily int // requests per day per account (reset at midnight in the account's zone)
+	// SearchPerSecond is the search endpoints' own limit, per account, per
+	// rolling SearchWindow. Search is exempt from the burst limit (the
+	// published spec marks it x-hubspot-rate-limit-exemptions: ten-secondly)
+	// but counts against the daily budget.
+	SearchPerSecond int
 }
+
+// SearchWindow is the rolling window of the search limit.
+const SearchWindow = time.Second
+
+// DefaultSearchPerSecond is the search limit of every tier: five requests
+// per second per account in HubSpot's search guide (an older changelog
+// said four per token).
+const DefaultSearchPerSecond = 5
 
 // TierLimits returns the documented budgets of each tier. A batch call counts
 // as one request.
 func TierLimits(t Tier) Limits {
 	switch t {
 	case TierFree:
-		return Limits{Burst: 100, Daily: 250_000}
+		return Limits{Burst: 100, Daily: 250_000, SearchPerSecond: DefaultSearchPerSecond}
 	case TierProfessional:
-		return Limits{Burst: 190, Daily: 650_000}
+		return Limits{Burst: 190, Daily: 650_000, SearchPerSecond: DefaultSearchPerSecond}
 	case TierEnterprise:
-		return Limits{Burst: 190, Daily: 1_000_000}
+		return Limits{Burst: 190, Daily: 1_000_000, SearchPerSecond: DefaultSearchPerSecond}
 	case TierCapacity:
-		return Limits{Burst: 250, Daily: 2_000_000}
+		return Limits{Burst: 250, Daily: 2_000_000, SearchPerSecond: DefaultSearchPerSecond}
 	}
 	return Limits{}
 }

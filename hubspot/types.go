@@ -150,7 +150,9 @@ type BatchArchiveRequest struct {
 // Error is HubSpot's error envelope for whole-request failures (4xx/5xx).
 // The schema requires message, correlationId and category; real answers
 // also carry "status":"error". Rate-limit answers (429) carry errorType and
-// policyName instead of a category.
+// policyName instead of a category, and may carry groupName (the limit's
+// bucket) and, on daily ones, requestId (hubspot-facts.md, "Seen on the
+// real API").
 type Error struct {
 	Status        string              `json:"status,omitempty"`
 	Message       string              `json:"message"`
@@ -162,6 +164,8 @@ type Error struct {
 	Links         map[string]string   `json:"links,omitempty"`
 	ErrorType     string              `json:"errorType,omitempty"`
 	PolicyName    string              `json:"policyName,omitempty"`
+	GroupName     string              `json:"groupName,omitempty"`
+	RequestID     string              `json:"requestId,omitempty"`
 }
 
 // StandardError is one failed input inside a 207 answer. The schema marks

@@ -129,17 +129,18 @@ func TestEnums(t *testing.T) {
 
 func TestPaths(t *testing.T) {
 	tests := []struct {
-		v                          Version
-		upsert, read, archive, obj string
+		v                                  Version
+		upsert, read, archive, search, obj string
 	}{
-		{VersionV3, "/crm/v3/objects/tasks/batch/upsert", "/crm/v3/objects/tasks/batch/read", "/crm/v3/objects/tasks/batch/archive", "/crm/v3/objects/tasks/42"},
-		{Version202603, "/crm/objects/2026-03/tasks/batch/upsert", "/crm/objects/2026-03/tasks/batch/read", "/crm/objects/2026-03/tasks/batch/archive", "/crm/objects/2026-03/tasks/42"},
+		{VersionV3, "/crm/v3/objects/tasks/batch/upsert", "/crm/v3/objects/tasks/batch/read", "/crm/v3/objects/tasks/batch/archive", "/crm/v3/objects/tasks/search", "/crm/v3/objects/tasks/42"},
+		{Version202603, "/crm/objects/2026-03/tasks/batch/upsert", "/crm/objects/2026-03/tasks/batch/read", "/crm/objects/2026-03/tasks/batch/archive", "/crm/objects/2026-03/tasks/search", "/crm/objects/2026-03/tasks/42"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.v), func(t *testing.T) {
 			assert.Equal(t, tt.upsert, tt.v.UpsertPath())
 			assert.Equal(t, tt.read, tt.v.ReadPath())
 			assert.Equal(t, tt.archive, tt.v.ArchivePath())
+			assert.Equal(t, tt.search, tt.v.SearchPath())
 			assert.Equal(t, tt.obj, tt.v.ObjectPath("42"))
 			got, ok := VersionOfPath(tt.upsert)
 			assert.True(t, ok)
@@ -157,14 +158,14 @@ func TestPaths(t *testing.T) {
 
 func TestTiers(t *testing.T) {
 	tests := []struct {
-		tier         Tier
-		burst, daily int
+		tier                 Tier
+		burst, daily, search int
 	}{
-		{TierNone, 0, 0},
-		{TierFree, 100, 250_000},
-		{TierProfessional, 190, 650_000},
-		{TierEnterprise, 190, 1_000_000},
-		{TierCapacity, 250, 2_000_000},
+		{TierNone, 0, 0, 0},
+		{TierFree, 100, 250_000, 5},
+		{TierProfessional, 190, 650_000, 5},
+		{TierEnterprise, 190, 1_000_000, 5},
+		{TierCapacity, 250, 2_000_000, 5},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.tier), func(t *testing.T) {
@@ -173,6 +174,7 @@ func TestTiers(t *testing.T) {
 			l := TierLimits(parsed)
 			assert.Equal(t, tt.burst, l.Burst)
 			assert.Equal(t, tt.daily, l.Daily)
+			assert.Equal(t, tt.search, l.SearchPerSecond)
 		})
 	}
 	_, err := ParseTier("gold")

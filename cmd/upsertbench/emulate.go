@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	_ "time/tzdata" // --timezone works where the system has no zoneinfo
 
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
@@ -49,16 +49,17 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(baseURL string)) error {
 	fs := newFlagSet("emulate")
 	addr := fs.String("addr", defaultEmulateAddr, "address to listen on (host:port; port 0 picks a free one)")
-	token := fs.String("token", "", "token clients must send as 'Authorization: Bearer <token>' (default $"+target.EnvToken+", else a generated one, printed once)")
-	readOnly := fs.String("read-only-token", "", "a second token that may read but gets 403 MISSING_SCOPES on writes")
-	var unique, faults repeated
+	var tokens, readOnly, unique, faults repeated
+	fs.Var(&tokens, "token", "a private app's token, sent as 'Authorization: Bearer <token>' (repeatable: each token is one app of the emulator's one account, with its own 10-second burst window, sharing the account's daily budget; default $"+target.EnvToken+", else a generated one, printed once)")
+	fs.Var(&readOnly, "read-only-token", "a token of an app that may read but gets 403 MISSING_SCOPES on writes (repeatable)")
+	timeZone := fs.String("timezone", "UTC", "the account's time zone (IANA name, e.g. America/New_York): the daily budget resets at midnight there")
 	fs.Var(&unique, "unique-property", "another property with unique values that inputs may use as idProperty (repeatable; "+hubspot.DefaultIDProperty+" is always one)")
 	tier := fs.String("tier", string(emulator.DefaultTier), "rate limits: none, free, professional, enterprise, capacity")
 	latency := fs.String("latency", "none", "latency model: none, fixed:20ms, lognormal:p50=180ms,p99=900ms[,per-input=1ms]")
-	fs.Var(&faults, "fault", "inject a fault, e.g. 5xx=0.01, 429=0.01, reset=0.005, slow=0.01,delay=2s, hang=0.001,max=30s (repeatable)")
+	fs.Var(&faults, "fault", "inject a fault, e.g. 5xx=0.01, 429=0.01, 423=0.01 (writes only), reset=0.005, slow=0.01,delay=2s, hang=0.001,max=30s (repeatable)")
 	seed := fs.Uint64("seed", emulator.DefaultSeed, "seed of result order, correlation ids, latency and faults")
 	preserve := fs.Bool("preserve-order", false, "return results in input order (HubSpot does not promise any order)")
-	retryAfter := fs.Bool("retry-after", false, "send Retry-After on 429 answers")
+	retryAfter := fs.Bool("retry-after", false, "send Retry-After on 429 and 423 answers")
 	verbose := fs.Bool("verbose", false, "log every request (method, path, status, inputs, duration) instead of counters once a minute")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -71,8 +72,12 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	if err != nil {
 		return usagef("--latency: %v", err)
 	}
+	loc, err := time.LoadLocation(*timeZone)
+	if err != nil || *timeZone == "" || *timeZone == "Local" {
+		return usagef("--timezone %q: give an IANA time zone name, e.g. UTC or America/New_York", *timeZone)
+	}
 	opts := []emulator.Option{
-		emulator.WithReadOnlyToken(*readOnly), emulator.WithTier(t), emulator.WithLatency(lat),
+		emulator.WithTimeZone(loc), emulator.WithTier(t), emulator.WithLatency(lat),
 		emulator.WithSeed(*seed), emulator.WithPreserveOrder(*preserve), emulator.WithRetryAfter(*retryAfter),
 		emulator.WithUniqueProperties(unique...),
 	}
@@ -88,12 +93,24 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 			return usagef("--unique-property %q: give a property name like crm_key", u)
 		}
 	}
-	tok := cmp.Or(*token, os.Getenv(target.EnvToken))
-	if *readOnly != "" && *readOnly == tok {
-		return usagef("--read-only-token must differ from the token")
+	if env := os.Getenv(target.EnvToken); len(tokens) == 0 && env != "" {
+		tokens = repeated{env}
 	}
-	if tok != "" {
+	seen := map[string]bool{}
+	for _, tok := range append(append(repeated{}, tokens...), readOnly...) {
+		switch {
+		case tok == "" || strings.ContainsAny(tok, " \t\r\n"):
+			return usagef("--token/--read-only-token: a token must be non-empty and without spaces")
+		case seen[tok]:
+			return usagef("--token/--read-only-token: a token is given twice; each token is one app, give each once")
+		}
+		seen[tok] = true
+	}
+	for _, tok := range tokens {
 		opts = append(opts, emulator.WithToken(tok))
+	}
+	for _, tok := range readOnly {
+		opts = append(opts, emulator.WithReadOnlyToken(tok))
 	}
 	if err := checkAddr(*addr); err != nil {
 		return err
@@ -114,12 +131,15 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		return usagef("--addr %s: cannot listen there (%v): give an address of this machine, e.g. 127.0.0.1:8080", *addr, errors.Unwrap(err))
 	}
 	fmt.Fprintln(stdout, srv.URL)
-	if tok == "" {
+	apps := len(tokens) + len(readOnly)
+	if len(tokens) == 0 {
 		// The one place a token is printed: it is the user's own local
 		// emulator, and they need it to talk to it.
 		fmt.Fprintf(stdout, "%s=%s\n", target.EnvToken, srv.Token)
+		apps++
 	}
-	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, latency %s, %d fault(s)); Ctrl-C stops\n", srv.URL, t, lat, len(faults))
+	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, %d app(s), time zone %s, latency %s, %d fault(s)); Ctrl-C stops\n",
+		srv.URL, t, apps, loc, lat, len(faults))
 	if ready != nil {
 		ready(srv.URL)
 	}

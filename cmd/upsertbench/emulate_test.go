@@ -125,7 +125,7 @@ func TestEmulateVerboseAndOptions(t *testing.T) {
 	log := stderr.String()
 	assert.Contains(t, log, "POST /crm/v3/objects/tasks/batch/upsert 200 inputs=1")
 	assert.Contains(t, log, "POST /crm/v3/objects/tasks/batch/upsert 403")
-	assert.Contains(t, log, "tier free, latency fixed:1ms, 1 fault(s)")
+	assert.Contains(t, log, "tier free, 2 app(s), time zone UTC, latency fixed:1ms, 1 fault(s)")
 	assert.NotContains(t, log, "secret-token")
 	assert.NotContains(t, log, "ro-token")
 }
@@ -140,7 +140,12 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"bad latency", []string{"--latency", "slowish"}, `--latency: latency "slowish": unknown model`},
 		{"bad fault", []string{"--fault", "boom=1"}, `--fault: fault "boom=1": unknown kind`},
 		{"bad unique property", []string{"--unique-property", "a b"}, `--unique-property "a b"`},
-		{"same tokens", []string{"--token", "x", "--read-only-token", "x"}, "--read-only-token must differ"},
+		{"same tokens", []string{"--token", "x", "--read-only-token", "x"}, "a token is given twice"},
+		{"token twice", []string{"--token", "x", "--token", "x"}, "a token is given twice"},
+		{"token with a space", []string{"--token", "a b"}, "--token/--read-only-token: a token must be non-empty and without spaces"},
+		{"bad time zone", []string{"--timezone", "Mars/Olympus"}, `--timezone "Mars/Olympus": give an IANA time zone name`},
+		{"local time zone", []string{"--timezone", "Local"}, `--timezone "Local"`},
+		{"bad 423 fault", []string{"--fault", "423=2"}, `--fault: fault "423=2": probability`},
 		{"bad addr", []string{"--addr", "nowhere:-1"}, `invalid --addr "nowhere:-1"`},
 		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
@@ -161,4 +166,44 @@ func TestEmulateRegistered(t *testing.T) {
 	code := runMain([]string{"emulate", "-h"}, &out, io.Discard)
 	assert.Equal(t, exitPass, code)
 	assert.Contains(t, out.String(), "-unique-property")
+	assert.Contains(t, out.String(), "-timezone")
+	assert.Contains(t, out.String(), "423=0.01 (writes only)")
+}
+
+// Several --token flags are several apps of one account: each has its own
+// burst window, they share the daily budget, and --timezone names the
+// account's zone.
+func TestEmulateSeveralTokensOneAccount(t *testing.T) {
+	t.Setenv(target.EnvToken, "")
+	baseURL, stdout, stderr, stop := emulateRun(t, "--token", "app-one", "--token", "app-two", "--read-only-token", "app-ro",
+		"--tier", "free", "--timezone", "America/New_York", "--fault", "423=0")
+	assert.Equal(t, baseURL+"\n", stdout.String(), "no token is generated or printed")
+	remaining := func(token string) (burst, daily string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, baseURL+hubspot.VersionV3.ReadPath(), strings.NewReader(`{"inputs":[]}`))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, token)
+		return resp.Header.Get(hubspot.HeaderRateLimitRemaining), resp.Header.Get(hubspot.HeaderRateLimitDailyRemaining)
+	}
+	burst, daily := remaining("app-one")
+	assert.Equal(t, []string{"99", "249999"}, []string{burst, daily})
+	burst, daily = remaining("app-one")
+	assert.Equal(t, []string{"98", "249998"}, []string{burst, daily})
+	burst, daily = remaining("app-two")
+	assert.Equal(t, []string{"99", "249997"}, []string{burst, daily}, "own burst window, shared day")
+	burst, daily = remaining("app-ro")
+	assert.Equal(t, []string{"99", "249996"}, []string{burst, daily})
+	assert.Equal(t, http.StatusForbidden, sendUpsert(t, baseURL, "app-ro"))
+	assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, "app-two"))
+	require.NoError(t, stop())
+	assert.Contains(t, stderr.String(), "3 app(s), time zone America/New_York")
+	for _, tok := range []string{"app-one", "app-two", "app-ro"} {
+		assert.NotContains(t, stderr.String(), tok)
+	}
 }
