@@ -2,9 +2,12 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/upsertbench/upsertbench/hubspot"
 )
 
 func TestAuthenticateApps(t *testing.T) {
@@ -31,4 +34,28 @@ func TestAuthenticateApps(t *testing.T) {
 			assert.Equal(t, tt.status, r.status, "%s", r.body)
 		})
 	}
+}
+
+// Listen generates a token when no read-write one is given; read-only
+// tokens stay read-only and other tokens are refused from then on.
+func TestListenGeneratesTokenBesideReadOnly(t *testing.T) {
+	s, err := Listen("", WithReadOnlyToken("ro"), WithTier(hubspot.TierFree))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NotEmpty(t, s.Token)
+	send := func(token string) reply {
+		req, err := http.NewRequest(http.MethodPost, s.URL+upsertPathV3, strings.NewReader(batchBody("g", 1, false)))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		return reply{status: resp.StatusCode, header: resp.Header}
+	}
+	r := send(s.Token)
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "99", r.header.Get(hubspot.HeaderRateLimitRemaining))
+	assert.Equal(t, http.StatusForbidden, send("ro").status)
+	assert.Equal(t, http.StatusUnauthorized, send("other").status)
 }

@@ -87,8 +87,9 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 // promise any order, so by default results are shuffled.
 func WithPreserveOrder(b bool) Option { return func(c *config) { c.preserveOrder = b } }
 
-// WithRetryAfter adds a Retry-After header (whole seconds) to 429 answers.
-// Whether HubSpot sends one is unknown, so it is off by default.
+// WithRetryAfter adds a Retry-After header (whole seconds) to 429 answers
+// and to injected 423s (2 s). Whether HubSpot sends one is unknown, so it
+// is off by default.
 func WithRetryAfter(b bool) Option { return func(c *config) { c.retryAfter = b } }
 
 // WithPortalID sets the account id used in result URLs.
