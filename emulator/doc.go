@@ -55,19 +55,57 @@
 //   - Auth: "Authorization: Bearer <token>"; missing or wrong → 401
 //     INVALID_AUTHENTICATION; the read-only token → 403 MISSING_SCOPES on
 //     upsert and archive.
-//   - Rate limits (WithTier) per token: a rolling 10-second window and a
-//     daily budget that resets at midnight UTC. Every authenticated answer
-//     carries X-HubSpot-RateLimit-Max, -Remaining, -Interval-Milliseconds,
-//     -Daily and -Daily-Remaining; the -Secondly pair is not sent (HubSpot
-//     sends it only to legacy API keys). Refused requests (429, errorType
-//     RATE_LIMIT, policyName TEN_SECONDLY_ROLLING or DAILY) do not count.
-//     Retry-After only WithRetryAfter. The default tier "none" has no
-//     limits and sends no rate-limit headers.
+//   - Rate limits (WithTier): one emulator is one account; every token
+//     (WithToken, WithReadOnlyToken) is one app of it. The rolling 10-second
+//     burst window is per app, the daily budget per account, reset at
+//     midnight in the account's time zone (WithTimeZone). Every
+//     authenticated answer carries X-HubSpot-RateLimit-Max, -Remaining and
+//     -Interval-Milliseconds of the asking app and the account's -Daily and
+//     -Daily-Remaining; the -Secondly pair is not sent (HubSpot sends it
+//     only to legacy API keys). Refused requests (429, errorType
+//     RATE_LIMIT, policyName TEN_SECONDLY_ROLLING or DAILY, groupName, and
+//     requestId when daily) do not count. Retry-After only WithRetryAfter.
+//     The default tier "none" has no limits and sends no rate-limit headers.
 //   - Latency (ParseLatency) is added after the work is done, so a client
 //     that times out still had its write applied, as with a real server.
-//     Faults (ParseFault) are drawn per request from the seed.
+//     Faults (ParseFault) are drawn per request from the seed; 423 applies
+//     to writes only.
 //   - Ops endpoints need no token: GET /metrics (Prometheus),
 //     POST /__emulator/reset, GET /__emulator/stats.
+//
+// # Ledger: limits, faults, timing and search (rows to merge into the ledger)
+//
+// Each row: what the emulator does; its source; confidence (confirmed,
+// likely, chosen); the option that changes it.
+//
+//   - The burst limit (100/190/250 per rolling 10 s by tier) is per token.
+//     Source: HubSpot usage guidelines (hubspot-facts.md, "Limits are
+//     shared"). Confirmed. WithTier, WithToken (--tier, --token).
+//   - The daily budget is per account, shared by all its tokens, read-only
+//     ones included. Source: as above. Confirmed. WithTier.
+//   - The daily budget resets at midnight in the account's time zone, DST
+//     days included. Source: as above. Confirmed. WithTimeZone (--timezone,
+//     default UTC).
+//   - Several tokens belong to one account; two accounts are two
+//     emulators. Chosen (HubSpot keeps an account's data apart, so one store
+//     per account). WithToken, WithReadOnlyToken (both repeatable).
+//   - Ten-secondly and daily 429s carry groupName
+//     publicapi:private-app-<policy>:<app id or portal id>; daily ones a
+//     32-hex requestId. Source: recorded 429 bodies (hubspot-facts.md,
+//     "Limits are shared"; one recorded groupName, publicapi:hapikey-secondly:<id>).
+//     Fields confirmed, values chosen. FirstAppID, WithPortalID.
+//   - Refused requests count against no budget. Unknown (hubspot-facts.md);
+//     chosen.
+//   - Rate-limit headers: the asking token's burst pair and the account's
+//     daily pair, on every authenticated answer but search. Source: HubSpot
+//     docs (headers); confirmed. Search answers carry none: reported by
+//     third parties, likely.
+//   - Fault 423=P answers writes (upsert, archive) with 423 Locked in the
+//     error envelope: category LOCKED, a message asking to wait at least 2
+//     seconds, context.retryAfterMillis ["2000"]; Retry-After: 2 with
+//     WithRetryAfter. Source: HubSpot's guide (423 on high-volume upserts,
+//     wait at least 2 s), confirmed; the body is unknown, chosen. WithFaults
+//     (--fault 423=P, scenario emulator.faults).
 //
 // Known, documented race: "hs_timestamp is required when creating" is
 // checked before the batch is written, so if a record is archived between
