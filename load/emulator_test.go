@@ -75,6 +75,8 @@ func TestRunStartsTheScenarioEmulator(t *testing.T) {
 			}},
 		{"fault from the scenario", func(s *scenarios.Scenario) { s.Emulator.Faults = []string{"5xx=1,status=503"} },
 			nil, func(t *testing.T, codes map[string]int) { assert.Equal(t, 120, codes["503"]) }},
+		{"423 from the scenario", func(s *scenarios.Scenario) { s.Emulator.Faults = []string{"423=1"} },
+			nil, func(t *testing.T, codes map[string]int) { assert.Equal(t, 120, codes["423"]) }},
 		{"options override the scenario", func(s *scenarios.Scenario) { s.Emulator.Tier = hubspot.TierFree },
 			[]emulator.Option{emulator.WithTier(hubspot.TierNone)},
 			func(t *testing.T, codes map[string]int) { assert.Equal(t, 120, codes["200"]) }},
