@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // Default regression tolerances: relative changes for the worse beyond
@@ -35,17 +36,17 @@ type comparedMetric struct {
 
 // comparedMetrics is the order of deltas in every output.
 var comparedMetrics = []comparedMetric{
-	{name: MetricRequests},
-	{name: MetricRate},
-	{name: MetricThroughput, limit: func(l results.BaselineLimits) float64 { return l.Throughput }},
-	{name: MetricSuccess, limit: func(l results.BaselineLimits) float64 { return l.Success }},
-	{name: MetricP50, higherWorse: true},
-	{name: MetricP90, higherWorse: true},
-	{name: MetricP95, higherWorse: true, limit: func(l results.BaselineLimits) float64 { return l.Latency }},
-	{name: MetricP99, higherWorse: true, limit: func(l results.BaselineLimits) float64 { return l.Latency }},
-	{name: MetricMax, higherWorse: true},
-	{name: MetricRateLimited, higherWorse: true},
-	{name: MetricLateSends, higherWorse: true},
+	{name: scenarios.MetricRequests},
+	{name: scenarios.MetricRate},
+	{name: scenarios.MetricThroughput, limit: func(l results.BaselineLimits) float64 { return l.Throughput }},
+	{name: scenarios.MetricSuccess, limit: func(l results.BaselineLimits) float64 { return l.Success }},
+	{name: scenarios.MetricP50, higherWorse: true},
+	{name: scenarios.MetricP90, higherWorse: true},
+	{name: scenarios.MetricP95, higherWorse: true, limit: func(l results.BaselineLimits) float64 { return l.Latency }},
+	{name: scenarios.MetricP99, higherWorse: true, limit: func(l results.BaselineLimits) float64 { return l.Latency }},
+	{name: scenarios.MetricMax, higherWorse: true},
+	{name: scenarios.MetricRateLimited, higherWorse: true},
+	{name: scenarios.MetricLateSends, higherWorse: true},
 }
 
 // Compare compares current with baseline metric by metric. A regression is
@@ -71,7 +72,7 @@ func Compare(baseline, current *results.Summary, limits results.BaselineLimits) 
 		if !okB || !okC {
 			continue
 		}
-		unit, _ := MetricUnit(cm.name)
+		unit := unitOf(cm.name)
 		d := results.MetricDelta{Metric: cm.name, Unit: unit, Baseline: b, Current: c}
 		if b != 0 {
 			d.Change = (c - b) / b

@@ -230,15 +230,6 @@ func (r *Report) AppendHistory(path string) error {
 	return err
 }
 
-// Evaluate evaluates the scenario's thresholds against s.
-func Evaluate(ths []scenarios.Threshold, s *results.Summary) []results.ThresholdResult {
-	out := make([]results.ThresholdResult, 0, len(ths))
-	for _, t := range ths {
-		out = append(out, EvaluateOne(t.Expr, t.Metric, t.Op, t.Value, s))
-	}
-	return out
-}
-
 // suiteChecks turns a contract suite report into check verdicts.
 func suiteChecks(cr *contract.Report) []CheckVerdict {
 	out := make([]CheckVerdict, 0, len(cr.Checks))

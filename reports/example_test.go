@@ -6,6 +6,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/reports"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 func ExampleEvaluateOne() {
@@ -13,10 +14,14 @@ func ExampleEvaluateOne() {
 	s.Metrics.Requests = 1200
 	s.Metrics.Latencies.P95 = 240 * time.Millisecond
 
-	fmt.Println(reports.EvaluateOne("p95 < 300ms", "p95", "<", 300, s).Message)
-	fmt.Println(reports.EvaluateOne("", "p95", "<", 200, s).Message)
-	// No response was checked against the contract: the threshold fails.
-	fmt.Println(reports.EvaluateOne("contract_violations == 0", "contract_violations", "==", 0, s).Message)
+	for _, expr := range []string{"p95 < 300ms", "p95 < 200ms", "contract_violations == 0"} {
+		th, err := scenarios.ParseThreshold(expr)
+		if err != nil {
+			panic(err)
+		}
+		// No response was checked against the contract: that threshold fails.
+		fmt.Println(reports.EvaluateOne(th, s).Message)
+	}
 	// Output:
 	// p95 measured 240ms, within the limit < 300ms
 	// p95 measured 240ms, breaks the limit < 200ms

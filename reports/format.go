@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // fmtDuration prints a latency with three significant digits in the unit a
@@ -58,11 +60,11 @@ func fmtPercent(p float64) string { return strconv.FormatFloat(p, 'f', 2, 64) + 
 // fmtValue prints a measured or limit value in its threshold unit.
 func fmtValue(v float64, unit string) string {
 	switch unit {
-	case UnitMillis:
+	case scenarios.UnitMillis:
 		return fmtMillis(v)
-	case UnitPercent:
+	case scenarios.UnitPercent:
 		return fmtPercent(v)
-	case UnitRate:
+	case scenarios.UnitPerSecond:
 		return fmtRate(v)
 	default:
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 //go:embed report.html.tmpl
@@ -102,17 +103,17 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		}
 	}
 	v.Tiles = []tile{
-		{Label: "Requests", Value: fmtCount(m.Requests), Sub: fmt.Sprintf("in %s", fmtSeconds(m.Duration+m.Wait)), Bad: m.Requests == 0 || failed[MetricRequests]},
-		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate)), Bad: failed[MetricRate]},
-		{Label: "Throughput", Value: fmtRate(m.Throughput), Sub: "successful requests", Bad: failed[MetricThroughput]},
-		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(sum(s.ErrorClasses)), fmtCount(rateLimited(s))),
-			Bad: failed[MetricSuccess] || failed[MetricErrorRate] || failed[MetricRateLimited]},
-		{Label: "p50", Value: fmtDuration(m.Latencies.P50), Sub: "mean " + fmtDuration(m.Latencies.Mean), Bad: failed[MetricP50] || failed[MetricMean]},
-		{Label: "p95", Value: fmtDuration(m.Latencies.P95), Sub: "p90 " + fmtDuration(m.Latencies.P90), Bad: failed[MetricP95] || failed[MetricP90]},
-		{Label: "p99", Value: fmtDuration(m.Latencies.P99), Sub: "max " + fmtDuration(m.Latencies.Max), Bad: failed[MetricP99] || failed[MetricMax]},
-		{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter)), Bad: failed[MetricLateSends]},
+		{Label: "Requests", Value: fmtCount(m.Requests), Sub: fmt.Sprintf("in %s", fmtSeconds(m.Duration+m.Wait)), Bad: m.Requests == 0 || failed[scenarios.MetricRequests]},
+		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate)), Bad: failed[scenarios.MetricRate]},
+		{Label: "Throughput", Value: fmtRate(m.Throughput), Sub: "successful requests", Bad: failed[scenarios.MetricThroughput]},
+		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(sum(s.ErrorClasses)), fmtCount(s.RateLimitedTotal())),
+			Bad: failed[scenarios.MetricSuccess] || failed[scenarios.MetricErrorRate] || failed[scenarios.MetricRateLimited]},
+		{Label: "p50", Value: fmtDuration(m.Latencies.P50), Sub: "mean " + fmtDuration(m.Latencies.Mean), Bad: failed[scenarios.MetricP50] || failed[scenarios.MetricMean]},
+		{Label: "p95", Value: fmtDuration(m.Latencies.P95), Sub: "p90 " + fmtDuration(m.Latencies.P90), Bad: failed[scenarios.MetricP95] || failed[scenarios.MetricP90]},
+		{Label: "p99", Value: fmtDuration(m.Latencies.P99), Sub: "max " + fmtDuration(m.Latencies.Max), Bad: failed[scenarios.MetricP99] || failed[scenarios.MetricMax]},
+		{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter)), Bad: failed[scenarios.MetricLateSends]},
 		{Label: "Contract violations", Value: fmtCount(s.Contract.Violations), Sub: fmt.Sprintf("in %s checked responses", fmtCount(s.Contract.Checked)),
-			Bad: s.Contract.Violations > 0 || failed[MetricContractViolations]},
+			Bad: s.Contract.Violations > 0 || failed[scenarios.MetricContractViolations]},
 	}
 	v.Meta = append(v.Meta,
 		[2]string{"Status codes", codesLabel(s)},

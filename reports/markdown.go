@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // WriteMarkdown writes summary.md, made for a CI job summary
@@ -126,11 +127,11 @@ type historyMetric struct {
 }
 
 var historyMetrics = []historyMetric{
-	{"p50", UnitMillis, func(h HistoryEntry) float64 { return h.P50 }},
-	{"p95", UnitMillis, func(h HistoryEntry) float64 { return h.P95 }},
-	{"p99", UnitMillis, func(h HistoryEntry) float64 { return h.P99 }},
-	{"throughput", UnitRate, func(h HistoryEntry) float64 { return h.Throughput }},
-	{"success", UnitPercent, func(h HistoryEntry) float64 { return h.Success }},
+	{"p50", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P50 }},
+	{"p95", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P95 }},
+	{"p99", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P99 }},
+	{"throughput", scenarios.UnitPerSecond, func(h HistoryEntry) float64 { return h.Throughput }},
+	{"success", scenarios.UnitPercent, func(h HistoryEntry) float64 { return h.Success }},
 }
 
 // sparkBlocks are the eight heights of a sparkline.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/xml"
 	"math"
+	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // writeHistory writes n earlier nights, one day apart, before synthStart.
@@ -52,45 +55,130 @@ func summaryWith(n uint64, success float64, p95 time.Duration) *results.Summary 
 	return s
 }
 
+// threshold parses expr, which the test knows is valid.
+func threshold(t testing.TB, expr string) scenarios.Threshold {
+	t.Helper()
+	th, err := scenarios.ParseThreshold(expr)
+	require.NoError(t, err)
+	return th
+}
+
 func TestEvaluateOne(t *testing.T) {
 	s := summaryWith(1000, 0.99, 200*time.Millisecond)
 	s.ErrorClasses = map[string]uint64{results.Class5xx: 4, results.ClassTimeout: 1}
 	s.RateLimited = map[string]uint64{"TEN_SECONDLY_ROLLING": 5}
 	empty := results.NewSummary()
 	cases := []struct {
-		name, metric, op string
-		limit            float64
-		s                *results.Summary
-		pass, noData     bool
-		measured         float64
+		name         string
+		th           scenarios.Threshold
+		s            *results.Summary
+		pass, noData bool
+		measured     float64
 	}{
-		{"p95 below", MetricP95, "<", 300, s, true, false, 200},
-		{"p95 above", MetricP95, "<", 150, s, false, false, 200},
-		{"p99 equal is not below", MetricP99, "<", 400, s, false, false, 400},
-		{"p99 equal is at most", MetricP99, "<=", 400, s, true, false, 400},
-		{"success", MetricSuccess, ">=", 99, s, true, false, 99},
-		{"error rate leaves out 429s", MetricErrorRate, "<", 1, s, true, false, 0.5},
-		{"rate limited", MetricRateLimited, "<", 0.4, s, false, false, 0.5},
-		{"throughput", MetricThroughput, ">=", 100, s, false, false, 99},
-		{"requests", MetricRequests, "==", 1000, s, true, false, 1000},
-		{"contract violations", MetricContractViolations, "==", 0, s, true, false, 0},
-		{"no requests fails", MetricP95, "<", 300, empty, false, true, 0},
-		{"no checked response fails", MetricContractViolations, "==", 0, empty, false, true, 0},
-		{"unknown metric fails", "p42", "<", 1, s, false, false, 0},
-		{"unknown operator fails", MetricP95, "~", 1, s, false, false, 0},
+		{"p95 below", threshold(t, "p95 < 300ms"), s, true, false, 200},
+		{"p95 above", threshold(t, "p95 < 150ms"), s, false, false, 200},
+		{"p99 equal is not below", threshold(t, "p99 < 400ms"), s, false, false, 400},
+		{"p99 equal is at most", threshold(t, "p99 <= 400ms"), s, true, false, 400},
+		{"success", threshold(t, "success >= 99%"), s, true, false, 99},
+		{"error rate leaves out 429s", threshold(t, "error_rate < 1%"), s, true, false, 0.5},
+		{"rate limited", threshold(t, "rate_limited < 0.4%"), s, false, false, 0.5},
+		{"throughput", threshold(t, "throughput >= 100/s"), s, false, false, 99},
+		{"requests", threshold(t, "requests == 1000"), s, true, false, 1000},
+		{"contract violations", threshold(t, "contract_violations == 0"), s, true, false, 0},
+		{"no requests fails", threshold(t, "p95 < 300ms"), empty, false, true, 0},
+		{"no checked response fails", threshold(t, "contract_violations == 0"), empty, false, true, 0},
+		{"unknown metric fails", scenarios.Threshold{Metric: "p42", Op: "<", Value: 1}, s, false, false, 0},
+		{"unknown operator fails", scenarios.Threshold{Metric: "p95", Op: "~", Value: 1, Unit: scenarios.UnitMillis}, s, false, false, 0},
+		{"a threshold that always holds fails", scenarios.Threshold{Metric: "requests", Op: ">=", Value: 0}, s, false, false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := EvaluateOne("", tc.metric, tc.op, tc.limit, tc.s)
+			got := EvaluateOne(tc.th, tc.s)
 			assert.Equal(t, tc.pass, got.Pass, got.Message)
 			assert.Equal(t, tc.noData, got.NoData, got.Message)
-			assert.InDelta(t, tc.measured, got.Measured, 1e-9)
+			assert.Equal(t, tc.measured, got.Measured, "measured exactly")
 			assert.NotEmpty(t, got.Message)
 			if tc.noData {
 				assert.Contains(t, got.Message, "no data")
 			}
 		})
 	}
+}
+
+// TestThresholdBoundary pins the one comparison of the threshold table:
+// exact, at the limit and 1e-12 past it, for every operator, through
+// EvaluateOne on measured summaries. It fails if reports compares with a
+// tolerance again (the old 1e-9 relative tolerance passed "<=" 1e-12 over
+// the limit) or with anything but scenarios' Holds.
+func TestThresholdBoundary(t *testing.T) {
+	const limit = 40.0
+	over, under := limit+1e-12, limit-1e-12
+	require.NotEqual(t, limit, over, "1e-12 over 40 is a float64 of its own")
+	// want[op] is the verdict at the limit, 1e-12 over and 1e-12 under.
+	want := map[string][3]bool{
+		"<":  {false, false, true},
+		"<=": {true, false, true},
+		">":  {false, true, false},
+		">=": {true, true, false},
+		"==": {true, false, false},
+	}
+	for op, w := range want {
+		th := threshold(t, "throughput "+op+" 40/s")
+		for i, v := range []float64{limit, over, under} {
+			s := summaryWith(1000, 1, 100*time.Millisecond)
+			s.Metrics.Throughput = v
+			got := EvaluateOne(th, s)
+			require.Equal(t, v, got.Measured)
+			assert.Equal(t, w[i], got.Pass, "throughput %s 40/s measured %.15g", op, v)
+			assert.Equal(t, w[i], th.Holds(v), "scenarios' Holds says the same")
+		}
+	}
+}
+
+// TestMeasureExactAtDecimalLimits checks that a share equal to a decimal
+// limit in real numbers measures as the very float64 the limit parses to,
+// which exact comparison needs: 29 of 100 requests rate limited is 29%,
+// not 28.999999999999996% (29/100*100, two roundings).
+func TestMeasureExactAtDecimalLimits(t *testing.T) {
+	s := summaryWith(100, 0.71, 100*time.Millisecond)
+	s.RateLimited = map[string]uint64{"TEN_SECONDLY_ROLLING": 29}
+	s.ErrorClasses = map[string]uint64{}
+	s.LateSends.Count = 7
+	for _, expr := range []string{"rate_limited == 29%", "rate_limited >= 29%", "rate_limited <= 29%", "success == 71%", "late_sends == 7%", "p95 == 100ms", "p99 == 200ms"} {
+		t.Run(expr, func(t *testing.T) {
+			got := EvaluateOne(threshold(t, expr), s)
+			assert.True(t, got.Pass, got.Message)
+		})
+	}
+	// Every share of a total whose decimal expansion ends (2s and 5s), as
+	// the exact decimal big.Rat writes: the limit a user would type.
+	for _, total := range []uint64{8, 40, 100, 250, 1000, 1024} {
+		for n := uint64(0); n <= total; n++ {
+			s := summaryWith(total, 1, time.Millisecond)
+			s.RateLimited = map[string]uint64{"DAILY": n}
+			v, ok, _, err := Measure(scenarios.MetricRateLimited, s)
+			require.NoError(t, err)
+			require.True(t, ok)
+			exact := new(big.Rat).SetFrac(new(big.Int).SetUint64(n*100), new(big.Int).SetUint64(total)).FloatString(12)
+			lim, err := strconv.ParseFloat(exact, 64)
+			require.NoError(t, err)
+			require.Equal(t, lim, v, "%d of %d is %s%%", n, total, exact)
+		}
+	}
+}
+
+// TestMeasuresEveryMetric checks that the threshold table and the
+// measurements are one set: every metric of scenarios.Metrics is measured
+// on a summary that has data for all of them, and nothing else is.
+func TestMeasuresEveryMetric(t *testing.T) {
+	s := summaryWith(1000, 0.99, 200*time.Millisecond)
+	for _, m := range scenarios.Metrics {
+		_, ok, why, err := Measure(m.Name, s)
+		require.NoError(t, err, m.Name)
+		assert.True(t, ok, "%s: %s", m.Name, why)
+	}
+	_, _, _, err := Measure("latency", s)
+	assert.ErrorContains(t, err, `unknown threshold metric "latency"`)
 }
 
 func TestCompare(t *testing.T) {

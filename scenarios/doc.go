@@ -5,26 +5,21 @@
 //
 // # Threshold metrics
 //
-// A threshold is "metric op value" with op one of < <= > >= ==. Values are
-// normalised into Threshold.Value in the metric's unit (Kind.Unit):
+// A threshold is "metric op value" with op one of < <= > >= ==, e.g.
+// "p95 < 300ms", "error_rate < 1%", "throughput >= 40/s",
+// "contract_violations == 0". Metrics is the one table of the metrics a
+// threshold may name, their kinds (duration, percent, rate, count) and what
+// each measures; ParseThreshold normalises a value into Threshold.Value in
+// the metric's unit (Kind.Unit) and Threshold.Holds compares exactly (the
+// reasoning is at ops in threshold.go). Latency metrics count answered
+// requests only (any HTTP status); requests without an answer count in
+// error_rate. success + error_rate + rate_limited is 100% of requests.
 //
-//	p50 p90 p95 p99 max mean   latency of all requests          duration: 300ms, 1s, 1.5s → milliseconds
-//	error_rate                 requests that failed other than by a 429: transport errors,
-//	                           timeouts, resets, 5xx and 4xx answers   percent: 1% → 1
-//	success                    requests answered 2xx (200 and 207)     percent
-//	rate_limited               requests answered 429 (any policy)      percent
-//	late_sends                 requests that left later than scheduled
-//	                           (summary lateSends.share)               percent
-//	throughput                 successful requests per second (Vegeta's throughput)  rate: 40/s → 40
-//	rate                       requests sent per second (Vegeta's rate)              rate
-//	contract_violations        findings of the sampled contract checks               count: 0
-//	requests                   requests sent                                         count
-//
-// success + error_rate + rate_limited is 100% of requests. Thresholds that
-// can never hold (error_rate < 0%, success > 100%, p95 < 0ms) or always hold
-// (error_rate <= 100%, requests >= 0) are rejected when the file is loaded.
-// The reports package measures the metrics and evaluates the thresholds; a
-// threshold with no data fails.
+// Thresholds that can never hold (error_rate < 0%, success > 100%,
+// p95 < 0ms) or always hold (error_rate <= 100%, requests >= 0) are
+// rejected when the file is loaded. The reports package measures the
+// metrics and evaluates the thresholds with Holds; a threshold with no data
+// fails.
 //
 // # Rate plan
 //

@@ -39,30 +39,112 @@ func (k Kind) Unit() string {
 	return UnitCount
 }
 
-// Metric describes one metric a threshold can name. The reports package
-// measures them; the definitions are in doc.go.
+// Threshold metric names: the scenario YAML vocabulary.
+const (
+	MetricP50                = "p50"
+	MetricP90                = "p90"
+	MetricP95                = "p95"
+	MetricP99                = "p99"
+	MetricMax                = "max"
+	MetricMean               = "mean"
+	MetricErrorRate          = "error_rate"
+	MetricSuccess            = "success"
+	MetricRateLimited        = "rate_limited"
+	MetricLateSends          = "late_sends"
+	MetricThroughput         = "throughput"
+	MetricRate               = "rate"
+	MetricContractViolations = "contract_violations"
+	MetricRequests           = "requests"
+)
+
+// Metric is one row of the threshold table: a name a threshold may use,
+// the kind of value it is (which fixes the unit) and what it measures. The
+// reports package measures each metric exactly as Measures says; its tests
+// check that every row here has a measurement there and no other exists.
 type Metric struct {
-	Name        string
-	Kind        Kind
-	Description string
+	Name string
+	Kind Kind
+	// Measures says what is measured, over which requests, in words; the
+	// README's threshold table is MetricsMarkdown.
+	Measures string
 }
 
-// Metrics lists every threshold metric, in documentation order.
+// Metrics is the threshold table, the one list of metrics the scenario
+// parser accepts and the reports measure, in documentation order.
+//
+// Latency counts answered requests only: those that got an HTTP answer,
+// whatever its status (Vegeta's code != 0). A request refused, reset or
+// timed out has no answer and so no answer time; counting the time until
+// it gave up would let a run in which nothing was answered pass a latency
+// limit. Such requests count in error_rate (and summary.json's unanswered
+// counts) instead.
 var Metrics = []Metric{
-	{"p50", KindDuration, "median latency"},
-	{"p90", KindDuration, "90th percentile latency"},
-	{"p95", KindDuration, "95th percentile latency"},
-	{"p99", KindDuration, "99th percentile latency"},
-	{"max", KindDuration, "slowest request"},
-	{"mean", KindDuration, "mean latency"},
-	{"error_rate", KindPercent, "requests that failed other than by a 429: transport errors, timeouts, 5xx, 4xx"},
-	{"success", KindPercent, "requests answered 2xx (200 and 207)"},
-	{"rate_limited", KindPercent, "requests answered 429"},
-	{"late_sends", KindPercent, "requests that left later than scheduled (coordinated omission)"},
-	{"throughput", KindRate, "successful requests per second"},
-	{"rate", KindRate, "requests sent per second"},
-	{"contract_violations", KindCount, "findings of the sampled contract checks"},
-	{"requests", KindCount, "requests sent"},
+	{MetricP50, KindDuration, "median latency of answered requests (any HTTP status)"},
+	{MetricP90, KindDuration, "90th percentile latency of answered requests"},
+	{MetricP95, KindDuration, "95th percentile latency of answered requests"},
+	{MetricP99, KindDuration, "99th percentile latency of answered requests"},
+	{MetricMax, KindDuration, "slowest answered request"},
+	{MetricMean, KindDuration, "mean latency of answered requests"},
+	{MetricErrorRate, KindPercent, "requests that failed other than by a 429: no answer (timeout, reset, refused), 5xx, 4xx"},
+	{MetricSuccess, KindPercent, "requests answered 2xx or 3xx, as Vegeta counts success (HubSpot answers 200 or 207)"},
+	{MetricRateLimited, KindPercent, "requests answered 429 (any policy)"},
+	{MetricLateSends, KindPercent, "requests that left later than scheduled (coordinated omission made visible)"},
+	{MetricThroughput, KindRate, "successful requests per second"},
+	{MetricRate, KindRate, "requests sent per second"},
+	{MetricContractViolations, KindCount, "findings of the sampled contract checks"},
+	{MetricRequests, KindCount, "requests sent"},
+}
+
+// LookupMetric returns the row of the threshold table named name.
+func LookupMetric(name string) (Metric, bool) {
+	for _, m := range Metrics {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// MetricsMarkdown renders the threshold table as the README shows it.
+func MetricsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| metric | measures | unit |\n| --- | --- | --- |\n")
+	for _, m := range Metrics {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", m.Name, m.Measures, m.Kind.example())
+	}
+	return b.String()
+}
+
+// example is how a value of this kind is written, for documentation.
+func (k Kind) example() string {
+	switch k {
+	case KindDuration:
+		return "duration: `300ms`, `1.5s`"
+	case KindPercent:
+		return "percent: `1%`"
+	case KindRate:
+		return "per second: `40/s`"
+	}
+	return "count: `0`"
+}
+
+// DurationValue is d in the unit of a duration threshold (milliseconds).
+// Limits are parsed with it and reports measure with it, so a latency
+// equal to a limit in nanoseconds is the same float64 as the limit.
+func DurationValue(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
+}
+
+// PercentValue is n of total in the unit of a percent threshold: one
+// correctly rounded division of whole numbers, so a share that equals a
+// decimal limit in real numbers (29 of 100 and "29%") is the same float64
+// as the parsed limit. n/total*100 would round twice (28.999999999999996).
+// It is 0 when total is 0; callers say "no data" before that.
+func PercentValue(n, total uint64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(n) * 100 / float64(total)
 }
 
 // Comparison operators of a threshold.
@@ -73,6 +155,42 @@ const (
 	OpGreaterEqual = ">="
 	OpEqual        = "=="
 )
+
+// comparison is an operator and what it means.
+type comparison struct {
+	op    string
+	holds func(measured, limit float64) bool
+}
+
+func lookupOp(op string) (comparison, bool) {
+	for _, o := range ops {
+		if o.op == op {
+			return o, true
+		}
+	}
+	return comparison{}, false
+}
+
+// ops is every operator with its comparison, longest spelling first so the
+// parser reads "<=" before "<".
+//
+// Comparisons are exact, without tolerance. A tolerance makes a limit mean
+// two things: with the relative 1e-9 that reports once applied to <=, >=
+// and == (but not to < and >), a p95 a hair below 300ms held both
+// "p95 >= 300ms" and "p95 < 300ms". Exactness is fair because values are
+// measured so that one equal to the limit in real numbers is the same
+// float64 as the parsed limit: latencies are whole nanoseconds converted by
+// DurationValue like the limit; percentages are PercentValue of whole
+// counts, one correctly rounded division, like the parsed decimal; counts
+// are whole. Rates are a count over a measured duration and land exactly on
+// a decimal limit only by chance, which no tolerance would make fairer.
+var ops = []comparison{
+	{OpLessEqual, func(m, l float64) bool { return m <= l }},
+	{OpGreaterEqual, func(m, l float64) bool { return m >= l }},
+	{OpEqual, func(m, l float64) bool { return m == l }},
+	{OpLess, func(m, l float64) bool { return m < l }},
+	{OpGreater, func(m, l float64) bool { return m > l }},
+}
 
 // Threshold is one pass/fail condition, e.g. "p95 < 300ms".
 type Threshold struct {
@@ -88,38 +206,30 @@ type Threshold struct {
 
 // Kind of the threshold's metric ("" for an unknown metric).
 func (t Threshold) Kind() Kind {
-	m, _ := metricByName(t.Metric)
+	m, _ := LookupMetric(t.Metric)
 	return m.Kind
 }
 
-// Holds reports whether measured (in t.Unit) satisfies the threshold.
+// Holds reports whether measured (in t.Unit) satisfies the threshold,
+// compared exactly (see ops); false for an unknown operator.
 func (t Threshold) Holds(measured float64) bool {
-	switch t.Op {
-	case OpLess:
-		return measured < t.Value
-	case OpLessEqual:
-		return measured <= t.Value
-	case OpGreater:
-		return measured > t.Value
-	case OpGreaterEqual:
-		return measured >= t.Value
-	case OpEqual:
-		return measured == t.Value
+	o, ok := lookupOp(t.Op)
+	return ok && o.holds(measured, t.Value)
+}
+
+// Check returns an error when t is malformed (unknown metric or operator,
+// a unit that is not its metric's, no finite value), can never hold or
+// always holds: each of those is a mistake in the scenario, not a
+// measurement. ParseThreshold and Validate refuse such thresholds.
+func (t Threshold) Check() error {
+	if p := checkThreshold(t); p != nil {
+		return p
 	}
-	return false
+	return nil
 }
 
 // String is the threshold as written.
 func (t Threshold) String() string { return t.Expr }
-
-func metricByName(name string) (Metric, bool) {
-	for _, m := range Metrics {
-		if m.Name == name {
-			return m, true
-		}
-	}
-	return Metric{}, false
-}
 
 func metricNames() []string {
 	names := make([]string, len(Metrics))
@@ -164,7 +274,7 @@ func parseThreshold(expr string) (Threshold, *problem) {
 	if name == "" {
 		return Threshold{}, &problem{fmt.Sprintf("threshold %q does not start with a metric", s), `write "metric op value", e.g. "p95 < 300ms"`}
 	}
-	m, ok := metricByName(name)
+	m, ok := LookupMetric(name)
 	if !ok {
 		fix := "valid metrics: " + strings.Join(metricNames(), ", ")
 		if sug := suggest(name, metricNames()); sug != "" {
@@ -173,9 +283,9 @@ func parseThreshold(expr string) (Threshold, *problem) {
 		return Threshold{}, &problem{fmt.Sprintf("unknown threshold metric %q", name), fix}
 	}
 	op := ""
-	for _, o := range []string{OpLessEqual, OpGreaterEqual, OpEqual, OpLess, OpGreater} {
-		if strings.HasPrefix(rest, o) {
-			op = o
+	for _, o := range ops {
+		if strings.HasPrefix(rest, o.op) {
+			op = o.op
 			break
 		}
 	}
@@ -227,7 +337,7 @@ func parseThresholdValue(m Metric, raw string) (float64, *problem) {
 		if err != nil {
 			return wrong()
 		}
-		return float64(d) / float64(time.Millisecond), nil
+		return DurationValue(d), nil
 	case KindPercent:
 		num, ok := strings.CutSuffix(raw, "%")
 		if !ok {
@@ -262,16 +372,14 @@ func parseNumber(num string, m Metric, raw string) (float64, *problem) {
 // checkThreshold rejects thresholds that are malformed, can never hold or
 // always hold: each of those is a mistake in the file, not a measurement.
 func checkThreshold(t Threshold) *problem {
-	m, ok := metricByName(t.Metric)
+	m, ok := LookupMetric(t.Metric)
 	if !ok {
 		return &problem{fmt.Sprintf("unknown threshold metric %q", t.Metric), "valid metrics: " + strings.Join(metricNames(), ", ")}
 	}
 	if t.Unit != m.Kind.Unit() {
 		return &problem{fmt.Sprintf("threshold %q has unit %q, %s needs %q", t.Expr, t.Unit, m.Name, m.Kind.Unit()), exampleFix(m)}
 	}
-	switch t.Op {
-	case OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpEqual:
-	default:
+	if _, ok := lookupOp(t.Op); !ok {
 		return &problem{fmt.Sprintf("threshold %q has unknown operator %q", t.Expr, t.Op), "use one of < <= > >= =="}
 	}
 	v := t.Value

@@ -2,7 +2,11 @@ package scenarios
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -115,12 +119,62 @@ func TestThresholdHolds(t *testing.T) {
 	assert.False(t, Threshold{Op: "?"}.Holds(0))
 }
 
+// TestHoldsIsExact pins the comparison semantics of the threshold table:
+// no tolerance, at the limit and 1e-12 either side of it, for every
+// operator and every kind of value.
+func TestHoldsIsExact(t *testing.T) {
+	want := map[string][3]bool{ // at the limit, 1e-12 over, 1e-12 under
+		OpLess:         {false, false, true},
+		OpLessEqual:    {true, false, true},
+		OpGreater:      {false, true, false},
+		OpGreaterEqual: {true, true, false},
+		OpEqual:        {true, false, false},
+	}
+	for _, value := range []string{"300ms", "1%", "40/s"} {
+		for op, w := range want {
+			var expr string
+			switch value {
+			case "300ms":
+				expr = "p95 " + op + " " + value
+			case "1%":
+				expr = "error_rate " + op + " " + value
+			default:
+				expr = "throughput " + op + " " + value
+			}
+			th, err := ParseThreshold(expr)
+			require.NoError(t, err)
+			for i, v := range []float64{th.Value, th.Value + 1e-12, th.Value - 1e-12} {
+				require.True(t, i == 0 || v != th.Value, "%s: 1e-12 away is another float64", expr)
+				assert.Equal(t, w[i], th.Holds(v), "%s measured %.15g", expr, v)
+			}
+		}
+	}
+}
+
+// TestREADMEThresholdTable keeps the README's threshold table the
+// rendering of Metrics, so the documentation cannot drift from the table
+// the parser and the reports use.
+func TestREADMEThresholdTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(readme), MetricsMarkdown()),
+		"README.md's threshold table differs from scenarios.Metrics; replace it with:\n%s", MetricsMarkdown())
+}
+
+func TestDurationAndPercentValues(t *testing.T) {
+	assert.Equal(t, 300.0, DurationValue(300*time.Millisecond))
+	assert.Equal(t, 0.25, DurationValue(250*time.Microsecond))
+	assert.Equal(t, 29.0, PercentValue(29, 100), "one rounding: 29/100*100 would be 28.999999999999996")
+	assert.Equal(t, 0.0, PercentValue(0, 0))
+	assert.Equal(t, 100.0, PercentValue(3, 3))
+}
+
 func TestMetricsHaveUnits(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range Metrics {
 		assert.False(t, seen[m.Name], "metric %s listed once", m.Name)
 		seen[m.Name] = true
-		assert.NotEmpty(t, m.Description)
+		assert.NotEmpty(t, m.Measures)
 		// every metric accepts its own example
 		th, err := ParseThreshold(fmt.Sprintf("%s > %s", m.Name, map[Kind]string{KindDuration: "1ms", KindPercent: "1%", KindRate: "1/s", KindCount: "1"}[m.Kind]))
 		require.NoError(t, err, m.Name)

@@ -140,7 +140,6 @@ func TestFillFigures(t *testing.T) {
 			check: func(t *testing.T, s *Summary) {
 				assert.Equal(t, map[string]uint64{"TEN_SECONDLY_ROLLING": 2, "DAILY": 1, PolicyUnknown: 1}, s.RateLimited)
 				assert.Equal(t, uint64(4), s.RateLimitedTotal())
-				assert.InDelta(t, 0.8, s.RateLimitedShare(), 1e-9)
 				assert.Equal(t, uint64(0), s.ErrorsTotal(), "429s are not an error class")
 			},
 		},
@@ -160,7 +159,7 @@ func TestFillFigures(t *testing.T) {
 					ClassTimeout: 1, ClassReset: 1, ClassRefused: 1, Class5xx: 2, Class4xx: 2, ClassOther: 1,
 				}, s.ErrorClasses)
 				assert.Equal(t, uint64(8), s.ErrorsTotal())
-				assert.InDelta(t, 0.75, s.ErrorRate(), 1e-9)
+				assert.Equal(t, uint64(3), s.Successes(), "200, 201 and 304")
 			},
 		},
 		{

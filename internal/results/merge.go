@@ -3,6 +3,7 @@ package results
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -142,81 +143,41 @@ func (c *ContractSummary) AddFinding(f Finding) {
 	}
 }
 
-// ErrorRate is the share of requests that did not succeed (1 - Success),
-// 0 without requests.
-func (s *Summary) ErrorRate() float64 {
-	if s.Metrics.Requests == 0 {
-		return 0
-	}
-	return 1 - s.Metrics.Success
+// Successes is the number of requests Vegeta counts as successful (an
+// answer 2xx or 3xx), recovered from Metrics.Success, which is that count
+// over Metrics.Requests.
+func (s *Summary) Successes() uint64 {
+	return uint64(math.Round(s.Metrics.Success * float64(s.Metrics.Requests)))
 }
 
-// RateLimitedTotal is the number of 429 answers over all policies.
+// RateLimitedTotal is the number of 429 answers over all policies; from
+// the status codes when no policy was recorded (a summary made by hand or
+// by another tool).
 func (s *Summary) RateLimitedTotal() uint64 {
 	var n uint64
 	for _, v := range s.RateLimited {
 		n += v
 	}
+	if n == 0 {
+		n = uint64(s.Metrics.StatusCodes["429"])
+	}
 	return n
 }
 
-// RateLimitedShare is RateLimitedTotal over all requests.
-func (s *Summary) RateLimitedShare() float64 {
-	if s.Metrics.Requests == 0 {
-		return 0
-	}
-	return float64(s.RateLimitedTotal()) / float64(s.Metrics.Requests)
-}
-
-// ErrorsTotal is the number of failed requests over all classes (429s
-// excluded, see RateLimitedTotal).
+// ErrorsTotal is the number of requests that failed other than by a 429
+// (the error_rate metric): the sum of ErrorClasses, or, when no classes
+// were recorded, every request that did not succeed less the 429s.
 func (s *Summary) ErrorsTotal() uint64 {
-	var n uint64
-	for _, v := range s.ErrorClasses {
-		n += v
-	}
-	return n
-}
-
-// FailReasons lists why the run fails: each failed threshold (its
-// message, or its expression) and each baseline regression. Contract
-// violations fail a run through a threshold (contract_violations == 0), not
-// here: a scenario decides what it gates on.
-func (s *Summary) FailReasons() []string {
-	var out []string
-	for _, t := range s.Thresholds {
-		if t.Pass {
-			continue
+	if s.ErrorClasses != nil {
+		var n uint64
+		for _, v := range s.ErrorClasses {
+			n += v
 		}
-		msg := t.Message
-		if msg == "" {
-			msg = t.Expr
-			if t.NoData {
-				msg += ": no data"
-			}
-		}
-		out = append(out, "threshold "+msg)
+		return n
 	}
-	if s.Baseline != nil {
-		for _, r := range s.Baseline.Regressions {
-			out = append(out, "regression "+r)
-		}
-	}
-	return out
+	failed := s.Metrics.Requests - min(s.Successes(), s.Metrics.Requests)
+	return failed - min(s.RateLimitedTotal(), failed)
 }
-
-// UpdateVerdict sets Verdict from FailReasons and returns it.
-func (s *Summary) UpdateVerdict() string {
-	if len(s.FailReasons()) > 0 {
-		s.Verdict = VerdictFail
-	} else {
-		s.Verdict = VerdictPass
-	}
-	return s.Verdict
-}
-
-// Passed reports whether the verdict is pass.
-func (s *Summary) Passed() bool { return s.Verdict == VerdictPass }
 
 // ShardsString is the shard list as "1/3,2/3" ("" for an unsharded run).
 func (r RunInfo) ShardsString() string {
