@@ -53,7 +53,8 @@ var comparedMetrics = []comparedMetric{
 // p95 or p99 worse by more than limits.Latency, or throughput or success
 // worse by more than limits.Throughput / limits.Success (relative changes).
 // Zero limits fall back to the defaults. Metrics without data on either
-// side are left out rather than compared with zero.
+// side are left out rather than compared with zero; a gated one is named
+// in NotCompared with the reason, so a gate that could not act shows.
 func Compare(baseline, current *results.Summary, limits results.BaselineLimits) *results.BaselineReport {
 	def := DefaultLimits()
 	if limits.Latency <= 0 {
@@ -67,9 +68,16 @@ func Compare(baseline, current *results.Summary, limits results.BaselineLimits) 
 	}
 	br := &results.BaselineReport{StartedAt: baseline.Run.StartedAt, Tolerances: limits}
 	for _, cm := range comparedMetrics {
-		b, okB, _, _ := Measure(cm.name, baseline)
-		c, okC, _, _ := Measure(cm.name, current)
+		b, okB, whyB, _ := Measure(cm.name, baseline)
+		c, okC, whyC, _ := Measure(cm.name, current)
 		if !okB || !okC {
+			if cm.limit != nil {
+				side, why := "the baseline", whyB
+				if okB {
+					side, why = "this run", whyC
+				}
+				br.NotCompared = append(br.NotCompared, results.NotCompared{Metric: cm.name, Reason: fmt.Sprintf("no data in %s: %s", side, why)})
+			}
 			continue
 		}
 		unit := unitOf(cm.name)

@@ -41,7 +41,7 @@ type hoverSeries struct {
 }
 
 func hoverJSON(c lineChart) template.JS {
-	if len(c.X) == 0 {
+	if len(c.X) == 0 || c.empty() {
 		return ""
 	}
 	xLo, xHi := minMax(c.X)
@@ -106,7 +106,7 @@ func (r *Report) timeCharts() []chartView {
 	for i, p := range pts {
 		// Points sit in the middle of their interval.
 		x[i] = (p.Offset + p.Width/2).Seconds()
-		if p.Requests == 0 {
+		if p.Answered == 0 { // no answer, no answer time: a gap, not a zero
 			p50[i], p95[i], p99[i] = math.NaN(), math.NaN(), math.NaN()
 		} else {
 			p50[i], p95[i], p99[i] = millis(p.P50), millis(p.P95), millis(p.P99)
@@ -133,7 +133,7 @@ func (r *Report) timeCharts() []chartView {
 		width = fmt.Sprintf("one point per %s", pts[0].Width.Round(time.Millisecond))
 	}
 	return []chartView{
-		{ID: lat.ID, Title: lat.Title, Note: width + "; quantiles per interval within ~12%", SVG: lat.render(), Data: hoverJSON(lat)},
+		{ID: lat.ID, Title: lat.Title, Note: width + "; answered requests; quantiles per interval within ~12%", SVG: lat.render(), Data: hoverJSON(lat)},
 		{ID: thr.ID, Title: thr.Title, Note: "requests per second", SVG: thr.render(), Data: hoverJSON(thr)},
 		{ID: codes.ID, Title: codes.Title, Note: "answers per second by status, stacked", SVG: codes.render(), Data: hoverJSON(codes)},
 		r.distributionChart(),
@@ -219,11 +219,11 @@ func (r *Report) distributionChart() chartView {
 		}
 		labels = append(labels, fmtDuration(b.Low))
 		vals = append(vals, b.Share*100)
-		tips = append(tips, fmt.Sprintf("%s–%s: %s requests (%.2f%%, cumulative %.2f%%)", fmtDuration(b.Low), fmtDuration(b.High), fmtCount(b.Count), b.Share*100, b.Cumulative*100))
+		tips = append(tips, fmt.Sprintf("%s–%s: %s answered requests (%.2f%%, cumulative %.2f%%)", fmtDuration(b.Low), fmtDuration(b.High), fmtCount(b.Count), b.Share*100, b.Cumulative*100))
 	}
 	c := barChart{ID: "chart-distribution", Title: "Latency distribution", Labels: labels, Values: vals, Tips: tips,
 		Class: "s-bar", YFormat: fmtAxisPercent, XLabel: "latency (log scale)"}
-	return chartView{ID: c.ID, Title: c.Title, Note: "share of requests per latency bin", SVG: c.render()}
+	return chartView{ID: c.ID, Title: c.Title, Note: "share of answered requests per latency bin", SVG: c.render()}
 }
 
 // historyCharts are the trend of the last runs, when a history was given.
@@ -252,9 +252,9 @@ func (r *Report) historyCharts() []chartView {
 	}
 	lat := lineChart{ID: "chart-history-latency", Title: fmt.Sprintf("Latency trend (last %d runs)", len(h)), X: x, XCategorical: true,
 		XFormat: label, YFormat: fmtAxisMillis, XLabel: "run start (UTC)", Series: []lineSeries{
-			{Name: "p50", Class: "s-p50", Y: col(func(e HistoryEntry) float64 { return e.P50 })},
-			{Name: "p95", Class: "s-p95", Y: col(func(e HistoryEntry) float64 { return e.P95 })},
-			{Name: "p99", Class: "s-p99", Y: col(func(e HistoryEntry) float64 { return e.P99 })},
+			{Name: "p50", Class: "s-p50", Y: col(func(e HistoryEntry) float64 { return orNaN(e.P50) })},
+			{Name: "p95", Class: "s-p95", Y: col(func(e HistoryEntry) float64 { return orNaN(e.P95) })},
+			{Name: "p99", Class: "s-p99", Y: col(func(e HistoryEntry) float64 { return orNaN(e.P99) })},
 		}}
 	thr := lineChart{ID: "chart-history-throughput", Title: fmt.Sprintf("Throughput trend (last %d runs)", len(h)), X: x, XCategorical: true,
 		XFormat: label, YFormat: fmtAxisRate, XLabel: "run start (UTC)", YMinZero: true, Series: []lineSeries{

@@ -12,7 +12,8 @@ import (
 func ExampleEvaluateOne() {
 	s := results.NewSummary()
 	s.Metrics.Requests = 1200
-	s.Metrics.Latencies.P95 = 240 * time.Millisecond
+	s.Answered.Requests = 1200 // latency counts answered requests only
+	s.Answered.Latencies.P95 = 240 * time.Millisecond
 
 	for _, expr := range []string{"p95 < 300ms", "p95 < 200ms", "contract_violations == 0"} {
 		th, err := scenarios.ParseThreshold(expr)
@@ -34,8 +35,9 @@ func ExampleCompare() {
 		s.Metrics.Requests = 1200
 		s.Metrics.Success = 1
 		s.Metrics.Throughput = throughput
-		s.Metrics.Latencies.P95 = p95
-		s.Metrics.Latencies.P99 = 2 * p95
+		s.Answered.Requests = 1200
+		s.Answered.Latencies.P95 = p95
+		s.Answered.Latencies.P99 = 2 * p95
 		return s
 	}
 	br := reports.Compare(night(200*time.Millisecond, 40), night(230*time.Millisecond, 39.5), reports.DefaultLimits())

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // DefaultHistoryRuns is how many past runs the trend chart and the
@@ -31,15 +33,20 @@ type HistoryEntry struct {
 	// Success and ErrorRate are percentages.
 	Success   float64 `json:"success"`
 	ErrorRate float64 `json:"errorRate"`
-	// Latencies in milliseconds.
-	P50 float64 `json:"p50"`
-	P95 float64 `json:"p95"`
-	P99 float64 `json:"p99"`
+	// Answered is how many requests got an answer (absent in lines
+	// written before it was recorded).
+	Answered uint64 `json:"answered,omitempty"`
+	// Latencies of the answered requests in milliseconds; absent when no
+	// request was answered (a trend shows a gap, not a zero).
+	P50 *float64 `json:"p50,omitempty"`
+	P95 *float64 `json:"p95,omitempty"`
+	P99 *float64 `json:"p99,omitempty"`
 	// ContractViolations found in sampled responses.
 	ContractViolations uint64 `json:"contractViolations"`
 }
 
-// HistoryEntryOf extracts the history line of a summary.
+// HistoryEntryOf extracts the history line of a summary; every figure is
+// measured as the thresholds measure it.
 func HistoryEntryOf(s *results.Summary) HistoryEntry {
 	m := &s.Metrics
 	h := HistoryEntry{
@@ -50,16 +57,34 @@ func HistoryEntryOf(s *results.Summary) HistoryEntry {
 		Verdict:            s.Verdict,
 		Requests:           m.Requests,
 		Throughput:         m.Throughput,
-		P50:                millis(m.Latencies.P50),
-		P95:                millis(m.Latencies.P95),
-		P99:                millis(m.Latencies.P99),
+		Answered:           s.Answered.Requests,
+		P50:                measured(scenarios.MetricP50, s),
+		P95:                measured(scenarios.MetricP95, s),
+		P99:                measured(scenarios.MetricP99, s),
 		ContractViolations: s.Contract.Violations,
 	}
-	if m.Requests > 0 {
-		h.Success = m.Success * 100
+	if v := measured(scenarios.MetricSuccess, s); v != nil {
+		h.Success = *v
 		h.ErrorRate = 100 - h.Success
 	}
 	return h
+}
+
+// measured is Measure's value of metric, nil without data.
+func measured(metric string, s *results.Summary) *float64 {
+	v, ok, _, err := Measure(metric, s)
+	if !ok || err != nil {
+		return nil
+	}
+	return &v
+}
+
+// orNaN is *p, or NaN (a gap in a chart) when there is no value.
+func orNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 // ReadHistory reads a history file. A missing file is an empty history;

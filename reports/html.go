@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/scenarios"
@@ -27,6 +28,7 @@ type htmlView struct {
 	Failures   []string
 	Meta       [][2]string
 	Tiles      []tile
+	RunChecks  []results.RunCheck
 	Thresholds []results.ThresholdResult
 	Checks     []checkRow
 	Findings   []findingView
@@ -50,11 +52,28 @@ type findingView struct {
 type baselineView struct {
 	File, StartedAt, Tolerances string
 	Rows                        []baselineRow
+	NotCompared                 []results.NotCompared
 }
 
 type baselineRow struct {
 	Metric, Baseline, Current, Change, Arrow, Class string
 	Regression                                      bool
+}
+
+// answeredShare is the share of requests that got an answer.
+func answeredShare(s *results.Summary) string {
+	if s.Metrics.Requests == 0 {
+		return "no data"
+	}
+	return fmtPercent(scenarios.PercentValue(s.Answered.Requests, s.Metrics.Requests))
+}
+
+func answeredSub(s *results.Summary) string {
+	out := fmt.Sprintf("%s of %s requests", fmtCount(s.Answered.Requests), fmtCount(s.Metrics.Requests))
+	if s.Answered.Requests < s.Metrics.Requests {
+		out += "; no answer: " + countsLabel(s.Unanswered)
+	}
+	return out
 }
 
 // WriteHTML writes report.html: one self-contained page (styles, script
@@ -67,6 +86,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Pass:       s.Verdict == VerdictPass,
 		Headline:   headline(s),
 		Failures:   r.Failures,
+		RunChecks:  s.RunChecks,
 		Thresholds: s.Thresholds,
 		Checks:     r.checkRows(true),
 		MoreFinds:  r.FindingsTotal - len(r.Findings),
@@ -89,12 +109,6 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		v.Meta = append(v.Meta, [2]string{"Interrupted", "yes — stopped before the planned end"})
 	}
 	m := &s.Metrics
-	sum := func(mm map[string]uint64) (n uint64) {
-		for _, c := range mm {
-			n += c
-		}
-		return n
-	}
 	// A tile is red when a threshold on its figure failed.
 	failed := map[string]bool{}
 	for _, t := range s.Thresholds {
@@ -106,16 +120,27 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		{Label: "Requests", Value: fmtCount(m.Requests), Sub: fmt.Sprintf("in %s", fmtSeconds(m.Duration+m.Wait)), Bad: m.Requests == 0 || failed[scenarios.MetricRequests]},
 		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate)), Bad: failed[scenarios.MetricRate]},
 		{Label: "Throughput", Value: fmtRate(m.Throughput), Sub: "successful requests", Bad: failed[scenarios.MetricThroughput]},
-		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(sum(s.ErrorClasses)), fmtCount(s.RateLimitedTotal())),
+		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(s.ErrorsTotal()), fmtCount(s.RateLimitedTotal())),
 			Bad: failed[scenarios.MetricSuccess] || failed[scenarios.MetricErrorRate] || failed[scenarios.MetricRateLimited]},
-		{Label: "p50", Value: fmtDuration(m.Latencies.P50), Sub: "mean " + fmtDuration(m.Latencies.Mean), Bad: failed[scenarios.MetricP50] || failed[scenarios.MetricMean]},
-		{Label: "p95", Value: fmtDuration(m.Latencies.P95), Sub: "p90 " + fmtDuration(m.Latencies.P90), Bad: failed[scenarios.MetricP95] || failed[scenarios.MetricP90]},
-		{Label: "p99", Value: fmtDuration(m.Latencies.P99), Sub: "max " + fmtDuration(m.Latencies.Max), Bad: failed[scenarios.MetricP99] || failed[scenarios.MetricMax]},
-		{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter)), Bad: failed[scenarios.MetricLateSends]},
-		{Label: "Contract violations", Value: fmtCount(s.Contract.Violations), Sub: fmt.Sprintf("in %s checked responses", fmtCount(s.Contract.Checked)),
-			Bad: s.Contract.Violations > 0 || failed[scenarios.MetricContractViolations]},
+		{Label: "Answered", Value: answeredShare(s), Sub: answeredSub(s), Bad: s.Answered.Requests == 0},
 	}
+	lat := &s.Answered.Latencies
+	latTile := func(label string, d time.Duration, sub string, bad bool) tile {
+		if s.Answered.Requests == 0 {
+			return tile{Label: label, Value: "no data", Sub: "no request was answered", Bad: true}
+		}
+		return tile{Label: label, Value: fmtDuration(d), Sub: sub, Bad: bad}
+	}
+	v.Tiles = append(v.Tiles,
+		latTile("p50", lat.P50, "mean "+fmtDuration(lat.Mean), failed[scenarios.MetricP50] || failed[scenarios.MetricMean]),
+		latTile("p95", lat.P95, "p90 "+fmtDuration(lat.P90), failed[scenarios.MetricP95] || failed[scenarios.MetricP90]),
+		latTile("p99", lat.P99, "max "+fmtDuration(lat.Max), failed[scenarios.MetricP99] || failed[scenarios.MetricMax]),
+		tile{Label: "Late sends", Value: fmtPercent(s.LateSends.Share * 100), Sub: fmt.Sprintf("%s later than %s", fmtCount(s.LateSends.Count), fmtDuration(s.LateSends.LateAfter)), Bad: failed[scenarios.MetricLateSends]},
+		tile{Label: "Contract violations", Value: fmtCount(s.Contract.Violations), Sub: fmt.Sprintf("in %s checked responses", fmtCount(s.Contract.Checked)),
+			Bad: s.Contract.Violations > 0 || failed[scenarios.MetricContractViolations]},
+	)
 	v.Meta = append(v.Meta,
+		[2]string{"Answered", answeredLabel(s)},
 		[2]string{"Status codes", codesLabel(s)},
 		[2]string{"429s by policy", countsLabel(s.RateLimited)},
 		[2]string{"Errors by class", countsLabel(s.ErrorClasses)},
@@ -147,6 +172,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			}
 			bv.Rows = append(bv.Rows, row)
 		}
+		bv.NotCompared = bl.NotCompared
 		v.Baseline = bv
 	}
 	return htmlTemplate.Execute(w, v)

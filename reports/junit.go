@@ -26,11 +26,16 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		{Name: "verdict", Value: s.Verdict},
 	}
 
-	th := junit.TestSuite{Name: "upsertbench.thresholds", Time: duration, Timestamp: ts, Properties: props}
-	if s.Metrics.Requests == 0 {
-		th.Cases = append(th.Cases, junit.TestCase{Name: "requests were recorded", Failure: &junit.Failure{
-			Type: "no-data", Message: "no requests were recorded: nothing was measured"}})
+	run := junit.TestSuite{Name: "upsertbench.run", Time: duration, Timestamp: ts, Properties: props}
+	for _, c := range s.RunChecks {
+		tc := junit.TestCase{Name: c.Name}
+		if !c.Pass {
+			tc.Failure = &junit.Failure{Type: runCheckFailureType(c.Name), Message: c.Message, Text: c.Message}
+		}
+		run.Cases = append(run.Cases, tc)
 	}
+
+	th := junit.TestSuite{Name: "upsertbench.thresholds", Time: duration, Timestamp: ts}
 	for _, t := range s.Thresholds {
 		tc := junit.TestCase{Name: t.Expr}
 		if !t.Pass {
@@ -64,7 +69,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		ct.Cases = append(ct.Cases, tc)
 	}
 
-	suites := []junit.TestSuite{th, ct}
+	suites := []junit.TestSuite{run, th, ct}
 	if bl := s.Baseline; bl != nil {
 		bs := junit.TestSuite{Name: "upsertbench.baseline", Time: "0", Timestamp: ts,
 			Properties: []junit.Property{{Name: "baseline", Value: bl.File}, {Name: "baselineStartedAt", Value: fmtTime(bl.StartedAt)}}}
@@ -80,6 +85,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				tc.Failure = &junit.Failure{Type: "regression", Message: msg, Text: msg}
 			}
 			bs.Cases = append(bs.Cases, tc)
+		}
+		for _, nc := range bl.NotCompared {
+			tol, _ := tolerance(nc.Metric, bl.Tolerances)
+			bs.Cases = append(bs.Cases, junit.TestCase{Name: fmt.Sprintf("%s within %.0f%% of baseline", nc.Metric, tol*100),
+				Skipped: &junit.Skipped{Message: "not compared: " + nc.Reason}})
 		}
 		suites = append(suites, bs)
 	}
@@ -101,6 +111,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	doc.Count()
 	return junit.Write(w, doc)
+}
+
+// runCheckFailureType is the JUnit failure type of a failed run check.
+func runCheckFailureType(name string) string {
+	if name == RunCheckAnswered {
+		return "no-data"
+	}
+	return name
 }
 
 func measuredText(t results.ThresholdResult) string {

@@ -34,6 +34,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| **%s** | %s |\n", row[0], mdEscape(row[1]))
 	}
 
+	if len(s.RunChecks) > 0 {
+		b.WriteString("\n### Run checks\n\n| | Check | Detail |\n|---|---|---|\n")
+		for _, c := range s.RunChecks {
+			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", mdPass(c.Pass), c.Name, mdEscape(c.Message))
+		}
+	}
+
 	if len(s.Thresholds) > 0 {
 		b.WriteString("\n### Thresholds\n\n| | Threshold | Measured | Detail |\n|---|---|---|---|\n")
 		for _, t := range s.Thresholds {
@@ -84,6 +91,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s %s | %s |\n", d.Metric, fmtValue(d.Baseline, d.Unit), fmtValue(d.Current, d.Unit), mdArrow(d), fmtChange(d.Change), mark)
 		}
+		if len(bl.NotCompared) > 0 {
+			b.WriteString("\n")
+			for _, nc := range bl.NotCompared {
+				fmt.Fprintf(&b, "- ⚪ %s not compared: %s\n", nc.Metric, mdEscape(nc.Reason))
+			}
+		}
 	}
 
 	if len(r.History) > 1 {
@@ -127,9 +140,9 @@ type historyMetric struct {
 }
 
 var historyMetrics = []historyMetric{
-	{"p50", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P50 }},
-	{"p95", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P95 }},
-	{"p99", scenarios.UnitMillis, func(h HistoryEntry) float64 { return h.P99 }},
+	{"p50", scenarios.UnitMillis, func(h HistoryEntry) float64 { return orNaN(h.P50) }},
+	{"p95", scenarios.UnitMillis, func(h HistoryEntry) float64 { return orNaN(h.P95) }},
+	{"p99", scenarios.UnitMillis, func(h HistoryEntry) float64 { return orNaN(h.P99) }},
 	{"throughput", scenarios.UnitPerSecond, func(h HistoryEntry) float64 { return h.Throughput }},
 	{"success", scenarios.UnitPercent, func(h HistoryEntry) float64 { return h.Success }},
 }
@@ -137,11 +150,16 @@ var historyMetrics = []historyMetric{
 // sparkBlocks are the eight heights of a sparkline.
 var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
 
-// sparkline draws vals as block characters scaled between their min and max.
+// sparkline draws vals as block characters scaled between their min and
+// max; a missing value (NaN) is a space.
 func sparkline(vals []float64) string {
 	lo, hi := minMax(vals)
 	out := make([]rune, len(vals))
 	for i, v := range vals {
+		if math.IsNaN(v) {
+			out[i] = ' '
+			continue
+		}
 		idx := 0
 		if hi > lo {
 			idx = int(math.Round((v - lo) / (hi - lo) * float64(len(sparkBlocks)-1)))

@@ -33,21 +33,30 @@ func Measure(metric string, s *results.Summary) (value float64, ok bool, why str
 		return 0, false, "no requests were recorded", nil
 	}
 	n := m.Requests
+	// Latency counts answered requests only (s.Answered); Vegeta's
+	// m.Latencies also count the time until unanswered requests gave up.
+	lat := &s.Answered.Latencies
+	switch metric {
+	case scenarios.MetricP50, scenarios.MetricP90, scenarios.MetricP95, scenarios.MetricP99, scenarios.MetricMax, scenarios.MetricMean:
+		if s.Answered.Requests == 0 {
+			return 0, false, noAnswer(s), nil
+		}
+	}
 	switch metric {
 	case scenarios.MetricRequests:
 		return float64(n), true, "", nil
 	case scenarios.MetricP50:
-		return scenarios.DurationValue(m.Latencies.P50), true, "", nil
+		return scenarios.DurationValue(lat.P50), true, "", nil
 	case scenarios.MetricP90:
-		return scenarios.DurationValue(m.Latencies.P90), true, "", nil
+		return scenarios.DurationValue(lat.P90), true, "", nil
 	case scenarios.MetricP95:
-		return scenarios.DurationValue(m.Latencies.P95), true, "", nil
+		return scenarios.DurationValue(lat.P95), true, "", nil
 	case scenarios.MetricP99:
-		return scenarios.DurationValue(m.Latencies.P99), true, "", nil
+		return scenarios.DurationValue(lat.P99), true, "", nil
 	case scenarios.MetricMax:
-		return scenarios.DurationValue(m.Latencies.Max), true, "", nil
+		return scenarios.DurationValue(lat.Max), true, "", nil
 	case scenarios.MetricMean:
-		return scenarios.DurationValue(m.Latencies.Mean), true, "", nil
+		return scenarios.DurationValue(lat.Mean), true, "", nil
 	case scenarios.MetricSuccess:
 		return scenarios.PercentValue(s.Successes(), n), true, "", nil
 	case scenarios.MetricErrorRate:
@@ -68,6 +77,17 @@ func Measure(metric string, s *results.Summary) (value float64, ok bool, why str
 		return m.Rate, true, "", nil
 	}
 	return 0, false, "", fmt.Errorf("metric %q is in the threshold table but reports cannot measure it", metric)
+}
+
+// noAnswer says that no request of s was answered, and what became of
+// them instead.
+func noAnswer(s *results.Summary) string {
+	if s.Unanswered == nil {
+		// A schema 1 summary with unanswered requests (ParseSummary).
+		return fmt.Sprintf("the summary has no latency of answered requests alone (an older upsertbench wrote it, and %s of its requests got no answer)",
+			fmtCount(uint64(s.Metrics.StatusCodes["0"])))
+	}
+	return fmt.Sprintf("no request was answered (%s sent; no answer: %s)", fmtCount(s.Metrics.Requests), countsLabel(s.Unanswered))
 }
 
 // unitOf is the unit measured values of metric are reported in ("" for

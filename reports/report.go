@@ -49,13 +49,16 @@ type Report struct {
 // Passed reports whether the verdict is pass.
 func (r *Report) Passed() bool { return r.Summary.Verdict == VerdictPass }
 
-// finalize decides the verdict from thresholds, contract checks, the
-// baseline comparison and whether anything was measured at all.
+// finalize judges the run checks and decides the verdict from them, the
+// thresholds, the contract checks and the baseline comparison.
 func (r *Report) finalize() {
 	s := r.Summary
 	r.Failures = nil
-	if s.Metrics.Requests == 0 {
-		r.Failures = append(r.Failures, "no requests were recorded: nothing was measured")
+	s.RunChecks = judgeRun(s)
+	for _, c := range s.RunChecks {
+		if !c.Pass {
+			r.Failures = append(r.Failures, c.Message)
+		}
 	}
 	for _, t := range s.Thresholds {
 		if !t.Pass {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/internal/results"
@@ -28,7 +29,7 @@ func writeHistory(t testing.TB, path string, n int) {
 			StartedAt: synthStart.Add(time.Duration(i-n) * 24 * time.Hour), Scenario: "synthetic",
 			Target: "http://127.0.0.1:8080", ToolVersion: "v0.0.0-test", Verdict: VerdictPass, Requests: 200,
 			Throughput: 18 + float64(i%3), Success: 97.5, ErrorRate: 0.5,
-			P50: 40 + float64(i), P95: 95 + 3*float64(i), P99: 140 + 5*float64(i),
+			P50: ptr(40 + float64(i)), P95: ptr(95 + 3*float64(i)), P99: ptr(140 + 5*float64(i)),
 		}
 		if i == 2 {
 			h.Verdict = VerdictFail
@@ -38,16 +39,20 @@ func writeHistory(t testing.TB, path string, n int) {
 	}
 }
 
-// summaryWith is a summary of n requests with the given figures.
+func ptr(v float64) *float64 { return &v }
+
+// summaryWith is a summary of n requests, all answered, with the given
+// figures.
 func summaryWith(n uint64, success float64, p95 time.Duration) *results.Summary {
 	s := results.NewSummary()
 	s.Metrics.Requests = n
 	s.Metrics.Success = success
-	s.Metrics.Latencies.P50 = p95 / 2
-	s.Metrics.Latencies.P90 = p95 * 9 / 10
-	s.Metrics.Latencies.P95 = p95
-	s.Metrics.Latencies.P99 = p95 * 2
-	s.Metrics.Latencies.Max = p95 * 3
+	s.Answered.Requests = n
+	s.Answered.Latencies.P50 = p95 / 2
+	s.Answered.Latencies.P90 = p95 * 9 / 10
+	s.Answered.Latencies.P95 = p95
+	s.Answered.Latencies.P99 = p95 * 2
+	s.Answered.Latencies.Max = p95 * 3
 	s.Metrics.Duration = 10 * time.Second
 	s.Metrics.Rate = float64(n) / 10
 	s.Metrics.Throughput = float64(n) * success / 10
@@ -380,7 +385,7 @@ func TestJUnitParses(t *testing.T) {
 	dec.Strict = true
 	require.NoError(t, dec.Decode(&doc))
 
-	wantTests := len(r.Summary.Thresholds) + len(r.Checks) + 4 // p95, p99, throughput, success vs baseline
+	wantTests := len(r.Summary.RunChecks) + len(r.Summary.Thresholds) + len(r.Checks) + 4 // p95, p99, throughput, success vs baseline
 	assert.Equal(t, wantTests, doc.Tests)
 	tests, failures, skipped := 0, 0, 0
 	for _, s := range doc.Suites {
@@ -490,4 +495,103 @@ func FuzzParseHistory(f *testing.F) {
 		require.NoError(t, r.WriteMarkdown(&buf))
 		require.NoError(t, r.WriteHTML(&buf))
 	})
+}
+
+// TestLatencyCountsAnsweredRequestsOnly: a run in which every request was
+// refused within 200µs used to pass "p95 < 300ms" (Vegeta's latencies
+// count the refusals) and its report showed a p95 of 200µs. Latency is
+// measured over answered requests only: with none, the latency threshold
+// has no data, the run fails with "no request was answered", and no
+// output shows a latency figure.
+func TestLatencyCountsAnsweredRequestsOnly(t *testing.T) {
+	root := t.TempDir()
+	r, err := Build(writeSynth(t, filepath.Join(root, "refused"), synthSpec{refused: 1, thresholds: []string{"p95 < 300ms"}}), WithNow(synthNow))
+	require.NoError(t, err)
+	s := r.Summary
+	require.Equal(t, uint64(200), s.Metrics.Requests)
+	require.Equal(t, 200*time.Microsecond, s.Metrics.Latencies.P95, "Vegeta's own figures still count the refusals")
+
+	assert.Equal(t, results.VerdictFail, s.Verdict)
+	assert.Equal(t, uint64(0), s.Answered.Requests)
+	assert.Equal(t, uint64(200), s.Unanswered[results.ClassRefused])
+	require.Len(t, s.Thresholds, 1)
+	assert.False(t, s.Thresholds[0].Pass)
+	assert.True(t, s.Thresholds[0].NoData)
+	assert.Contains(t, s.Thresholds[0].Message, "no request was answered")
+	require.NotEmpty(t, r.Failures)
+	assert.Contains(t, r.Failures[0], "no request was answered")
+	require.Len(t, s.RunChecks, 1)
+	assert.Equal(t, results.RunCheck{Name: RunCheckAnswered, Count: 200, Of: 200, Message: r.Failures[0]}, s.RunChecks[0])
+
+	outputs := map[string]string{}
+	for _, f := range AllFormats {
+		var buf bytes.Buffer
+		require.NoError(t, r.Write(&buf, f))
+		outputs[f] = buf.String()
+		assert.Contains(t, outputs[f], "no request was answered", f)
+		assert.NotContains(t, outputs[f], "200µs", "%s shows a latency of requests without an answer", f)
+	}
+	assert.Contains(t, outputs[FormatText], "FAIL  requests-answered")
+	assert.Contains(t, outputs[FormatJUnit], `<failure message="no request was answered`)
+	h := HistoryEntryOf(s)
+	assert.Nil(t, h.P95, "history records no latency rather than 0 or 200µs")
+	assert.Equal(t, uint64(0), h.Answered)
+}
+
+// TestLatencyIgnoresUnansweredRequests: with a third of the requests
+// refused fast, every latency figure of every output is that of the
+// answered requests, recomputed independently with Vegeta's Metrics over
+// the answered results of results.bin.
+func TestLatencyIgnoresUnansweredRequests(t *testing.T) {
+	root := t.TempDir()
+	dirs := writeSynth(t, filepath.Join(root, "some"), synthSpec{refused: 0.3})
+	r, err := Build(dirs, WithNow(synthNow))
+	require.NoError(t, err)
+
+	var ref vegeta.Metrics
+	require.NoError(t, results.Each(dirs, func(res *vegeta.Result) error {
+		if res.Code != 0 {
+			ref.Add(res)
+		}
+		return nil
+	}))
+	ref.Close()
+	s := r.Summary
+	require.Less(t, ref.Requests, s.Metrics.Requests)
+	assert.Equal(t, ref.Requests, s.Answered.Requests)
+	assert.Equal(t, ref.Latencies.P95, s.Answered.Latencies.P95)
+	assert.Less(t, s.Metrics.Latencies.P50, ref.Latencies.P50, "the fast refusals pull Vegeta's median down")
+	for _, th := range s.Thresholds {
+		if th.Metric == scenarios.MetricP95 {
+			assert.Equal(t, scenarios.DurationValue(ref.Latencies.P95), th.Measured)
+		}
+	}
+	h := HistoryEntryOf(s)
+	require.NotNil(t, h.P50)
+	assert.Equal(t, scenarios.DurationValue(ref.Latencies.P50), *h.P50)
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteText(&buf))
+	assert.Contains(t, buf.String(), "p50 "+fmtDuration(ref.Latencies.P50)+" ")
+	assert.NotContains(t, buf.String(), "p50 "+fmtDuration(s.Metrics.Latencies.P50)+" ")
+	var answered uint64
+	for _, p := range r.Series {
+		answered += p.Answered
+	}
+	assert.Equal(t, ref.Requests, answered, "the latency chart counts the answered requests")
+}
+
+// TestBaselineWithoutAnsweredLatency: a gated metric the baseline has no
+// data for is named, not silently dropped.
+func TestBaselineWithoutAnsweredLatency(t *testing.T) {
+	base := summaryWith(1000, 0.99, 200*time.Millisecond)
+	base.Answered = results.AnsweredLatency{}
+	base.Unanswered = nil // as ParseSummary leaves a schema 1 file with unanswered requests
+	base.Metrics.StatusCodes = map[string]int{"200": 990, "0": 10}
+	br := Compare(base, summaryWith(1000, 0.99, 400*time.Millisecond), results.BaselineLimits{})
+	assert.Empty(t, br.Regressions)
+	require.Len(t, br.NotCompared, 2)
+	assert.Equal(t, scenarios.MetricP95, br.NotCompared[0].Metric)
+	assert.Equal(t, scenarios.MetricP99, br.NotCompared[1].Metric)
+	assert.Contains(t, br.NotCompared[0].Reason, "no data in the baseline")
+	assert.Contains(t, br.NotCompared[0].Reason, "10 of its requests got no answer")
 }

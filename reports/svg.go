@@ -98,13 +98,26 @@ func num(v float64) string {
 	return s
 }
 
+// empty reports whether the chart has nothing to draw: no points, or
+// gaps only (latency of intervals in which no request was answered).
+func (c lineChart) empty() bool {
+	for _, s := range c.Series {
+		for _, v := range s.Y {
+			if !math.IsNaN(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // render draws the chart as an inline SVG element.
 func (c lineChart) render() template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
 		template.HTMLEscapeString(c.ID), chartW, chartH, template.HTMLEscapeString(c.Title))
 	fmt.Fprintf(&b, `<title>%s</title>`, template.HTMLEscapeString(c.Title))
-	if len(c.X) == 0 || len(c.Series) == 0 {
+	if c.empty() {
 		fmt.Fprintf(&b, `<rect class="frame" x="%d" y="%d" width="%d" height="%d"/><text class="empty" x="%d" y="%d" text-anchor="middle">no data</text></svg>`,
 			chartLeft, chartTop, chartW-chartLeft-chartRight, chartH-chartTop-chartBottom, (chartW+chartLeft-chartRight)/2, chartH/2)
 		return template.HTML(b.String())

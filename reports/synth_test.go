@@ -32,7 +32,11 @@ stages:
     rate: %g
 sample: 0.2
 thresholds:
-  - p95 < 300ms
+%s`
+
+// synthThresholds are the thresholds of a synthetic run unless the spec
+// gives its own; %g is three quarters of the rate.
+const synthThresholds = `  - p95 < 300ms
   - p99 < 1s
   - error_rate < 2%%
   - success >= 95%%
@@ -53,6 +57,13 @@ type synthSpec struct {
 	violations int
 	seed       uint64
 	start      time.Time
+	// refused is the share of requests refused (no answer, after a
+	// fast 200µs), replacing what they would have been.
+	refused float64
+	// thresholds replace synthThresholds when set.
+	thresholds []string
+	// interrupted marks the run as stopped at half its planned duration.
+	interrupted bool
 }
 
 func (sp *synthSpec) defaults() {
@@ -84,10 +95,20 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 	sp.defaults()
 	rng := rand.New(rand.NewPCG(sp.seed, 42))
 	n := int(sp.duration.Seconds() * sp.rate)
+	if sp.interrupted {
+		n /= 2 // stopped half way
+	}
 	dirs := make([]string, sp.shards)
 	writers := make([]*results.Writer, sp.shards)
 	sums := make([]*results.Summary, sp.shards)
-	yaml := fmt.Sprintf(synthScenario, sp.duration, sp.rate, math.Round(sp.rate*0.75))
+	ths := fmt.Sprintf(synthThresholds, math.Round(sp.rate*0.75))
+	if sp.thresholds != nil {
+		ths = ""
+		for _, th := range sp.thresholds {
+			ths += "  - " + th + "\n"
+		}
+	}
+	yaml := fmt.Sprintf(synthScenario, sp.duration, sp.rate, ths)
 	for s := range sp.shards {
 		dirs[s] = filepath.Join(root, "shard-"+strconv.Itoa(s+1))
 		if sp.shards == 1 {
@@ -101,7 +122,10 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 			Scenario: "synthetic", Description: "deterministic synthetic run for the report tests", Seed: 7,
 			Shards: []results.Shard{{Index: s + 1, Count: sp.shards}}, Target: "http://127.0.0.1:8080", Emulated: true,
 			ToolVersion: "v0.0.0-test", StartedAt: sp.start, EndedAt: sp.start.Add(sp.duration), Planned: sp.duration,
-			ScenarioYAML: yaml,
+			ScenarioYAML: yaml, Interrupted: sp.interrupted,
+		}
+		if sp.interrupted {
+			sum.Run.EndedAt = sp.start.Add(sp.duration / 2)
 		}
 		sum.RequestedRate = sp.rate / float64(sp.shards)
 		sum.Contract.SampleRate = 0.2
@@ -130,6 +154,11 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 			res.Code, res.Error, res.BytesIn = 0, "read tcp 127.0.0.1:50000->127.0.0.1:8080: read: connection reset by peer", 0
 		case u < 0.1:
 			res.Code = 207
+		}
+		if sp.refused > 0 && rng.Float64() < sp.refused {
+			res.Code, res.Latency, res.BytesIn = 0, 200*time.Microsecond, 0
+			res.Error = `Post "http://127.0.0.1:8080/crm/v3/objects/tasks/batch/upsert": dial tcp 127.0.0.1:8080: connect: connection refused`
+			res.Headers.Del(results.HeaderRateLimitPolicy)
 		}
 		if rng.Float64() < 0.03 {
 			res.Headers.Set(results.HeaderLateNanos, strconv.Itoa(int(3*time.Millisecond)))

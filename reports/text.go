@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // WriteText writes the terminal report: the verdict first, then a compact
@@ -26,6 +27,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
 	tw.Flush()
+
+	if len(s.RunChecks) > 0 {
+		b.WriteString("\nRun checks\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, c := range s.RunChecks {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", passWord(c.Pass), c.Name, c.Message)
+		}
+		tw.Flush()
+	}
 
 	if len(s.Thresholds) > 0 {
 		b.WriteString("\nThresholds\n")
@@ -69,6 +79,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s\t%s\t→ %s\t%s %s\t%s\n", d.Metric, fmtValue(d.Baseline, d.Unit), fmtValue(d.Current, d.Unit), arrow(d), fmtChange(d.Change), mark)
 		}
 		tw.Flush()
+		for _, nc := range bl.NotCompared {
+			fmt.Fprintf(&b, "  %s not compared: %s\n", nc.Metric, nc.Reason)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -133,13 +146,7 @@ func overviewRows(r *Report) [][2]string {
 		{"Rate", fmt.Sprintf("%s sent of %s requested (%s)", fmtRate(m.Rate), fmtRate(s.RequestedRate), achievedShare(s))},
 		{"Throughput", fmt.Sprintf("%s successful · success %s", fmtRate(m.Throughput), fmtPercent(m.Success*100))},
 	}
-	if m.Requests > 0 {
-		rows = append(rows, [2]string{"Latency", fmt.Sprintf("p50 %s  p90 %s  p95 %s  p99 %s  max %s  (mean %s)",
-			fmtDuration(m.Latencies.P50), fmtDuration(m.Latencies.P90), fmtDuration(m.Latencies.P95),
-			fmtDuration(m.Latencies.P99), fmtDuration(m.Latencies.Max), fmtDuration(m.Latencies.Mean))})
-	} else {
-		rows = append(rows, [2]string{"Latency", "no data"})
-	}
+	rows = append(rows, [2]string{"Answered", answeredLabel(s)}, [2]string{"Latency", latencyLabel(s)})
 	rows = append(rows,
 		[2]string{"Status codes", codesLabel(s)},
 		[2]string{"429s by policy", countsLabel(s.RateLimited)},
@@ -148,6 +155,38 @@ func overviewRows(r *Report) [][2]string {
 		[2]string{"Contract", contractLabel(s)},
 	)
 	return rows
+}
+
+// answeredLabel says how many requests got an answer and what became of
+// the others.
+func answeredLabel(s *results.Summary) string {
+	n, a := s.Metrics.Requests, s.Answered.Requests
+	if n == 0 {
+		return "no requests"
+	}
+	out := fmt.Sprintf("%s of %s (%s)", fmtCount(a), fmtCount(n), fmtPercent(scenarios.PercentValue(a, n)))
+	if a < n {
+		out += " · no answer: " + countsLabel(s.Unanswered)
+	}
+	return out
+}
+
+// latencyLabel is the latency of the answered requests, the only latency
+// any report shows.
+func latencyLabel(s *results.Summary) string {
+	if s.Metrics.Requests == 0 {
+		return "no data"
+	}
+	if s.Answered.Requests == 0 {
+		return "no data: " + noAnswer(s)
+	}
+	l := &s.Answered.Latencies
+	out := fmt.Sprintf("p50 %s  p90 %s  p95 %s  p99 %s  max %s  (mean %s)",
+		fmtDuration(l.P50), fmtDuration(l.P90), fmtDuration(l.P95), fmtDuration(l.P99), fmtDuration(l.Max), fmtDuration(l.Mean))
+	if s.Answered.Requests < s.Metrics.Requests {
+		out += " of answered requests"
+	}
+	return out
 }
 
 func achievedShare(s *results.Summary) string {

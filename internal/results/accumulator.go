@@ -69,7 +69,14 @@ type Accumulator struct {
 	errs          map[string]struct{}
 	errorsOmitted uint64
 
-	latency fineHist
+	// answered are the latencies of answered requests (Answered), the
+	// only latencies any figure shows: Vegeta's estimator, so they are
+	// what `vegeta report` prints for the answered results alone.
+	answered   vegeta.LatencyMetrics
+	answeredN  uint64
+	unanswered [len(transportClasses)]uint64
+
+	latency fineHist // answered requests only
 	late    fineHist
 	classes [len(errorClasses)]uint64
 	limited map[string]uint64
@@ -147,7 +154,11 @@ func (a *Accumulator) Add(r *vegeta.Result) {
 		a.metrics.Add(&a.scratch)
 		a.scratch = vegeta.Result{}
 	}
-	a.latency.add(r.Latency)
+	if Answered(r) {
+		a.answered.Add(r.Latency)
+		a.answeredN++
+		a.latency.add(r.Latency)
+	}
 
 	late := false
 	if v := r.Headers.Get(HeaderLateNanos); v != "" {
@@ -158,6 +169,9 @@ func (a *Accumulator) Add(r *vegeta.Result) {
 	}
 	if c := ClassifyError(r); c != "" {
 		a.classes[classIndex(c)]++
+		if !Answered(r) {
+			a.unanswered[slices.Index(transportClasses[:], c)]++
+		}
 	}
 	if r.Code == 429 {
 		p := r.Headers.Get(HeaderRateLimitPolicy)
@@ -213,11 +227,29 @@ func (a *Accumulator) Metrics() vegeta.Metrics {
 	return m
 }
 
+// AnsweredLatency returns the latency figures of the answered requests so
+// far, derived as Vegeta's Metrics.Close derives its own: Mean is Total
+// over the answered requests, the quantiles come from the t-digest.
+func (a *Accumulator) AnsweredLatency() AnsweredLatency {
+	out := AnsweredLatency{Requests: a.answeredN}
+	if a.answeredN == 0 {
+		return out
+	}
+	l := a.answered
+	l.Mean = time.Duration(float64(l.Total) / float64(a.answeredN))
+	l.P50 = l.Quantile(0.50)
+	l.P90 = l.Quantile(0.90)
+	l.P95 = l.Quantile(0.95)
+	l.P99 = l.Quantile(0.99)
+	out.Latencies = l
+	return out
+}
+
 // Fill sets the figures of s that come from results: Metrics (exactly
 // what `vegeta report -type=json` prints for the same results, except that
 // distinct error texts beyond DefaultMaxErrors are left out and counted in
-// ErrorsOmitted), AchievedRate, LateSends, RateLimited, ErrorClasses and
-// ErrorsOmitted. It also sets SchemaVersion when unset. Everything else (run
+// ErrorsOmitted), Answered, Unanswered, AchievedRate, LateSends,
+// RateLimited, ErrorClasses and ErrorsOmitted. It also sets SchemaVersion when unset. Everything else (run
 // metadata, RequestedRate, Contract, thresholds) is left alone: the
 // Accumulator cannot know it. Add may continue after Fill.
 func (a *Accumulator) Fill(s *Summary) {
@@ -225,6 +257,11 @@ func (a *Accumulator) Fill(s *Summary) {
 		s.SchemaVersion = SchemaVersion
 	}
 	s.Metrics = a.Metrics()
+	s.Answered = a.AnsweredLatency()
+	s.Unanswered = make(map[string]uint64, len(transportClasses))
+	for i, c := range transportClasses {
+		s.Unanswered[c] = a.unanswered[i]
+	}
 	s.AchievedRate = s.Metrics.Rate
 	s.ErrorsOmitted = a.errorsOmitted
 	s.LateSends = a.LateSends()

@@ -39,6 +39,14 @@ func ClassifyError(r *vegeta.Result) string {
 	return classifyTransport(r.Error)
 }
 
+// Answered reports whether r got an HTTP answer, whatever its status:
+// Vegeta records code 0 when it got none (refused, reset, timed out).
+// Latency figures count answered requests only.
+func Answered(r *vegeta.Result) bool { return r.Code != 0 }
+
+// transportClasses are the classes of a request that got no answer.
+var transportClasses = [...]string{ClassTimeout, ClassReset, ClassRefused, ClassOther}
+
 func classifyTransport(msg string) string {
 	switch {
 	case msg == "":

@@ -39,6 +39,7 @@ type codeCount struct {
 // series is one flat slice the garbage collector never scans.
 type bucket struct {
 	requests   uint32
+	answered   uint32 // the latency fields count these only
 	successes  uint32
 	late       uint32
 	otherCodes uint32
@@ -64,6 +65,7 @@ func (b *bucket) addCode(code uint16, n uint32) {
 
 func (b *bucket) merge(o *bucket) {
 	b.requests += o.requests
+	b.answered += o.answered
 	b.successes += o.successes
 	b.late += o.late
 	b.otherCodes += o.otherCodes
@@ -121,6 +123,10 @@ func (s *series) add(r *vegeta.Result, late bool) {
 		b.late++
 	}
 	b.addCode(r.Code, 1)
+	if !Answered(r) {
+		return // no answer, no answer time
+	}
+	b.answered++
 	lat := max(int64(r.Latency), 0)
 	b.latSum += lat
 	b.latMax = max(b.latMax, lat)
@@ -186,7 +192,9 @@ type Point struct {
 	Offset time.Duration `json:"offset"`
 	Width  time.Duration `json:"width"`
 
-	Requests  uint64 `json:"requests"`
+	Requests uint64 `json:"requests"`
+	// Answered got an HTTP answer (any status); the latencies are theirs.
+	Answered  uint64 `json:"answered"`
 	Successes uint64 `json:"successes"`
 	Late      uint64 `json:"late"`
 	// StatusCodes counts answers by code as Vegeta names them ("200",
@@ -200,8 +208,9 @@ type Point struct {
 	Rate       float64 `json:"rate"`
 	Throughput float64 `json:"throughput"`
 
-	// Latencies of the requests sent in the interval; quantiles come from
-	// a log-linear histogram with 4 bins per power of two (within ~12%).
+	// Latencies of the answered requests sent in the interval (all zero
+	// when none was answered); quantiles come from a log-linear histogram
+	// with 4 bins per power of two (within ~12%).
 	Mean time.Duration `json:"mean"`
 	P50  time.Duration `json:"p50"`
 	P90  time.Duration `json:"p90"`
@@ -242,6 +251,7 @@ func (a *Accumulator) Series(maxPoints int) []Point {
 			Offset:      time.Duration(int64(i) * s.width),
 			Width:       time.Duration(width),
 			Requests:    uint64(b.requests),
+			Answered:    uint64(b.answered),
 			Successes:   uint64(b.successes),
 			Late:        uint64(b.late),
 			StatusCodes: make(map[string]uint64, bucketCodes),
@@ -265,8 +275,10 @@ func (a *Accumulator) Series(maxPoints int) []Point {
 			secs := time.Duration(span).Seconds()
 			p.Rate = float64(b.requests) / secs
 			p.Throughput = float64(b.successes) / secs
-			total := uint64(b.requests)
-			p.Mean = time.Duration(b.latSum / int64(b.requests))
+		}
+		if b.answered > 0 {
+			total := uint64(b.answered)
+			p.Mean = time.Duration(b.latSum / int64(b.answered))
 			p.P50 = histQuantile(b.hist[:], total, 0.50, coarseSubBits, 0, p.Max)
 			p.P90 = histQuantile(b.hist[:], total, 0.90, coarseSubBits, 0, p.Max)
 			p.P95 = histQuantile(b.hist[:], total, 0.95, coarseSubBits, 0, p.Max)
@@ -277,19 +289,20 @@ func (a *Accumulator) Series(maxPoints int) []Point {
 	return points
 }
 
-// Bin is one bin of the latency distribution: Count requests took at least
-// Low and less than High.
+// Bin is one bin of the latency distribution: Count answered requests
+// took at least Low and less than High.
 type Bin struct {
 	Low   time.Duration `json:"low"`
 	High  time.Duration `json:"high"`
 	Count uint64        `json:"count"`
-	// Share is Count over all requests; Cumulative the share up to and
-	// including this bin.
+	// Share is Count over all answered requests; Cumulative the share up
+	// to and including this bin.
 	Share      float64 `json:"share"`
 	Cumulative float64 `json:"cumulative"`
 }
 
-// Distribution returns the latency histogram of the whole run: log-linear
+// Distribution returns the latency histogram of the answered requests of
+// the whole run (nil when none was answered): log-linear
 // bins, 16 per power of two (each ~4-6% wide), from the bin of the fastest
 // request to that of the slowest, empty bins in between included. Bins
 // below 1 µs and from ~137 s up are open-ended catch-alls.

@@ -8,7 +8,12 @@ import (
 
 // SchemaVersion is the version of the summary.json layout. Bump it on any
 // change a reader of older files would misread.
-const SchemaVersion = 1
+//
+//   - 1: the first layout.
+//   - 2: answered and unanswered (latency of answered requests only, and
+//     the requests that got no answer, by class); verdict "interrupted".
+//     ParseSummary upgrades a version 1 file where that is exact.
+const SchemaVersion = 2
 
 // File names inside a run's output folder.
 const (
@@ -45,13 +50,28 @@ const (
 // Summary is summary.json: one run (or the merge of several shards).
 type Summary struct {
 	SchemaVersion int `json:"schemaVersion"`
-	// Verdict is "pass" or "fail" once thresholds were evaluated, "" before.
+	// Verdict is VerdictPass, VerdictFail or VerdictInterrupted once the
+	// reports package judged the run, "" before.
 	Verdict string `json:"verdict,omitempty"`
 
 	Run RunInfo `json:"run"`
 
-	// Metrics has exactly the fields of `vegeta report -type=json`.
+	// Metrics has exactly the fields of `vegeta report -type=json`, so
+	// its figures compare with Vegeta's own. Its latencies count every
+	// request, including those that got no answer (the time until they
+	// gave up); no figure upsertbench shows or judges comes from them: see
+	// Answered.
 	Metrics vegeta.Metrics `json:"metrics"`
+
+	// Answered is the latency of the requests that got an HTTP answer,
+	// whatever its status (Vegeta's code != 0). Every latency figure
+	// upsertbench shows and judges (reports, thresholds, baselines,
+	// history, charts) comes from here.
+	Answered AnsweredLatency `json:"answered"`
+	// Unanswered counts the requests that got no answer, by class:
+	// ClassTimeout, ClassReset, ClassRefused and ClassOther (every key
+	// present). They count in ErrorClasses too, under the same class.
+	Unanswered map[string]uint64 `json:"unanswered"`
 
 	// RequestedRate is what the scenario asked for on average (requests/s);
 	// AchievedRate is what was sent (Metrics.Rate).
@@ -70,8 +90,37 @@ type Summary struct {
 
 	Contract ContractSummary `json:"contract"`
 
+	// RunChecks are the checks over the whole run (was anything
+	// answered, did it run to the end), in the order the reports show them.
+	RunChecks  []RunCheck        `json:"runChecks,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Baseline   *BaselineReport   `json:"baseline,omitempty"`
+}
+
+// RunCheck is one named check over the whole run, judged by the reports
+// package: not a threshold the scenario chose, but a condition without
+// which no verdict can be a pass.
+type RunCheck struct {
+	// Name is stable (e.g. "requests-answered"), for CI and scripts.
+	Name string `json:"name"`
+	Pass bool   `json:"pass"`
+	// Count is how many items broke the rule, of Of items checked (for
+	// requests-answered: requests without an answer, of all requests);
+	// both 0 when the check counts nothing.
+	Count uint64 `json:"count"`
+	Of    uint64 `json:"of"`
+	// Message says what was found, in words.
+	Message string `json:"message"`
+}
+
+// AnsweredLatency is the latency of the requests that got an HTTP answer.
+type AnsweredLatency struct {
+	// Requests is how many requests got an answer (any status code).
+	Requests uint64 `json:"requests"`
+	// Latencies are Vegeta's latency figures (the fields and JSON names
+	// of metrics.latencies, from the same t-digest) over the answered
+	// requests only; all zero when Requests is 0.
+	Latencies vegeta.LatencyMetrics `json:"latencies"`
 }
 
 // RunInfo records what makes a run reproducible. It never holds a token.
@@ -150,11 +199,21 @@ type ThresholdResult struct {
 
 // BaselineReport compares this run with an earlier summary.json.
 type BaselineReport struct {
-	File        string         `json:"file"`
-	StartedAt   time.Time      `json:"startedAt"`
-	Deltas      []MetricDelta  `json:"deltas"`
-	Regressions []string       `json:"regressions,omitempty"`
+	File        string        `json:"file"`
+	StartedAt   time.Time     `json:"startedAt"`
+	Deltas      []MetricDelta `json:"deltas"`
+	Regressions []string      `json:"regressions,omitempty"`
+	// NotCompared lists each regression-gated metric that could not be
+	// compared (no data on one side), so a gate that could not act shows.
+	NotCompared []NotCompared  `json:"notCompared,omitempty"`
 	Tolerances  BaselineLimits `json:"tolerances"`
+}
+
+// NotCompared is a gated metric a baseline comparison had to leave out.
+type NotCompared struct {
+	Metric string `json:"metric"`
+	// Reason says which side had no data and why.
+	Reason string `json:"reason"`
 }
 
 // BaselineLimits are the relative changes that count as a regression.

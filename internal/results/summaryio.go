@@ -8,10 +8,12 @@ import (
 	"os"
 )
 
-// Verdicts of a summary.
+// Verdicts of a summary. The reports package decides them; an
+// interrupted run is never a pass, whatever its figures.
 const (
-	VerdictPass = "pass"
-	VerdictFail = "fail"
+	VerdictPass        = "pass"
+	VerdictFail        = "fail"
+	VerdictInterrupted = "interrupted"
 )
 
 // NewSummary returns an empty summary of the current schema, maps ready.
@@ -20,6 +22,7 @@ func NewSummary() *Summary {
 		SchemaVersion: SchemaVersion,
 		RateLimited:   map[string]uint64{},
 		ErrorClasses:  map[string]uint64{},
+		Unanswered:    map[string]uint64{},
 		Contract:      ContractSummary{ByCheck: map[string]uint64{}},
 	}
 }
@@ -93,5 +96,23 @@ func ParseSummary(data []byte) (*Summary, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("decode summary: %w", err)
 	}
+	if *probe.SchemaVersion < 2 {
+		upgradeV1(s)
+	}
 	return s, nil
+}
+
+// upgradeV1 fills what a version 1 summary lacks, where that is exact:
+// when every request was answered (no status code 0), the answered
+// latencies are Vegeta's. Otherwise they are unknown and stay empty, so
+// that they read as "no data" rather than as figures that count
+// unanswered requests.
+func upgradeV1(s *Summary) {
+	if s.Metrics.Requests > 0 && s.Metrics.StatusCodes["0"] == 0 {
+		s.Answered = AnsweredLatency{Requests: s.Metrics.Requests, Latencies: s.Metrics.Latencies}
+		s.Unanswered = make(map[string]uint64, len(transportClasses))
+		for _, c := range transportClasses {
+			s.Unanswered[c] = 0
+		}
+	}
 }

@@ -1,0 +1,55 @@
+package reports
+
+import (
+	"fmt"
+
+	"github.com/upsertbench/upsertbench/internal/results"
+)
+
+// Names of the run checks (results.RunCheck.Name), stable for CI.
+const (
+	// RunCheckAnswered fails when no request got an answer: with nothing
+	// answered, no latency was measured and no threshold on it can pass.
+	RunCheckAnswered = "requests-answered"
+)
+
+// runCheck is one check over the whole run: its name and how it is
+// judged. New checks are a row here; every output renders them all.
+type runCheck struct {
+	name  string
+	judge func(s *results.Summary) results.RunCheck
+}
+
+var runChecks = []runCheck{
+	{RunCheckAnswered, checkAnswered},
+}
+
+// judgeRun evaluates every run check of s, in order.
+func judgeRun(s *results.Summary) []results.RunCheck {
+	out := make([]results.RunCheck, 0, len(runChecks))
+	for _, c := range runChecks {
+		rc := c.judge(s)
+		rc.Name = c.name
+		out = append(out, rc)
+	}
+	return out
+}
+
+func checkAnswered(s *results.Summary) results.RunCheck {
+	n, answered := s.Metrics.Requests, s.Answered.Requests
+	rc := results.RunCheck{Count: n - min(answered, n), Of: n}
+	switch {
+	case n == 0:
+		rc.Message = "no requests were recorded: nothing was measured"
+	case answered == 0:
+		rc.Message = fmt.Sprintf("no request was answered: %s sent, none got an HTTP answer (%s), so no latency was measured",
+			fmtCount(n), countsLabel(s.Unanswered))
+	default:
+		rc.Pass = true
+		rc.Message = fmt.Sprintf("%s of %s requests answered", fmtCount(answered), fmtCount(n))
+		if rc.Count > 0 {
+			rc.Message += fmt.Sprintf("; no answer: %s", countsLabel(s.Unanswered))
+		}
+	}
+	return rc
+}
