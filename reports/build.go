@@ -207,6 +207,9 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 		cfg.baseline = b
 	}
 	if cfg.baseline != nil {
+		if cfg.baseline.Run.Interrupted || cfg.baseline.Verdict == VerdictInterrupted {
+			return nil, &InputError{Path: cfg.baselinePath, Err: errors.New("an interrupted run cannot be a baseline: its figures cover part of a run (compare with a run that finished)")}
+		}
 		merged.Baseline = Compare(cfg.baseline, merged, cfg.limits)
 		merged.Baseline.File = cfg.baselinePath
 	}

@@ -5,8 +5,16 @@
 // and renders text, summary.json, Markdown, a self-contained HTML page with
 // inline SVG charts, and JUnit XML.
 //
-// A threshold with no data fails, and so does a contract check that never
-// ran: a green report must mean something was measured.
+// The verdict is PASS, FAIL or INTERRUPTED, decided here and only here
+// (Report.finalize). Run checks come first (runchecks.go): run-completed
+// makes an interrupted run INTERRUPTED whatever its partial figures, and
+// requests-answered fails a run in which no request got an answer.
+// Thresholds are scenarios.Threshold, measured by Measure and compared by
+// their own Holds, so the scenario parser and the reports share one
+// table. Every latency shown or judged is that of answered requests
+// (results.Summary.Answered). A threshold with no data fails, and so does
+// a contract check that never ran: a green report must mean something was
+// measured.
 //
 // reports reads files; it never calls the load engine. The CLI composes.
 package reports

@@ -41,6 +41,8 @@ func TestGolden(t *testing.T) {
 		{name: "violations", spec: synthSpec{violations: 2}},
 		{name: "regression", spec: synthSpec{latency: 1.5}, baseline: &synthSpec{seed: 2}, history: true},
 		{name: "suite", spec: synthSpec{}, suite: true},
+		{name: "interrupted", spec: synthSpec{interrupted: true}},
+		{name: "unanswered", spec: synthSpec{refused: 1, thresholds: []string{"p95 < 300ms", "error_rate < 1%"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

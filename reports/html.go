@@ -21,9 +21,11 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 
 // htmlView is everything the template shows, formatted.
 type htmlView struct {
-	Title      string
-	Verdict    string
-	Pass       bool
+	Title   string
+	Verdict string
+	Pass    bool
+	// Class styles the banner: pass, fail or interrupted.
+	Class      string
 	Headline   string
 	Failures   []string
 	Meta       [][2]string
@@ -60,6 +62,14 @@ type baselineRow struct {
 	Regression                                      bool
 }
 
+func bannerClass(verdict string) string {
+	switch verdict {
+	case VerdictPass, VerdictInterrupted:
+		return verdict
+	}
+	return VerdictFail
+}
+
 // answeredShare is the share of requests that got an answer.
 func answeredShare(s *results.Summary) string {
 	if s.Metrics.Requests == 0 {
@@ -84,6 +94,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Title:      fmt.Sprintf("upsertbench %s — %s", s.Run.Scenario, strings.ToUpper(verdictOf(s))),
 		Verdict:    strings.ToUpper(verdictOf(s)),
 		Pass:       s.Verdict == VerdictPass,
+		Class:      bannerClass(s.Verdict),
 		Headline:   headline(s),
 		Failures:   r.Failures,
 		RunChecks:  s.RunChecks,

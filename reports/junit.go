@@ -115,8 +115,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 
 // runCheckFailureType is the JUnit failure type of a failed run check.
 func runCheckFailureType(name string) string {
-	if name == RunCheckAnswered {
+	switch name {
+	case RunCheckAnswered:
 		return "no-data"
+	case RunCheckCompleted:
+		return VerdictInterrupted
 	}
 	return name
 }

@@ -17,9 +17,12 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	s := r.Summary
 	var b strings.Builder
-	icon := "✅"
-	if s.Verdict != VerdictPass {
-		icon = "❌"
+	icon := "❌"
+	switch s.Verdict {
+	case VerdictPass:
+		icon = "✅"
+	case VerdictInterrupted:
+		icon = "⚠️"
 	}
 	fmt.Fprintf(&b, "## %s %s — %s\n\n", icon, strings.ToUpper(verdictOf(s)), mdEscape(headline(s)))
 	for _, f := range r.Failures {
@@ -117,6 +120,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				verdicts[i] = "✓"
 			case VerdictFail:
 				verdicts[i] = "✗"
+			case VerdictInterrupted:
+				verdicts[i] = "!"
 			}
 		}
 		fmt.Fprintf(&b, "| verdict | `%s` | | | %s |\n", strings.Join(verdicts, ""), verdictOfEntry(r.History[len(r.History)-1]))

@@ -37,7 +37,7 @@ type Report struct {
 	FindingsTotal int
 	// History is the last runs of the history file, this one included.
 	History []HistoryEntry
-	// Failures say in words why the verdict is fail.
+	// Failures say in words why the verdict is fail or interrupted.
 	Failures []string
 	// GeneratedAt is when the report was rendered (shown in the HTML).
 	GeneratedAt time.Time
@@ -46,7 +46,7 @@ type Report struct {
 	rateAt func(time.Duration) float64
 }
 
-// Passed reports whether the verdict is pass.
+// Passed reports whether the verdict is pass (not fail, not interrupted).
 func (r *Report) Passed() bool { return r.Summary.Verdict == VerdictPass }
 
 // finalize judges the run checks and decides the verdict from them, the
@@ -76,8 +76,14 @@ func (r *Report) finalize() {
 			r.Failures = append(r.Failures, "regression against baseline: "+reg)
 		}
 	}
-	s.Verdict = VerdictPass
-	if len(r.Failures) > 0 {
+	switch {
+	case s.Run.Interrupted:
+		// Whatever the partial figures say: a run that did not finish
+		// never passes, and says so with a word of its own.
+		s.Verdict = VerdictInterrupted
+	case len(r.Failures) > 0:
 		s.Verdict = VerdictFail
+	default:
+		s.Verdict = VerdictPass
 	}
 }

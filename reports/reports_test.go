@@ -520,8 +520,7 @@ func TestLatencyCountsAnsweredRequestsOnly(t *testing.T) {
 	assert.Contains(t, s.Thresholds[0].Message, "no request was answered")
 	require.NotEmpty(t, r.Failures)
 	assert.Contains(t, r.Failures[0], "no request was answered")
-	require.Len(t, s.RunChecks, 1)
-	assert.Equal(t, results.RunCheck{Name: RunCheckAnswered, Count: 200, Of: 200, Message: r.Failures[0]}, s.RunChecks[0])
+	assert.Equal(t, results.RunCheck{Name: RunCheckAnswered, Count: 200, Of: 200, Message: r.Failures[0]}, runCheckNamed(t, s, RunCheckAnswered))
 
 	outputs := map[string]string{}
 	for _, f := range AllFormats {
@@ -594,4 +593,106 @@ func TestBaselineWithoutAnsweredLatency(t *testing.T) {
 	assert.Equal(t, scenarios.MetricP99, br.NotCompared[1].Metric)
 	assert.Contains(t, br.NotCompared[0].Reason, "no data in the baseline")
 	assert.Contains(t, br.NotCompared[0].Reason, "10 of its requests got no answer")
+}
+
+func runCheckNamed(t *testing.T, s *results.Summary, name string) results.RunCheck {
+	t.Helper()
+	for _, c := range s.RunChecks {
+		if c.Name == name {
+			return c
+		}
+	}
+	require.Failf(t, "no run check", "%s not in %v", name, s.RunChecks)
+	return results.RunCheck{}
+}
+
+// TestInterruptedIsAVerdictOfItsOwn: a run stopped half way whose figures
+// would pass every threshold used to PASS with "(interrupted)" in its
+// headline. It is INTERRUPTED in every output and in the history, never
+// a pass, and never a baseline.
+func TestInterruptedIsAVerdictOfItsOwn(t *testing.T) {
+	root := t.TempDir()
+	hist := filepath.Join(root, "history.jsonl")
+	dirs := writeSynth(t, filepath.Join(root, "stopped"), synthSpec{interrupted: true})
+	r, err := Build(dirs, WithNow(synthNow), WithHistory(hist))
+	require.NoError(t, err)
+	s := r.Summary
+	require.True(t, AllThresholdsPass(s), "the partial figures pass every threshold")
+
+	assert.Equal(t, VerdictInterrupted, s.Verdict)
+	assert.False(t, r.Passed())
+	require.NotEmpty(t, r.Failures)
+	assert.Equal(t, "interrupted after 5s of the planned 10s: the figures cover part of the run, so it cannot pass", r.Failures[0])
+	c := runCheckNamed(t, s, RunCheckCompleted)
+	assert.False(t, c.Pass)
+	assert.Equal(t, r.Failures[0], c.Message)
+
+	out := map[string]string{}
+	for _, f := range AllFormats {
+		var buf bytes.Buffer
+		require.NoError(t, r.Write(&buf, f))
+		out[f] = buf.String()
+	}
+	assert.True(t, strings.HasPrefix(out[FormatText], "INTERRUPTED  synthetic — "), out[FormatText])
+	assert.True(t, strings.HasPrefix(out[FormatMD], "## ⚠️ INTERRUPTED — synthetic"), out[FormatMD])
+	assert.Contains(t, out[FormatHTML], `<section class="banner interrupted" id="verdict">`)
+	assert.Contains(t, out[FormatHTML], `<div class="verdict">INTERRUPTED</div>`)
+	assert.Contains(t, out[FormatJSON], `"verdict": "interrupted"`)
+
+	var doc junitDoc
+	require.NoError(t, xml.Unmarshal([]byte(out[FormatJUnit]), &doc))
+	assert.Positive(t, doc.Failures, "CI sees a failure")
+	found := false
+	for _, su := range doc.Suites {
+		for _, tc := range su.Cases {
+			if tc.Name == RunCheckCompleted {
+				found = true
+				require.NotNil(t, tc.Failure)
+				assert.Equal(t, "interrupted", tc.Failure.Type)
+				assert.Contains(t, tc.Failure.Message, "interrupted after 5s")
+			}
+		}
+	}
+	assert.True(t, found, "junit has the run-completed case")
+	assert.Contains(t, out[FormatJUnit], `<property name="verdict" value="interrupted">`)
+
+	require.NoError(t, r.AppendHistory(hist))
+	h, err := ReadHistory(hist)
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, VerdictInterrupted, h[0].Verdict)
+
+	// Thresholds that fail do not turn it into a plain FAIL either.
+	failing, err := Build(writeSynth(t, filepath.Join(root, "stopped-slow"), synthSpec{interrupted: true, thresholds: []string{"p95 < 1ms"}}))
+	require.NoError(t, err)
+	assert.Equal(t, VerdictInterrupted, failing.Summary.Verdict)
+	assert.Len(t, failing.Failures, 2)
+
+	// One interrupted shard makes the merged run interrupted.
+	shards := writeSynth(t, filepath.Join(root, "shards"), synthSpec{shards: 2})
+	sum, err := results.ReadSummary(shards[1])
+	require.NoError(t, err)
+	sum.Run.Interrupted = true
+	require.NoError(t, results.WriteSummary(filepath.Join(shards[1], results.SummaryFile), sum))
+	merged, err := Build(shards)
+	require.NoError(t, err)
+	assert.Equal(t, VerdictInterrupted, merged.Summary.Verdict)
+
+	// Written out, it is refused as a baseline.
+	_, err = r.WriteAll(filepath.Join(root, "out"), []string{FormatJSON})
+	require.NoError(t, err)
+	_, err = Build(writeSynth(t, filepath.Join(root, "next"), synthSpec{}), WithBaseline(filepath.Join(root, "out", results.SummaryFile)))
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, err.Error(), "an interrupted run cannot be a baseline")
+}
+
+// AllThresholdsPass reports whether every threshold of s passed.
+func AllThresholdsPass(s *results.Summary) bool {
+	for _, t := range s.Thresholds {
+		if !t.Pass {
+			return false
+		}
+	}
+	return len(s.Thresholds) > 0
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
 )
@@ -11,6 +12,10 @@ const (
 	// RunCheckAnswered fails when no request got an answer: with nothing
 	// answered, no latency was measured and no threshold on it can pass.
 	RunCheckAnswered = "requests-answered"
+	// RunCheckCompleted fails when the run was interrupted: its figures
+	// cover part of the plan, so its verdict is VerdictInterrupted, never
+	// a pass.
+	RunCheckCompleted = "run-completed"
 )
 
 // runCheck is one check over the whole run: its name and how it is
@@ -21,6 +26,7 @@ type runCheck struct {
 }
 
 var runChecks = []runCheck{
+	{RunCheckCompleted, checkCompleted},
 	{RunCheckAnswered, checkAnswered},
 }
 
@@ -52,4 +58,17 @@ func checkAnswered(s *results.Summary) results.RunCheck {
 		}
 	}
 	return rc
+}
+
+func checkCompleted(s *results.Summary) results.RunCheck {
+	ran := s.Run.EndedAt.Sub(s.Run.StartedAt)
+	if s.Run.StartedAt.IsZero() || s.Run.EndedAt.IsZero() || ran < 0 {
+		ran = s.Metrics.Duration + s.Metrics.Wait
+	}
+	ran = ran.Round(100 * time.Millisecond)
+	if s.Run.Interrupted {
+		return results.RunCheck{Message: fmt.Sprintf("interrupted after %s of the planned %s: the figures cover part of the run, so it cannot pass",
+			ran, s.Run.Planned)}
+	}
+	return results.RunCheck{Pass: true, Message: fmt.Sprintf("ran to the end of the planned %s", s.Run.Planned)}
 }

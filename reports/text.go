@@ -108,9 +108,6 @@ func headline(s *results.Summary) string {
 	}
 	fmt.Fprintf(&b, "%s — %s requests in %s against %s", name, fmtCount(s.Metrics.Requests),
 		fmtSeconds(s.Metrics.Duration+s.Metrics.Wait), targetLabel(s))
-	if s.Run.Interrupted {
-		b.WriteString(" (interrupted)")
-	}
 	return b.String()
 }
 

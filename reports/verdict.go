@@ -8,10 +8,12 @@ import (
 	"github.com/upsertbench/upsertbench/internal/results"
 )
 
-// Verdicts.
+// Verdicts: pass, fail, or interrupted (a run stopped before its planned
+// end, which never passes and is never a baseline).
 const (
-	VerdictPass = results.VerdictPass
-	VerdictFail = results.VerdictFail
+	VerdictPass        = results.VerdictPass
+	VerdictFail        = results.VerdictFail
+	VerdictInterrupted = results.VerdictInterrupted
 )
 
 // Statuses of a contract check verdict (the contract suite's vocabulary).

@@ -107,6 +107,8 @@ func TestLoadInterrupted(t *testing.T) {
 	sum, err := results.ReadSummary(filepath.Join(out, results.SummaryFile))
 	require.NoError(t, err)
 	assert.True(t, sum.Run.Interrupted)
+	assert.Equal(t, results.VerdictInterrupted, sum.Verdict)
+	assert.True(t, strings.HasPrefix(stdout.String(), "INTERRUPTED  steady"), stdout.String())
 	assert.Less(t, sum.Metrics.Requests, uint64(600))
 }
 

@@ -103,7 +103,7 @@ func reportAndPrint(dirs []string, out string, formats []string, history string,
 		fmt.Fprintf(stdout, "Outputs: %s\n", strings.Join(paths, ", "))
 	}
 	if !r.Passed() {
-		return failedError{msg: fmt.Sprintf("verdict fail (%d reasons above; first: %s)", len(r.Failures), r.Failures[0])}
+		return failedError{msg: fmt.Sprintf("verdict %s (%d reasons above; first: %s)", r.Summary.Verdict, len(r.Failures), r.Failures[0])}
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/reports"
@@ -132,14 +134,86 @@ func TestReportUsage(t *testing.T) {
 	}
 }
 
-// TestRunInterrupted checks a cancelled run still ends with its files.
+// longScenario runs a minute at 20/s with thresholds its figures pass, so
+// only the interruption can keep it from passing.
+const longScenario = `name: long
+seed: 5
+stages:
+  - duration: 60s
+    rate: 20
+batch:
+  size: 10
+sample: 0.1
+thresholds:
+  - p95 < 10s
+  - success >= 90%
+`
+
+// TestRunInterrupted interrupts run during the load phase, once
+// results.bin has grown: the run exits 1 with the verdict INTERRUPTED,
+// and every file is there and says so. (Ctrl-C there used to print
+// "PASS … (interrupted)" and exit 0.)
 func TestRunInterrupted(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "run")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "run")
+	hist := filepath.Join(dir, "history.jsonl")
+	scenario := filepath.Join(dir, "long.yaml")
+	require.NoError(t, os.WriteFile(scenario, []byte(longScenario), 0o644))
+
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	defer cancel()
+	// Ctrl-C once results.bin holds a few flushed records: the load phase
+	// is under way (the contract suite is over by then).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if fi, err := os.Stat(filepath.Join(out, results.ResultsFile)); err == nil && fi.Size() >= 2048 {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
 	var stdout, stderr bytes.Buffer
-	err := runRun(ctx, []string{"--scenario", writeScenario(t, "1s"), "--out", out, "--latency", "fixed:5ms"}, &stdout, &stderr)
-	require.Error(t, err)
+	err := runRun(ctx, []string{"--scenario", scenario, "--out", out, "--latency", "fixed:5ms", "--history", hist}, &stdout, &stderr)
+	cancel()
+	<-done
 	var fe failedError
-	assert.ErrorAs(t, err, &fe, stderr.String())
+	require.ErrorAs(t, err, &fe, "stderr:\n%s", stderr.String())
+	assert.Contains(t, fe.msg, "verdict interrupted")
+	assert.Equal(t, exitFail, exitCode(&bytes.Buffer{}, "run", err))
+	assert.True(t, strings.HasPrefix(stdout.String(), "INTERRUPTED  long — "), stdout.String())
+
+	sum, err := results.ReadSummary(out)
+	require.NoError(t, err)
+	assert.True(t, sum.Run.Interrupted)
+	assert.Equal(t, results.VerdictInterrupted, sum.Verdict)
+	assert.Positive(t, sum.Metrics.Requests, "the load phase had started")
+	assert.Less(t, sum.Metrics.Requests, uint64(1200), "and did not run to its end")
+	stats, err := results.ScanFile(filepath.Join(out, results.ResultsFile), func(*vegeta.Result) error { return nil })
+	require.NoError(t, err)
+	assert.Equal(t, sum.Metrics.Requests, stats.Results, "results.bin holds every request counted")
+
+	for file, want := range map[string]string{
+		reports.TextFile:     "INTERRUPTED  long",
+		reports.MarkdownFile: "INTERRUPTED",
+		reports.HTMLFile:     `<div class="verdict">INTERRUPTED</div>`,
+		reports.JUnitFile:    `type="interrupted"`,
+		reports.ContractFile: `"checks"`,
+	} {
+		data, err := os.ReadFile(filepath.Join(out, file))
+		require.NoError(t, err, file)
+		assert.Contains(t, string(data), want, file)
+	}
+	h, err := reports.ReadHistory(hist)
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, results.VerdictInterrupted, h[0].Verdict)
 }
