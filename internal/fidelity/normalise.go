@@ -105,16 +105,21 @@ func (n *normaliser) addSecret(value, placeholder string) {
 	sort.SliceStable(n.secrets, func(i, j int) bool { return len(n.secrets[i].value) > len(n.secrets[j].value) })
 }
 
-// secretForms are the spellings of v that a body, URL or message may carry.
+// secretForms are the spellings of v that a body, URL or message may carry:
+// literal, URL-encoded (query and path), and each of those as the inside of
+// a JSON string, with and without HTML escaping.
 func secretForms(v string) []string {
-	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
-	for _, html := range []bool{false, true} {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(html)
-		_ = enc.Encode(v)
-		q := strings.TrimSpace(buf.String())
-		forms = append(forms, q[1:len(q)-1])
+	var forms []string
+	for _, base := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+		forms = append(forms, base)
+		for _, html := range []bool{false, true} {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(html)
+			_ = enc.Encode(base)
+			q := strings.TrimSpace(buf.String())
+			forms = append(forms, q[1:len(q)-1])
+		}
 	}
 	return forms
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -56,8 +55,10 @@ type Meta struct {
 // Recorder is an http.RoundTripper that sends each request on and writes
 // the exchange, scrubbed and normalised, as one numbered file of a
 // recording. Put it in the contract suite's HTTPClient. Exchanges are
-// processed one at a time in the order the requests were sent, so ids are
-// numbered the same way every time the same run is recorded.
+// numbered and normalised one at a time, in the order their answers
+// arrive; the suite sends one request at a time, so that is the order they
+// were sent and ids are numbered the same way every time. RoundTrip is
+// safe for concurrent use.
 type Recorder struct {
 	dir string
 	cfg recorderConfig
@@ -328,13 +329,3 @@ func (r *Recorder) Close(complete bool) error {
 	}
 	return nil
 }
-
-// Placeholders lists the placeholders a recording may contain, for docs and
-// for checks that a recording is clean.
-func Placeholders() []string {
-	return []string{placeholderToken, placeholderReadOnlyToken, placeholderCookie,
-		"{{" + otherTokenPrefix + "N}}", "{{" + secretPrefix + "N}}", "{{" + kindRecord + "-N}}", "{{" + kindPortal + "-N}}"}
-}
-
-// hasPlaceholder reports whether s holds a recorder placeholder.
-func hasPlaceholder(s string) bool { return strings.Contains(s, "{{") && placeholderPattern.MatchString(s) }

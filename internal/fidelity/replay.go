@@ -3,11 +3,8 @@ package fidelity
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -64,22 +61,25 @@ func Replay(ctx context.Context, rec *Recording, opts ...ReplayOption) (*Report,
 	} else {
 		rep.Tier, rep.TierSource = InferTier(rec)
 	}
-	token, readOnly := replayToken("main"), replayToken("ro")
+	readOnly, err := emulator.NewToken()
+	if err != nil {
+		return nil, err
+	}
 	var clock atomic.Int64
 	clock.Store(firstInstant(rec).UnixNano())
 	emuOpts := []emulator.Option{
-		emulator.WithToken(token), emulator.WithReadOnlyToken(readOnly), emulator.WithTier(rep.Tier),
+		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(rep.Tier),
 		emulator.WithClock(func() time.Time { return time.Unix(0, clock.Load()) }),
 	}
 	if p := rec.Manifest.IDProperty; p != "" {
 		emuOpts = append(emuOpts, emulator.WithUniqueProperties(p))
 	}
-	emu := emulator.New(append(emuOpts, cfg.emuOpts...)...)
-	baseURL, stop, err := serveLoopback(emu)
+	srv, err := emulator.Listen(emulator.DefaultAddr, append(emuOpts, cfg.emuOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("starting the replay's emulator: %w", err)
 	}
-	defer stop()
+	defer srv.Close()
+	token, baseURL := srv.Token, srv.URL
 	transport := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: DefaultReplayTimeout}
@@ -114,13 +114,6 @@ func status(ex Exchange) int {
 		return 0
 	}
 	return ex.Response.Status
-}
-
-// replayToken is a fresh token for the replay's emulator.
-func replayToken(role string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "ub-replay-" + role + "-" + hex.EncodeToString(b[:])
 }
 
 func firstInstant(rec *Recording) time.Time {
@@ -173,27 +166,6 @@ func send(ctx context.Context, client *http.Client, baseURL string, ex Exchange,
 	}
 	raw.answered, raw.status, raw.respHeader, raw.respBody = true, resp.StatusCode, resp.Header, b
 	return raw
-}
-
-// serveLoopback serves h on 127.0.0.1 on a free port.
-func serveLoopback(emu *emulator.Emulator) (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(done) }()
-	stop = func() {
-		emu.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if srv.Shutdown(ctx) != nil {
-			_ = srv.Close()
-		}
-		<-done
-	}
-	return "http://" + ln.Addr().String(), stop, nil
 }
 
 // InferTier picks the emulator tier whose limits the recorded
