@@ -40,6 +40,7 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	jsonFile := fs.String("json", "", "also write the results as JSON to this file")
 	seed := fs.Uint64("seed", 0, "seed of the generated batches (default 1)")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every unique value the suite writes (default ub-<random>)")
+	record := fs.String("record", "", "save every exchange to this new folder, tokens scrubbed and ids normalised, for 'upsertbench fidelity --recording'")
 	var account accountFlags
 	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -74,16 +75,25 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 
+	client, finishRecording, err := contractRecorder(*record, baseURL, tok, ro, idProp, version)
+	if err != nil {
+		return err
+	}
 	genOpts := account.generatorOptions(t)
 	s, err := contract.NewSuite(contract.SuiteConfig{
 		BaseURL: baseURL, Token: tok, ReadOnlyToken: ro, IDProperty: idProp, Version: version,
 		Validator: v, ProbeRateLimit: *probe, KeyPrefix: *keyPrefix, Seed: *seed, GeneratorOptions: genOpts,
+		HTTPClient: client,
 	})
 	if err != nil {
+		_ = finishRecording(false, io.Discard)
 		return usagef("%v", err)
 	}
 	rep := s.Run(ctx)
 	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if err := finishRecording(ctx.Err() == nil, stdout); err != nil {
 		return err
 	}
 	for _, out := range []struct {
