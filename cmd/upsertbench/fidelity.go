@@ -71,7 +71,7 @@ func runFidelity(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if rep.Interrupted {
-		return failedError{msg: "interrupted"}
+		return failedError{msg: fmt.Sprintf("interrupted after %d of %d exchanges", len(rep.Exchanges), rep.Total)}
 	}
 	if rep.Differs() {
 		_, differ, _ := rep.Counts()

@@ -3,6 +3,7 @@ package fidelity
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -227,4 +228,32 @@ func TestRecorderRefusesToWriteASecret(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exchange 1 was not written: the secret recorded as {{token}} would appear in it")
 	grepTree(t, dir, "method")
+}
+
+// An answer longer than the recorder keeps reaches the client whole; the
+// recording keeps the start, as text, marked truncated.
+func TestRecorderTruncatesLongAnswers(t *testing.T) {
+	long := `{"results":[` + strings.Repeat(`{"id":"1"},`, 50) + `{"id":"1"}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(long))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	r, err := NewRecorder(dir, Meta{}, withMaxBody(40))
+	require.NoError(t, err)
+	resp, err := (&http.Client{Transport: r}).Get(srv.URL + "/crm/v3/objects/tasks/1")
+	require.NoError(t, err)
+	got, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, long, string(got))
+	require.NoError(t, r.Close(true))
+
+	rec, err := Load(dir)
+	require.NoError(t, err)
+	b := rec.Exchanges[0].Response.Body
+	assert.True(t, b.Truncated)
+	require.NotNil(t, b.Text)
+	assert.Equal(t, long[:40], *b.Text)
 }

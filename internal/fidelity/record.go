@@ -23,6 +23,7 @@ type recorderConfig struct {
 	token, readOnly string
 	transport       http.RoundTripper
 	now             func() time.Time
+	maxBody         int
 }
 
 // WithToken names the main token: it is recorded as {{token}} and the
@@ -41,8 +42,8 @@ func WithTransport(rt http.RoundTripper) RecordOption {
 	return func(c *recorderConfig) { c.transport = rt }
 }
 
-// withClock replaces the wall clock (tests).
-func withClock(now func() time.Time) RecordOption { return func(c *recorderConfig) { c.now = now } }
+// withMaxBody lowers the recorded body limit (tests).
+func withMaxBody(n int) RecordOption { return func(c *recorderConfig) { c.maxBody = n } }
 
 // Meta is what the recorder writes into the manifest about the run.
 type Meta struct {
@@ -77,7 +78,7 @@ var _ http.RoundTripper = (*Recorder)(nil)
 // folder holds one run. It writes the manifest at once, so even a run
 // killed after its first request leaves a readable recording.
 func NewRecorder(dir string, meta Meta, opts ...RecordOption) (*Recorder, error) {
-	cfg := recorderConfig{transport: http.DefaultTransport, now: time.Now}
+	cfg := recorderConfig{transport: http.DefaultTransport, now: time.Now, maxBody: maxBodyBytes}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -170,7 +171,8 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.record(rec)
 		return nil, err
 	}
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	limit := r.cfg.maxBody
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	rec.status, rec.respHeader = resp.StatusCode, resp.Header
 	if readErr != nil {
 		// The answer broke off: record what came, and hand the client the
@@ -180,13 +182,13 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), errReader{readErr}), resp.Body}
-	} else if len(body) > maxBodyBytes {
+	} else if len(body) > limit {
 		rec.truncated = true
 		resp.Body = struct {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-		body = body[:maxBodyBytes]
+		body = body[:limit]
 	} else {
 		_ = resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
