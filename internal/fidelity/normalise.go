@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/upsertbench/upsertbench/hubspot"
 )
 
 // Placeholders of the recording. Tokens are replaced by role; ids by kind
@@ -473,7 +475,7 @@ func rewriteJSON(src []byte, str func(string) string, num func(string) string) [
 			var s string
 			if json.Unmarshal(raw, &s) == nil {
 				if r := str(s); r != s {
-					out = appendJSONString(out, r)
+					out = hubspot.AppendJSONString(out, r)
 					i = j
 					continue
 				}
@@ -493,15 +495,6 @@ func rewriteJSON(src []byte, str func(string) string, num func(string) string) [
 		}
 	}
 	return out
-}
-
-// appendJSONString appends s as a JSON string without HTML escaping.
-func appendJSONString(dst []byte, s string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...)
 }
 
 // resolve replaces placeholders in s for sending to the emulator: tokens
