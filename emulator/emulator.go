@@ -55,6 +55,7 @@ func New(opts ...Option) *Emulator {
 	}
 	e.limiter = newLimiter(hubspot.TierLimits(c.tier), c.timeZone, e.apps.count())
 	e.store = newStore(len(e.schema.unique))
+	e.store.setTiming(e.nowMS, c.systemDelay, c.searchLag)
 	prefix := hubspot.AppendJSONString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
 	e.urlPrefix = string(prefix[:len(prefix)-1])
 	e.pool.New = func() any { return &requestState{} }
@@ -189,7 +190,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 	if name == "" {
 		st.route = routeOther
 		return st.fail(http.StatusNotFound, CategoryResourceNotFound,
-			"Unable to find a route for "+r.Method+" "+r.URL.Path+". The emulator serves tasks batch/upsert, batch/read, batch/archive and GET tasks/{taskId}.", nil)
+			"Unable to find a route for "+r.Method+" "+r.URL.Path+". The emulator serves tasks batch/upsert, batch/read, batch/archive, search and GET tasks/{taskId}.", nil)
 	}
 	if r.Method != allow {
 		w.Header().Set("Allow", allow)
@@ -231,6 +232,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 		return e.upsert(st)
 	case routeRead:
 		return e.batchRead(st)
+	case routeSearch:
+		return e.search(st)
 	default:
 		return e.batchArchive(st)
 	}

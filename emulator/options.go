@@ -30,6 +30,8 @@ type Option func(*config)
 type config struct {
 	apps          []app
 	timeZone      *time.Location
+	systemDelay   time.Duration
+	searchLag     time.Duration
 	unique        []string
 	tier          hubspot.Tier
 	latency       Latency
@@ -67,6 +69,25 @@ func WithTimeZone(loc *time.Location) Option { return func(c *config) { c.timeZo
 // inputs may name as idProperty, besides hubspot.DefaultIDProperty.
 func WithUniqueProperties(names ...string) Option {
 	return func(c *config) { c.unique = append(c.unique, names...) }
+}
+
+// WithSystemWriteDelay makes the emulator write a created record again d
+// after its creation, as HubSpot does when it computes calculated
+// properties: updatedAt and hs_lastmodifieddate move to createdAt + d, so
+// sync code keyed on updatedAt meets that write offline. 0 (the default)
+// turns it off; d is capped at MaxTimingDelay.
+func WithSystemWriteDelay(d time.Duration) Option {
+	return func(c *config) { c.systemDelay = min(max(d, 0), MaxTimingDelay) }
+}
+
+// WithSearchLag makes writes show in search only d after they happen, as
+// HubSpot's search index lags its store by seconds: a created record is not
+// found until d after its creation, and an updated one is found with its
+// earlier values. Reads by id or unique value never lag. 0 (the default)
+// turns it off; SuggestedSearchLag is realistic; d is capped at
+// MaxTimingDelay.
+func WithSearchLag(d time.Duration) Option {
+	return func(c *config) { c.searchLag = min(max(d, 0), MaxTimingDelay) }
 }
 
 // WithTier sets the account's rate limits (hubspot.TierLimits): the burst

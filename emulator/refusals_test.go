@@ -93,7 +93,7 @@ func TestWholeRequestRefusals(t *testing.T) {
 		{name: "body over 10 MiB", body: `{"inputs":[],"pad":"` + strings.Repeat("x", MaxBodyBytes) + `"}`, status: 413,
 			category: hubspot.CategoryRequestTooLarge, message: "Request body is larger than 10485760 bytes"},
 		{name: "unknown route", path: "/crm/v3/objects/contacts/batch/upsert", status: 404, category: CategoryResourceNotFound,
-			message: "Unable to find a route for POST /crm/v3/objects/contacts/batch/upsert. The emulator serves tasks batch/upsert, batch/read, batch/archive and GET tasks/{taskId}."},
+			message: "Unable to find a route for POST /crm/v3/objects/contacts/batch/upsert. The emulator serves tasks batch/upsert, batch/read, batch/archive, search and GET tasks/{taskId}."},
 		{name: "wrong method", method: http.MethodGet, status: 405, category: hubspot.CategoryMethodNotAllowed, allow: "POST",
 			message: "HTTP method GET is not supported by this URL; use POST"},
 		{name: "wrong method on object", method: http.MethodDelete, path: "/crm/v3/objects/tasks/1", status: 405, category: hubspot.CategoryMethodNotAllowed, allow: "GET",

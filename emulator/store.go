@@ -31,6 +31,7 @@ type record struct {
 	data       []byte
 	ulen       uint32 // length of the unique value at the start of data
 	uniqueSlot uint8
+	flags      uint8 // flagSystemWrite (timing.go); fits the padding
 }
 
 // unique is the record's unique value (unescaped).
@@ -79,6 +80,10 @@ type store struct {
 	dir     [maxChunks]atomic.Pointer[idChunk]
 	nextID  atomic.Uint64
 	records atomic.Int64
+	// timing is the system write and search lag (timing.go); now is the
+	// emulator's clock, which reads settle a due system write with.
+	timing timing
+	now    func() int64
 }
 
 func newStore(uniqueSlots int) *store {
@@ -96,6 +101,7 @@ func (s *store) clear() {
 		sh.mu.Lock()
 		sh.byValue = make([]recordTable, s.slots)
 		sh.slab = nil
+		s.timing.lag[i] = lagShard{}
 		sh.mu.Unlock()
 	}
 	s.dirMu.Lock()
@@ -153,6 +159,7 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 	t := &sh.byValue[slot]
 	r, pos := t.find(h, value)
 	if r != nil {
+		s.beforeWrite(r, nowMS)
 		r.updated = max(nowMS, r.updated+1)
 		r.data = mergeProps(r.data, int(r.ulen), input)
 		res := writeResult{id: r.id, created: r.created, updated: r.updated}
@@ -169,6 +176,7 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		hash:       h,
 		ulen:       uint32(len(value)),
 		uniqueSlot: uint8(slot),
+		flags:      s.onCreate(h, nowMS),
 	})
 	r = &sh.slab[len(sh.slab)-1]
 	r.data = mergeProps(append(slices.Grow([]byte(nil), len(value)+packedLen(input)), value...), len(value), input)
@@ -212,6 +220,7 @@ func (s *store) getByUnique(slot int, value []byte, scratch *[]byte) snapshot {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if r, _ := sh.byValue[slot].find(h, value); r != nil {
+		s.settleNow(r)
 		return takeSnapshot(r, scratch)
 	}
 	return snapshot{}
@@ -244,6 +253,7 @@ func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
 		return snapshot{}
 	}
 	defer sh.mu.Unlock()
+	s.settleNow(r)
 	return takeSnapshot(r, scratch)
 }
 
@@ -256,6 +266,7 @@ func (s *store) archive(id uint64) bool {
 		return false
 	}
 	sh.byValue[r.uniqueSlot].remove(pos)
+	s.forget(r)
 	if p := s.slot(id, false); p != nil {
 		p.CompareAndSwap(r, nil)
 	}

@@ -53,6 +53,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	fs.Var(&tokens, "token", "a private app's token, sent as 'Authorization: Bearer <token>' (repeatable: each token is one app of the emulator's one account, with its own 10-second burst window, sharing the account's daily budget; default $"+target.EnvToken+", else a generated one, printed once)")
 	fs.Var(&readOnly, "read-only-token", "a token of an app that may read but gets 403 MISSING_SCOPES on writes (repeatable)")
 	timeZone := fs.String("timezone", "UTC", "the account's time zone (IANA name, e.g. America/New_York): the daily budget resets at midnight there")
+	systemDelay := fs.Duration("system-write-delay", emulator.DefaultSystemWriteDelay, "write each created task again this long after its creation, bumping updatedAt and hs_lastmodifieddate, as HubSpot's calculated-property write does (e.g. 500ms; 0 = off)")
+	searchLag := fs.Duration("search-lag", emulator.DefaultSearchLag, "writes show in search only this long after they happen, as HubSpot's search index lags (realistic: "+emulator.SuggestedSearchLag.String()+"; 0 = at once)")
 	fs.Var(&unique, "unique-property", "another property with unique values that inputs may use as idProperty (repeatable; "+hubspot.DefaultIDProperty+" is always one)")
 	tier := fs.String("tier", string(emulator.DefaultTier), "rate limits: none, free, professional, enterprise, capacity")
 	latency := fs.String("latency", "none", "latency model: none, fixed:20ms, lognormal:p50=180ms,p99=900ms[,per-input=1ms]")
@@ -76,7 +78,16 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	if err != nil || *timeZone == "" || *timeZone == "Local" {
 		return usagef("--timezone %q: give an IANA time zone name, e.g. UTC or America/New_York", *timeZone)
 	}
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{{"--system-write-delay", *systemDelay}, {"--search-lag", *searchLag}} {
+		if d.value < 0 || d.value > emulator.MaxTimingDelay {
+			return usagef("%s %s: give a duration from 0 (off) to %s, e.g. 500ms or 10s", d.flag, d.value, emulator.MaxTimingDelay)
+		}
+	}
 	opts := []emulator.Option{
+		emulator.WithSystemWriteDelay(*systemDelay), emulator.WithSearchLag(*searchLag),
 		emulator.WithTimeZone(loc), emulator.WithTier(t), emulator.WithLatency(lat),
 		emulator.WithSeed(*seed), emulator.WithPreserveOrder(*preserve), emulator.WithRetryAfter(*retryAfter),
 		emulator.WithUniqueProperties(unique...),

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,6 +148,9 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"bad time zone", []string{"--timezone", "Mars/Olympus"}, `--timezone "Mars/Olympus": give an IANA time zone name`},
 		{"local time zone", []string{"--timezone", "Local"}, `--timezone "Local"`},
 		{"bad 423 fault", []string{"--fault", "423=2"}, `--fault: fault "423=2": probability`},
+		{"negative system write delay", []string{"--system-write-delay", "-1s"}, "--system-write-delay -1s: give a duration from 0 (off) to 1h0m0s"},
+		{"search lag too long", []string{"--search-lag", "2h"}, "--search-lag 2h0m0s: give a duration from 0 (off) to 1h0m0s"},
+		{"search lag without a unit", []string{"--search-lag", "10"}, "--search-lag"},
 		{"bad addr", []string{"--addr", "nowhere:-1"}, `invalid --addr "nowhere:-1"`},
 		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
@@ -167,6 +172,8 @@ func TestEmulateRegistered(t *testing.T) {
 	assert.Equal(t, exitPass, code)
 	assert.Contains(t, out.String(), "-unique-property")
 	assert.Contains(t, out.String(), "-timezone")
+	assert.Contains(t, out.String(), "-search-lag")
+	assert.Contains(t, out.String(), "-system-write-delay")
 	assert.Contains(t, out.String(), "423=0.01 (writes only)")
 }
 
@@ -206,4 +213,36 @@ func TestEmulateSeveralTokensOneAccount(t *testing.T) {
 	for _, tok := range []string{"app-one", "app-two", "app-ro"} {
 		assert.NotContains(t, stderr.String(), tok)
 	}
+}
+
+// --search-lag and --system-write-delay reach the emulator: a created task
+// is not found by search at once, and its updatedAt moves after the delay.
+func TestEmulateTimingFlags(t *testing.T) {
+	baseURL, _, _, stop := emulateRun(t, "--token", "tok", "--search-lag", "1h", "--system-write-delay", "50ms")
+	do := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, baseURL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer tok")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	status, body := do(http.MethodPost, hubspot.VersionV3.UpsertPath(),
+		`{"inputs":[{"id":"lagged","idProperty":"external_task_id","properties":{"hs_timestamp":"1"}}]}`)
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = do(http.MethodPost, hubspot.VersionV3.SearchPath(), `{}`)
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `"total":0`, "an hour's lag hides the new task")
+	require.Eventually(t, func() bool {
+		var got struct {
+			CreatedAt, UpdatedAt string
+		}
+		_, body := do(http.MethodGet, hubspot.VersionV3.ObjectPath("lagged")+"?idProperty=external_task_id", "")
+		return json.Unmarshal([]byte(body), &got) == nil && got.CreatedAt != "" && got.UpdatedAt != got.CreatedAt
+	}, 5*time.Second, 10*time.Millisecond, "the system write bumps updatedAt")
+	require.NoError(t, stop())
 }
