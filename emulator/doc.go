@@ -1,6 +1,6 @@
 // Package emulator is a stand-in for HubSpot's CRM tasks batch endpoints:
-// POST .../tasks/batch/upsert, .../batch/read, .../batch/archive and
-// GET .../tasks/{taskId}, under both /crm/v3/objects/tasks and
+// POST .../tasks/batch/upsert, .../batch/read, .../batch/archive,
+// POST .../tasks/search and GET .../tasks/{taskId}, under both /crm/v3/objects/tasks and
 // /crm/objects/2026-03/tasks. It is the default target of upsertbench's
 // contract and load runs, so it aims to behave like the real endpoint
 // (../shared/docs/hubspot-facts.md) and to never be the bottleneck.
@@ -73,7 +73,7 @@
 //   - Ops endpoints need no token: GET /metrics (Prometheus),
 //     POST /__emulator/reset, GET /__emulator/stats.
 //
-// # Ledger: limits, faults, timing and search (rows to merge into the ledger)
+// # Ledger: limits, faults, search and timing (rows to merge into the ledger)
 //
 // Each row: what the emulator does; its source; confidence (confirmed,
 // likely, chosen); the option that changes it.
@@ -106,6 +106,72 @@
 //     WithRetryAfter. Source: HubSpot's guide (423 on high-volume upserts,
 //     wait at least 2 s), confirmed; the body is unknown, chosen. WithFaults
 //     (--fault 423=P, scenario emulator.faults).
+//   - POST .../tasks/search (both versions; the published specs have both
+//     paths): filterGroups ORed, their filters ANDed, with the spec's 13
+//     operators (EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
+//     HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN) on
+//     any task property, hs_object_id, hs_createdate, hs_lastmodifieddate
+//     and the unique properties; properties; limit (default 10, at most
+//     200); after paging to 10,000 results; total. Source: HubSpot's
+//     published spec (PublicObjectSearchRequest,
+//     CollectionResponseWithTotalSimplePublicObject) and search guide.
+//     Confirmed. No option.
+//   - Search limits: at most 5 filter groups, 6 filters per group, 18 in
+//     all; paging past 10,000 results, limit over 200 and a query over
+//     3,000 characters are 400 VALIDATION_ERROR. Source: search guide and
+//     spec (an August 2024 changelog announced 5/10/25; the emulator keeps
+//     the stricter guide). Limits likely; the messages chosen.
+//   - Malformed search bodies are 400s in Jackson's words: "Cannot build
+//     Filter, some of required attributes are not set [...]" and "operator
+//     BETWEEN requires a highValue" (recorded in client issues, confirmed),
+//     the same forms for other operators, enum and type errors (likely).
+//     Unknown properties in filters or sorts: 400 'Property "x" does not
+//     exist' (chosen). Never a 5xx: FuzzSearch.
+//   - Sorts: the spec types them as strings ("name", "-name" descending);
+//     {propertyName, direction} objects are accepted too, and only the
+//     first sort applies. Source: HubSpot's Node client README. Likely.
+//     Without sorts, and between equal keys, results come in id order
+//     (chosen); records without the sort property come last (chosen).
+//   - Comparisons (chosen where HubSpot's are not documented): text is
+//     compared ignoring case, numbers as numbers, dates as instants
+//     (epoch ms or ISO 8601 on either side), unique values exactly; a
+//     record without the property matches NEQ, NOT_IN and
+//     NOT_CONTAINS_TOKEN; "" (cleared) counts as absent; CONTAINS_TOKEN
+//     matches whole words with * wildcards. query matches when each of
+//     its words occurs in the subject, body or unique value.
+//   - Search's rate limit: 5 requests per rolling second per account,
+//     shared by its tokens; 429 {"status":"error","message":"You have
+//     reached your secondly limit.","correlationId","category":
+//     "RATE_LIMITS"}. Source: recorded search 429s (message and shape
+//     confirmed); the search guide (5/s per account, likely). Search is
+//     exempt from the burst limit (spec: x-hubspot-rate-limit-exemptions
+//     ten-secondly; confirmed) and spends the daily budget (likely). With
+//     any tier but none. WithTier.
+//   - Search lag: a write shows in search only the lag after it happens; a
+//     created task is not found before, an updated one is found with its
+//     earlier values (at most one earlier version is kept per record, so
+//     two updates within the lag show the version before both; archives
+//     show at once). GET and batch read never lag. Source:
+//     hubspot-facts.md, "Search lags" (confirmed; no lag for reads: no
+//     evidence of any). Default off; SuggestedSearchLag (10 s) is what
+//     integration guides wait. WithSearchLag (--search-lag).
+//   - System write: D after a create, the record is written again (its
+//     calculated properties, which come out the same), so updatedAt and
+//     hs_lastmodifieddate move to createdAt + D; later writes stay later.
+//     Source: hubspot-facts.md, "A system write follows a create" (about
+//     0.5 s; likely). Default off. WithSystemWriteDelay
+//     (--system-write-delay 500ms).
+//
+// Search scans the store, one lock shard at a time, so upserts do no index
+// work for it (BenchmarkUpsert100: 897,544 instructions per request before,
+// 897,728 after, scripts/bench-ir.sh 'Upsert100$'), and a search holds up
+// the writes of one shard at a time; filters pinning the unique property or
+// hs_object_id with EQ or IN are lookups. BenchmarkSearch: a scan with a
+// filter and a sort over 100,000 tasks takes about 92 ms of CPU (one cache
+// miss or two per record), a lookup about 30-40 µs. The timing options cost
+// nothing when off (a flag in the record's padding) and work lazily when
+// on: the system write is applied by whatever touches the record next,
+// under its shard lock; no goroutine or timer per record.
 //
 // Known, documented race: "hs_timestamp is required when creating" is
 // checked before the batch is written, so if a record is archived between

@@ -503,3 +503,32 @@ func TestSearchAnswerShape(t *testing.T) {
 	assert.ElementsMatch(t, []string{"id", "properties", "createdAt", "updatedAt", "archived", "url"}, slices.Collect(maps.Keys(obj)))
 	assert.JSONEq(t, `{"next":{"after":"1"}}`, string(raw["paging"]))
 }
+
+// parseInstantMS agrees with time.Parse on every form HubSpot accepts.
+func TestParseInstantMS(t *testing.T) {
+	for _, v := range []string{
+		"2026-01-01", "1970-01-01", "1969-12-31", "2000-02-29", "2400-02-29", "1600-03-01", "0001-01-01", "0000-01-01", "0000-03-01", "9999-12-31",
+		"2026-11-28T12:08:14Z", "2026-11-28T12:08:14.1Z", "2026-11-28T12:08:14.123Z", "2026-11-28T12:08:14.123456789Z",
+		"2026-11-28T23:59:59.999+02:00", "2026-01-01T00:00:00-05:30", "1969-12-31T23:59:59.999Z",
+	} {
+		layout := time.RFC3339Nano
+		if len(v) == 10 {
+			layout = time.DateOnly
+		}
+		want, err := time.Parse(layout, v)
+		require.NoError(t, err)
+		got, ok := parseInstantMS([]byte(v))
+		assert.True(t, ok, v)
+		assert.Equal(t, want.UnixMilli(), got, v)
+	}
+	for _, v := range []string{"1767225600000", "-1", "0"} {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		got, ok := parseInstantMS([]byte(v))
+		assert.True(t, ok)
+		assert.Equal(t, n, got)
+	}
+	for _, v := range []string{"", "yesterday", "2026-13-01", "2026-02-30", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00"} {
+		_, ok := parseInstantMS([]byte(v))
+		assert.False(t, ok, v)
+	}
+}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,4 +198,52 @@ func TestTimingOptionsAreBounded(t *testing.T) {
 	e := New(WithSystemWriteDelay(-time.Second), WithSearchLag(48*time.Hour))
 	assert.Zero(t, e.store.timing.systemDelayMS)
 	assert.Equal(t, MaxTimingDelay.Milliseconds(), e.store.timing.lagMS)
+}
+
+// Searches and reads race upserts, archives and resets with both timing
+// options on (run with -race): every answer is a 200 or 204, and once
+// writes stop and the lag has passed, search finds exactly the stored
+// tasks.
+func TestSearchConcurrentWithWrites(t *testing.T) {
+	clock := newFakeClock()
+	h := newHarness(t, WithClock(clock.Now), WithSearchLag(time.Second), WithSystemWriteDelay(100*time.Millisecond))
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for w := range 3 {
+		wg.Go(func() {
+			for i := range 20 {
+				clock.Advance(50 * time.Millisecond)
+				r := h.post(upsertPathV3, batchBody("c"+strconv.Itoa(w), 50, i%2 == 0))
+				if r.status != http.StatusOK {
+					errs <- string(r.body)
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			for range 15 {
+				r := h.post(searchPathV3, `{"filterGroups":[{"filters":[{"propertyName":"hs_lastmodifieddate","operator":"GT","value":"0"}]}],"sorts":["-hs_lastmodifieddate"],"limit":200}`)
+				if r.status != http.StatusOK {
+					errs <- string(r.body)
+				}
+				if r := h.post(readPathV3, `{"idProperty":"external_task_id","inputs":[{"id":"c0-1"},{"id":"c1-2"}]}`); r.status != http.StatusOK && r.status != http.StatusMultiStatus {
+					errs <- string(r.body)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		r := h.post(hubspot.VersionV3.ArchivePath(), `{"inputs":[{"id":"`+strconv.FormatUint(FirstObjectID+3, 10)+`"}]}`)
+		if r.status != http.StatusNoContent {
+			errs <- string(r.body)
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	clock.Advance(2 * time.Second)
+	assert.Equal(t, int(h.emu.Stats().Records), h.search(hubspot.SearchRequest{}).Total)
 }
