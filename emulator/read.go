@@ -102,13 +102,8 @@ func (st *requestState) parseIDInputs(l *idList) bool {
 func (st *requestState) parseStringArray(dst *[]string, field fieldPath) bool {
 	sc := &st.sc
 	*dst = (*dst)[:0]
-	switch sc.peek() {
-	case 'n':
-		return sc.literal("null")
-	case '[':
-		sc.pos++
-	default:
-		return sc.wrongType(field, "ArrayList<String>")
+	if isArray, ok := sc.openArray(field, "ArrayList<String>"); !isArray {
+		return ok
 	}
 	for first := true; sc.arrayNext(first); first = false {
 		v, ok := sc.strOrNull(field)
