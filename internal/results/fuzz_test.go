@@ -36,8 +36,18 @@ func FuzzScanReader(f *testing.F) {
 		a.Fill(s)
 		_ = a.Series(10)
 		_ = a.Distribution()
-		if _, err := MarshalSummary(s); err != nil && fs.Results == 0 {
-			t.Fatalf("empty summary does not encode: %v", err)
+		// Whatever the results file held, its summary must encode: a
+		// summary.json that cannot be written loses the run.
+		encoded, err := MarshalSummary(s)
+		if err != nil {
+			t.Fatalf("summary of %d results does not encode: %v", a.Requests(), err)
+		}
+		back, err := ParseSummary(encoded)
+		if err != nil {
+			t.Fatalf("summary does not read back: %v", err)
+		}
+		if back.Metrics.Requests != a.Requests() || back.Answered.Requests > back.Metrics.Requests {
+			t.Fatalf("read back %d requests (%d answered), accumulated %d", back.Metrics.Requests, back.Answered.Requests, a.Requests())
 		}
 	})
 }

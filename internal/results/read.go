@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -119,6 +120,9 @@ func ScanReader(name string, r io.Reader, fn func(*vegeta.Result) error) (FileSt
 		default:
 			return fs, fmt.Errorf("read %s: result %d: %w (is it a Vegeta results file?)", name, fs.Results+1, err)
 		}
+		if err := checkTimes(&res); err != nil {
+			return fs, fmt.Errorf("read %s: result %d: %w (is it a Vegeta results file?)", name, fs.Results+1, err)
+		}
 		fs.Results++
 		if err := fn(&res); err != nil {
 			return fs, err
@@ -133,6 +137,24 @@ func scanFile(path string, fn func(*vegeta.Result) error) (FileStats, error) {
 	}
 	defer f.Close()
 	return ScanReader(path, f, fn)
+}
+
+// checkTimes refuses a record whose send or end time no summary could
+// hold: summary.json (like `vegeta report -type=json`) writes them in
+// RFC 3339, which has four-digit years and zone offsets under a day. Only
+// a corrupt file has such a record, and accepting it would leave a run
+// without a summary.
+func checkTimes(r *vegeta.Result) error {
+	for _, t := range [...]struct {
+		what string
+		at   time.Time
+	}{{"timestamp", r.Timestamp}, {"end (timestamp + latency)", r.End()}} {
+		_, off := t.at.Zone()
+		if y := t.at.Year(); y < 0 || y > 9999 || off <= -24*3600 || off >= 24*3600 {
+			return fmt.Errorf("corrupt record: %s %s is out of range", t.what, t.at.Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 // decodeSafely turns a panic inside a decoder (gob and easyjson are not

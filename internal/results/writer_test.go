@@ -249,6 +249,41 @@ func TestEachOrderAndStats(t *testing.T) {
 	assert.Empty(t, stats.Truncated())
 }
 
+// TestScanRefusesTimesNoSummaryHolds: a record whose time summary.json
+// cannot write (RFC 3339: four-digit years) is corrupt; reading it is an
+// error naming the record, not a run without a summary.
+func TestScanRefusesTimesNoSummaryHolds(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(r *vegeta.Result)
+		want string
+	}{
+		{"year 20001", func(r *vegeta.Result) { r.Timestamp = time.Date(20001, 1, 1, 0, 0, 0, 0, time.UTC) }, "result 2: corrupt record: timestamp"},
+		{"ends past year 9999", func(r *vegeta.Result) {
+			r.Timestamp = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+			r.Latency = 48 * time.Hour
+		}, "result 2: corrupt record: end (timestamp + latency)"},
+		{"offset of a day", func(r *vegeta.Result) { r.Timestamp = r.Timestamp.In(time.FixedZone("x", 25*3600)) }, "result 2: corrupt record: timestamp"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := synth(3, 10, 0)
+			tc.edit(&rs[1])
+			var buf bytes.Buffer
+			enc := vegeta.NewEncoder(&buf)
+			for i := range rs {
+				require.NoError(t, enc.Encode(&rs[i]))
+			}
+			n := 0
+			fs, err := ScanReader("bad.bin", &buf, func(*vegeta.Result) error { n++; return nil })
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "read bad.bin: "+tc.want)
+			assert.Equal(t, 1, n, "the good record before it was delivered")
+			assert.Equal(t, uint64(1), fs.Results)
+		})
+	}
+}
+
 func TestEachReadsVegetaJSON(t *testing.T) {
 	var buf bytes.Buffer
 	enc := vegeta.NewJSONEncoder(&buf)
