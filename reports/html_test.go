@@ -39,7 +39,7 @@ func TestHTMLSelfContained(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"chart-latency", "chart-throughput", "chart-status", "chart-distribution", "thresholds", "findings", "checks", "meta"} {
+	for _, id := range []string{"chart-latency", "chart-throughput", "chart-status", "chart-distribution", "run-checks", "thresholds", "findings", "checks", "meta"} {
 		assert.Contains(t, page, `id="`+id+`"`)
 	}
 }

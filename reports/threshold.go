@@ -17,6 +17,7 @@ func EvaluateOne(t scenarios.Threshold, s *results.Summary) results.ThresholdRes
 	tr := results.ThresholdResult{Expr: t.Expr, Metric: t.Metric, Op: t.Op, Limit: t.Value, Unit: unit}
 	if tr.Expr == "" {
 		tr.Expr = fmt.Sprintf("%s %s %s", t.Metric, t.Op, fmtValue(t.Value, unit))
+		t.Expr = tr.Expr // for Check's messages
 	}
 	if err := t.Check(); err != nil {
 		tr.Message = "invalid threshold: " + err.Error()

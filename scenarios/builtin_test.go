@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -54,12 +55,35 @@ func TestBuiltinShapes(t *testing.T) {
 	burst := float64(hubspot.TierLimits(hubspot.TierProfessional).Burst)
 	assert.Equal(t, hubspot.TierProfessional, rl.Emulator.Tier)
 	assert.Greater(t, rl.PeakPer10s(), burst, "drives past the burst limit")
-	assert.Contains(t, thresholdMetrics(rl), "rate_limited")
-	for _, th := range rl.Thresholds {
-		if th.Metric == "rate_limited" && (th.Op == ">" || th.Op == ">=") {
-			assert.True(t, th.Holds(0.1) || th.Value > 0, "asserts throttling happens")
+	// What a professional account does to this plan, by brute force: a
+	// request is accepted when fewer than Burst were accepted in the 10 s
+	// before it (a rolling window; refusals do not count).
+	var accepted []time.Duration
+	sent := int(rl.TotalRequests())
+	for i := range sent {
+		at := time.Duration(float64(i) / rl.Stages[0].Rate * float64(time.Second))
+		in := 0
+		for _, a := range accepted {
+			if at-a < 10*time.Second {
+				in++
+			}
+		}
+		if in < int(burst) {
+			accepted = append(accepted, at)
 		}
 	}
+	expected := PercentValue(uint64(sent-len(accepted)), uint64(sent))
+	require.InDelta(t, 29.3, expected, 0.1, "the share the scenario's comment promises")
+	var limited []Threshold
+	for _, th := range rl.Thresholds {
+		if th.Metric == MetricRateLimited {
+			limited = append(limited, th)
+			assert.True(t, th.Holds(expected), "%s holds for a faithful target (%.1f%% throttled)", th, expected)
+		}
+	}
+	require.NotEmpty(t, limited)
+	assert.True(t, slices.ContainsFunc(limited, func(th Threshold) bool { return !th.Holds(0) }),
+		"a target that never throttles (0%% rate limited) fails the scenario: %v", limited)
 
 	assert.NotEmpty(t, get("faults").Emulator.Faults)
 	assert.Equal(t, PacerLinear, get("ramp").Stages[0].Pacer)

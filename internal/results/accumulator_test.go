@@ -71,8 +71,18 @@ func TestFillEmpty(t *testing.T) {
 	s := NewSummary()
 	NewAccumulator().Fill(s)
 	assert.Equal(t, uint64(0), s.Metrics.Requests)
-	assert.NotNil(t, s.Metrics.StatusCodes, "an empty run still encodes like vegeta: {} not null")
-	assert.NotNil(t, s.Metrics.Errors)
+	data, err := MarshalSummary(s)
+	require.NoError(t, err)
+	var doc struct {
+		Metrics    map[string]json.RawMessage `json:"metrics"`
+		Answered   map[string]json.RawMessage `json:"answered"`
+		Unanswered map[string]uint64          `json:"unanswered"`
+	}
+	require.NoError(t, json.Unmarshal(data, &doc))
+	assert.JSONEq(t, `{}`, string(doc.Metrics["status_codes"]), "an empty run still encodes like vegeta: {} not null")
+	assert.JSONEq(t, `[]`, string(doc.Metrics["errors"]))
+	assert.JSONEq(t, `0`, string(doc.Answered["requests"]))
+	assert.Equal(t, map[string]uint64{ClassTimeout: 0, ClassReset: 0, ClassRefused: 0, ClassOther: 0}, doc.Unanswered)
 	assert.Equal(t, LateSends{LateAfter: DefaultLateAfter}, s.LateSends)
 	assert.Len(t, s.ErrorClasses, len(errorClasses))
 	assert.Nil(t, NewAccumulator().Series(10))

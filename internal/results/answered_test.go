@@ -19,10 +19,12 @@ import (
 // withNoAnswers returns n results at 100/s: answered ones (200, 207, 429,
 // 500, 400) with lognormal latencies around 40 ms, and, mixed in, requests
 // that got no answer and took long to give up (timeouts at 10 s, resets,
-// refusals) — exactly the ones that must not reach a latency figure.
-func withNoAnswers(n int, seed uint64) []vegeta.Result {
+// refusals) — exactly the ones that must not reach a latency figure. It
+// also returns how many of each class of no answer it made.
+func withNoAnswers(n int, seed uint64) ([]vegeta.Result, map[string]uint64) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	out := make([]vegeta.Result, n)
+	made := map[string]uint64{ClassTimeout: 0, ClassReset: 0, ClassRefused: 0, ClassOther: 0}
 	for i := range out {
 		r := vegeta.Result{
 			Seq: uint64(i), Code: 200, Timestamp: runStart.Add(time.Duration(i) * 10 * time.Millisecond),
@@ -31,12 +33,15 @@ func withNoAnswers(n int, seed uint64) []vegeta.Result {
 		}
 		switch u := rng.Float64(); {
 		case u < 0.10:
+			made[ClassTimeout]++
 			r.Code, r.Latency = 0, 10*time.Second
 			r.Error = `Post "http://127.0.0.1:1/x": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`
 		case u < 0.13:
+			made[ClassReset]++
 			r.Code, r.Error = 0, fmt.Sprintf("read tcp 127.0.0.1:%d->127.0.0.1:1: read: connection reset by peer", 40000+i%5)
 			r.Latency *= 3
 		case u < 0.15:
+			made[ClassRefused]++
 			r.Code, r.Latency = 0, 200*time.Microsecond
 			r.Error = `Post "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused`
 		case u < 0.17:
@@ -50,7 +55,7 @@ func withNoAnswers(n int, seed uint64) []vegeta.Result {
 		}
 		out[i] = r
 	}
-	return out
+	return out, made
 }
 
 // TestAnsweredLatencyIsVegetasOverAnsweredResults proves the answered
@@ -58,16 +63,14 @@ func withNoAnswers(n int, seed uint64) []vegeta.Result {
 // Metrics fed with only the answered results (what `vegeta report` prints
 // for them), and brute force over the sorted latencies.
 func TestAnsweredLatencyIsVegetasOverAnsweredResults(t *testing.T) {
-	rs := withNoAnswers(5000, 1)
+	rs, unanswered := withNoAnswers(5000, 1)
 	s := NewSummary()
 	accumulate(rs).Fill(s)
 
 	var ref vegeta.Metrics
 	var sorted []time.Duration
-	unanswered := map[string]uint64{ClassTimeout: 0, ClassReset: 0, ClassRefused: 0, ClassOther: 0}
 	for i := range rs {
 		if rs[i].Code == 0 {
-			unanswered[classifyTransport(rs[i].Error)]++
 			continue
 		}
 		ref.Add(&rs[i])
