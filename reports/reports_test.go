@@ -710,3 +710,39 @@ func AllThresholdsPass(s *results.Summary) bool {
 	}
 	return len(s.Thresholds) > 0
 }
+
+// TestBuildOptions checks each option of Build against the default it
+// replaces.
+func TestBuildOptions(t *testing.T) {
+	root := t.TempDir()
+	dirs := writeSynth(t, filepath.Join(root, "run"), synthSpec{violations: 3})
+	hist := filepath.Join(root, "history.jsonl")
+	writeHistory(t, hist, 5)
+	base, err := Build(writeSynth(t, filepath.Join(root, "base"), synthSpec{seed: 2}))
+	require.NoError(t, err)
+
+	def, err := Build(dirs, WithHistory(hist))
+	require.NoError(t, err)
+	require.Len(t, def.Series, 10, "one point per second of a 10 s run")
+	require.Len(t, def.Findings, 3)
+	require.Len(t, def.History, 6)
+
+	r, err := Build(dirs, WithHistory(hist), WithMaxPoints(3), WithMaxFindings(1), WithHistoryRuns(2))
+	require.NoError(t, err)
+	assert.Len(t, r.Series, 3, "10 one-second buckets merged four at a time")
+	assert.Equal(t, 4*time.Second, r.Series[0].Width)
+	assert.Len(t, r.Findings, 1)
+	assert.Equal(t, 3, r.FindingsTotal, "every finding is still counted")
+	require.Len(t, r.History, 2)
+	assert.Equal(t, r.Summary.Run.StartedAt, r.History[1].StartedAt, "the last runs, this one last")
+
+	slow, err := Build(writeSynth(t, filepath.Join(root, "slow"), synthSpec{latency: 1.5}), WithBaselineSummary(base.Summary, "base"))
+	require.NoError(t, err)
+	require.NotEmpty(t, slow.Summary.Baseline.Regressions, "50% slower regresses at the default 10%")
+	lenient, err := Build(writeSynth(t, filepath.Join(root, "slow2"), synthSpec{latency: 1.5}), WithBaselineSummary(base.Summary, "base"),
+		WithLimits(results.BaselineLimits{Latency: 0.9}))
+	require.NoError(t, err)
+	assert.Empty(t, lenient.Summary.Baseline.Regressions)
+	assert.Equal(t, results.BaselineLimits{Latency: 0.9, Throughput: DefaultThroughputTolerance, Success: DefaultSuccessTolerance},
+		lenient.Summary.Baseline.Tolerances, "zero limits keep their default")
+}

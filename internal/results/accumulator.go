@@ -116,16 +116,6 @@ func WithSeriesBuckets(n int) AccumulatorOption {
 	}
 }
 
-// WithResolution sets the width of a series bucket before any coarsening
-// (DefaultResolution).
-func WithResolution(d time.Duration) AccumulatorOption {
-	return func(a *Accumulator) {
-		if d > 0 {
-			a.series.width = int64(d)
-		}
-	}
-}
-
 // NewAccumulator returns an empty Accumulator.
 func NewAccumulator(opts ...AccumulatorOption) *Accumulator {
 	a := &Accumulator{

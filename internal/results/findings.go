@@ -46,9 +46,6 @@ func CreateFindingsWriter(dir string) (*FindingsWriter, error) {
 	return &FindingsWriter{path: path, f: f}, nil
 }
 
-// Path is the path of findings.jsonl.
-func (w *FindingsWriter) Path() string { return w.path }
-
 // Count is the number of findings written through w.
 func (w *FindingsWriter) Count() uint64 {
 	w.mu.Lock()

@@ -67,10 +67,8 @@ type WriterOption func(*writerConfig)
 
 type writerConfig struct {
 	flushInterval time.Duration
-	bufferSize    int
 	keepBodies    bool
 	allHeaders    bool
-	fileName      string
 }
 
 // WithFlushInterval sets how often buffered results reach the file
@@ -79,33 +77,17 @@ func WithFlushInterval(d time.Duration) WriterOption {
 	return func(c *writerConfig) { c.flushInterval = d }
 }
 
-// WithWriteBuffer sets the size of the write buffer (DefaultWriteBuffer).
-func WithWriteBuffer(n int) WriterOption {
-	return func(c *writerConfig) {
-		if n > 0 {
-			c.bufferSize = n
-		}
-	}
-}
-
 // WithBodies keeps response bodies in results.bin.
 func WithBodies(keep bool) WriterOption { return func(c *writerConfig) { c.keepBodies = keep } }
 
 // WithAllHeaders keeps every response header, not only the synthetic ones.
 func WithAllHeaders(keep bool) WriterOption { return func(c *writerConfig) { c.allHeaders = keep } }
 
-// WithFileName writes to another file name in the directory than
-// ResultsFile (for tests and tools; Each reads only ResultsFile from a
-// directory, any name when given a file path).
-func WithFileName(name string) WriterOption { return func(c *writerConfig) { c.fileName = name } }
-
 // CreateWriter creates dir (if needed) and dir/results.bin (truncating an
 // older one) and returns a Writer streaming into it.
 func CreateWriter(dir string, opts ...WriterOption) (*Writer, error) {
 	cfg := writerConfig{
 		flushInterval: DefaultFlushInterval,
-		bufferSize:    DefaultWriteBuffer,
-		fileName:      ResultsFile,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -113,7 +95,7 @@ func CreateWriter(dir string, opts ...WriterOption) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create results folder: %w", err)
 	}
-	path := filepath.Join(dir, cfg.fileName)
+	path := filepath.Join(dir, ResultsFile)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create results file: %w", err)
@@ -123,7 +105,7 @@ func CreateWriter(dir string, opts ...WriterOption) (*Writer, error) {
 		keepBodies: cfg.keepBodies,
 		allHeaders: cfg.allHeaders,
 		f:          f,
-		bw:         bufio.NewWriterSize(f, cfg.bufferSize),
+		bw:         bufio.NewWriterSize(f, DefaultWriteBuffer),
 		headers:    make(http.Header, 4),
 		done:       make(chan struct{}),
 	}
