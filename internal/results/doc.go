@@ -12,7 +12,9 @@
 // atomically. Reading: Each/Scan stream the results of one or many folders
 // (a cut-off last record ends a file cleanly), EachFinding/ReadFindings the
 // findings, ReadSummary a summary. Arithmetic: an Accumulator turns a stream
-// of results into a Summary's figures (Fill), a latency-over-time Series and
-// a latency Distribution, in memory bounded by DefaultSeriesBuckets ×
+// of results into a Summary's figures (Fill: Vegeta's own metrics, and the
+// latency of the answered requests, from which every latency figure is
+// taken), a latency-over-time Series and a latency Distribution (both of
+// answered requests), in memory bounded by DefaultSeriesBuckets ×
 // SeriesBucketBytes (~3.7 MB) plus a few kB, however long the run.
 package results
