@@ -1,4 +1,16 @@
-// Package generators builds the request bodies upsertbench sends: realistic,
+// Package generators builds the request bodies upsertbench sends.
+//
+// In your own tests, a Generator gives reproducible batches to send to your
+// service, and tells you which keys each batch creates and which it updates:
+//
+//	g, err := generators.New(generators.WithSeed(7), generators.WithBatchSize(100))
+//	body := g.AppendBatch(nil, n)   // POST it to g.Path()
+//	for _, in := range g.Describe(n) { /* in.Key, in.Update */ }
+//
+// generators.BadCases lists named bad requests, each with the answer a
+// faithful endpoint gives (status, category, message).
+//
+// Generators builds the request bodies upsertbench sends: realistic,
 // reproducible batches of CRM tasks for POST .../tasks/batch/upsert, and a
 // catalogue of named bad requests with the answer a faithful endpoint gives.
 //

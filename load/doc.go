@@ -1,4 +1,17 @@
-// Package load drives a scenario against a batch-upsert endpoint with Vegeta
+// Package load drives a scenario against a batch-upsert endpoint and writes
+// the run's results files; package reports judges them.
+//
+// In your own tests, a load run of your service (or of the emulator, when
+// BaseURL is empty) is three calls:
+//
+//	sc, err := scenarios.Parse("short.yaml", yamlBytes) // or scenarios.Builtin("steady")
+//	sum, err := load.Run(ctx, load.Config{Scenario: sc, BaseURL: url, Token: token, OutDir: t.TempDir()})
+//	r, err := reports.Build([]string{dir}) // r.Passed(), r.Failures
+//
+// Run refuses a target that is not on loopback unless Config.AllowRemote,
+// and a plan beyond the account's tier unless Config.AllowOverQuota.
+//
+// Load drives a scenario against a batch-upsert endpoint with Vegeta
 // as a library: the scenario's stages become one vegeta.Pacer (Vegeta's own
 // constant, linear and sine pacers plus StepPacer, chained by StagePacer), a
 // Targeter builds each batch on the fly from package generators, and a

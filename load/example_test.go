@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
-	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
@@ -13,7 +12,7 @@ import (
 // A plan is checked against the account's tier before anything is sent.
 func ExamplePlan_Check() {
 	s, _ := scenarios.Builtin("rate-limit")
-	plan := load.PlanFor(s, results.Shard{})
+	plan := load.PlanFor(s, load.Shard{})
 	fmt.Println(plan)
 	fmt.Println(plan.Check(hubspot.TierEnterprise) != nil)
 	fmt.Println(plan.Check(hubspot.TierNone))

@@ -18,7 +18,7 @@ import (
 type Plan struct {
 	Scenario string
 	Duration time.Duration
-	Shard    results.Shard
+	Shard    Shard
 	// Requests and PeakPer10s are the whole run's: total requests and the
 	// most requests any rolling 10-second window will see.
 	Requests   float64
@@ -30,7 +30,7 @@ type Plan struct {
 
 // PlanFor computes the plan of a scenario run as shard (the zero Shard is a
 // single process).
-func PlanFor(s *scenarios.Scenario, shard results.Shard) Plan {
+func PlanFor(s *scenarios.Scenario, shard Shard) Plan {
 	shard = normShard(shard)
 	p := Plan{
 		Scenario:   s.Name,

@@ -61,7 +61,7 @@ type Config struct {
 	// OutDir receives results.bin, findings.jsonl and summary.json.
 	OutDir string
 	// Shard is this process's part of an N-way run (zero: the whole run).
-	Shard results.Shard
+	Shard Shard
 	// AllowRemote permits a non-loopback target; AllowOverQuota permits a
 	// plan beyond Tier's budgets.
 	AllowRemote, AllowOverQuota bool
@@ -103,7 +103,7 @@ type Config struct {
 // requests leave, those in flight get StopGrace to answer, and results.bin,
 // findings.jsonl and summary.json are flushed with Run.Interrupted set. An
 // interrupted run is not an error.
-func Run(ctx context.Context, cfg Config) (*results.Summary, error) {
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Scenario == nil {
 		return nil, errors.New("load: no scenario")
 	}

@@ -1,4 +1,12 @@
-// Package reports turns the files of a load run into what people and CI
+// Package reports judges a run from its results files and renders it.
+//
+// In your own tests, after load.Run has written a run to dir:
+//
+//	r, err := reports.Build([]string{dir}, reports.WithBaseline("baseline/summary.json"))
+//	if !r.Passed() { t.Errorf("%s: %v", r.Summary.Verdict, r.Failures) }
+//	files, err := r.WriteAll(outDir, reports.AllFormats) // text, json, md, html, junit
+//
+// Reports turns the files of a load run into what people and CI
 // read: it streams the results files of one or many shards (they merge),
 // recomputes the metrics, evaluates the scenario's thresholds on the merged
 // data, compares with a baseline summary.json, keeps a JSON Lines history

@@ -1,4 +1,13 @@
-// Package scenarios defines load-test scenarios: the Scenario type, its YAML
+// Package scenarios defines load-test scenarios and their YAML format.
+//
+// In your own tests, parse a scenario from bytes or a file, or take a
+// built-in one, and hand it to load.Run:
+//
+//	sc, err := scenarios.Parse("sync.yaml", yamlBytes) // errors say file:line:col and the fix
+//	sc, err := scenarios.Builtin("steady")            // or scenarios.Load(file)
+//	plan := load.PlanFor(sc, load.Shard{})           // requests, duration, peak per 10 s
+//
+// Scenarios defines load-test scenarios: the Scenario type, its YAML
 // format (validated on load with "file:line:col: what is wrong (how to fix)"
 // errors), the arrival-rate arithmetic the planner and reports use, and the
 // built-in scenarios embedded from builtin/*.yaml.
