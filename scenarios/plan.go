@@ -3,139 +3,14 @@ package scenarios
 import (
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
-// The arrival-rate plan of a scenario is the rate function r(t) its stages
-// describe. Everything here is exact arithmetic on r and its integral
-// N(t) = ∫₀ᵗ r: the planner compares TotalRequests and PeakPer10s with a
-// tier's budgets, and reports compare requested with achieved rates.
-//
-// Stage i runs over [start_i, start_i + D_i). Inside a stage, with τ the
-// offset from its start, from the previous stage's Rate (0 for the first)
-// and to the stage's Rate:
-//
-//	constant  r(τ) = to                        N(τ) = to·τ
-//	linear    r(τ) = from + (to−from)·τ/D      N(τ) = from·τ + (to−from)·τ²/(2D)
-//	sine      r(τ) = to + A·sin(2πτ/P)         N(τ) = to·τ + A·P/(2π)·(1 − cos(2πτ/P))
-//	step      r(τ) = from + (to−from)·(j+1)/n  for τ in step j = ⌊τ·n/D⌋
-//
-// A sine stage starts at its mean rising, as Vegeta's SinePacer does with
-// StartAt = MeanUp.
-
-func (st Stage) pacer() string {
-	if st.Pacer == "" {
-		return PacerConstant
-	}
-	return st.Pacer
-}
-
-// period is the sine period, defaulting to the stage duration.
-func (st Stage) period() float64 {
-	if st.Period > 0 {
-		return st.Period.Seconds()
-	}
-	return st.Duration.Seconds()
-}
-
-func (st Stage) steps() int {
-	if st.Steps > 0 {
-		return st.Steps
-	}
-	return DefaultSteps
-}
-
-// rate is r(τ) of the stage, τ in seconds from its start.
-func (st Stage) rate(from, tau float64) float64 {
-	d, to := st.Duration.Seconds(), st.Rate
-	switch st.pacer() {
-	case PacerLinear:
-		return from + (to-from)*tau/d
-	case PacerSine:
-		return to + st.Amplitude*math.Sin(2*math.Pi*tau/st.period())
-	case PacerStep:
-		n := st.steps()
-		j := min(int(tau*float64(n)/d), n-1)
-		return from + (to-from)*float64(j+1)/float64(n)
-	}
-	return to
-}
-
-// hits is N(τ) of the stage: expected requests in its first τ seconds.
-func (st Stage) hits(from, tau float64) float64 {
-	d, to := st.Duration.Seconds(), st.Rate
-	tau = min(max(tau, 0), d)
-	switch st.pacer() {
-	case PacerLinear:
-		return from*tau + (to-from)*tau*tau/(2*d)
-	case PacerSine:
-		p := st.period()
-		return to*tau + st.Amplitude*p/(2*math.Pi)*(1-math.Cos(2*math.Pi*tau/p))
-	case PacerStep:
-		n := st.steps()
-		l := d / float64(n)
-		k := min(int(tau/l), n)
-		dr := (to - from) / float64(n)
-		full := (float64(k)*from + dr*float64(k)*float64(k+1)/2) * l
-		if k == n {
-			return full
-		}
-		return full + (from+dr*float64(k+1))*(tau-float64(k)*l)
-	}
-	return to * tau
-}
-
-// plan caches stage offsets and cumulative counts for repeated evaluation.
-type plan struct {
-	stages []Stage
-	start  []float64 // seconds
-	from   []float64
-	cum    []float64 // N at each stage start
-	total  float64   // duration, seconds
-}
-
-func (s *Scenario) plan() plan {
-	p := plan{stages: s.Stages}
-	t, n := 0.0, 0.0
-	for i, st := range s.Stages {
-		p.start = append(p.start, t)
-		p.from = append(p.from, s.startRate(i))
-		p.cum = append(p.cum, n)
-		n += st.hits(s.startRate(i), st.Duration.Seconds())
-		t += st.Duration.Seconds()
-	}
-	p.start = append(p.start, t)
-	p.cum = append(p.cum, n)
-	p.total = t
-	return p
-}
-
-// stageAt is the stage that covers t seconds (t in [0, total)).
-func (p plan) stageAt(t float64) int {
-	return sort.Search(len(p.stages), func(i int) bool { return p.start[i+1] > t })
-}
-
-func (p plan) rate(t float64) float64 {
-	if t < 0 || t >= p.total {
-		return 0
-	}
-	i := p.stageAt(t)
-	return p.stages[i].rate(p.from[i], t-p.start[i])
-}
-
-func (p plan) hits(t float64) float64 {
-	if t <= 0 {
-		return 0
-	}
-	if t >= p.total {
-		return p.cum[len(p.stages)]
-	}
-	i := p.stageAt(t)
-	return p.cum[i] + p.stages[i].hits(p.from[i], t-p.start[i])
-}
+// Planning: totals and peaks of a scenario's Curve, which the planner
+// compares with a tier's budgets (TotalRequests, PeakPer10s) and reports
+// compare with achieved rates (RateAt).
 
 // Duration is the sum of the stages' durations.
 func (s *Scenario) Duration() time.Duration {
@@ -149,20 +24,21 @@ func (s *Scenario) Duration() time.Duration {
 // RateAt is the requested rate (requests per second) at offset t from the
 // start of the attack; 0 before the start and from Duration on.
 func (s *Scenario) RateAt(t time.Duration) float64 {
-	return s.plan().rate(t.Seconds())
+	return s.curve().Rate(t)
 }
 
 // RequestsBy is the number of requests the plan expects by offset t (the
 // integral of RateAt from 0 to t; fractional).
 func (s *Scenario) RequestsBy(t time.Duration) float64 {
-	return s.plan().hits(t.Seconds())
+	return s.curve().Hits(t)
 }
 
 // TotalRequests is the exact number of requests the plan expects over the
 // whole scenario. A pacer that sends hit k when RequestsBy reaches k sends
-// ⌊TotalRequests⌋.
+// ⌊TotalRequests⌋; load's StagePacer, which drops each stage's fraction,
+// sends up to one fewer per stage.
 func (s *Scenario) TotalRequests() float64 {
-	return s.plan().hits(math.Inf(1))
+	return s.curve().Total()
 }
 
 // MeanRate is TotalRequests over Duration, in requests per second.
@@ -176,25 +52,19 @@ func (s *Scenario) MeanRate() float64 {
 
 // PeakRate is the highest instantaneous rate of the plan.
 func (s *Scenario) PeakRate() float64 {
-	peak := 0.0
-	for i, st := range s.Stages {
-		from := s.startRate(i)
-		switch st.pacer() {
-		case PacerSine:
-			peak = max(peak, st.Rate+st.Amplitude)
-		case PacerLinear, PacerStep:
-			peak = max(peak, from, st.Rate)
-		default:
-			peak = max(peak, st.Rate)
-		}
-	}
-	return peak
+	return s.curve().PeakRate()
 }
 
 // PeakPer10s is the most requests the plan expects in any rolling 10-second
 // window: what HubSpot's burst limit (hubspot.TierLimits(t).Burst) counts.
 func (s *Scenario) PeakPer10s() float64 {
 	return s.PeakIn(hubspot.BurstWindow)
+}
+
+// PeakIn is the most requests the plan expects in any window of the given
+// length (see Curve.PeakIn).
+func (s *Scenario) PeakIn(window time.Duration) float64 {
+	return s.curve().PeakIn(window)
 }
 
 // maxPeakPieces bounds the work of PeakIn on long sine plans.
@@ -208,17 +78,17 @@ const maxPeakPieces = 200_000
 // exact for constant, linear, step and spike shapes. Sine stages are cut
 // into pieces of a sixteenth of their period, where the same parabola is
 // accurate to a small fraction of a request.
-func (s *Scenario) PeakIn(window time.Duration) float64 {
-	p := s.plan()
+func (c *Curve) PeakIn(window time.Duration) float64 {
 	w := window.Seconds()
-	if w <= 0 || len(p.stages) == 0 {
+	if w <= 0 || len(c.stages) == 0 {
 		return 0
 	}
-	if p.total <= w {
-		return p.hits(p.total)
+	total := c.total.Seconds()
+	if total <= w {
+		return c.Total()
 	}
-	f := func(x float64) float64 { return p.hits(x+w) - p.hits(x) }
-	last := p.total - w
+	f := func(x float64) float64 { return c.hits(x+w) - c.hits(x) }
+	last := total - w
 	cands := []float64{0, last}
 	add := func(b float64) {
 		for _, x := range []float64{b, b - w} {
@@ -228,16 +98,16 @@ func (s *Scenario) PeakIn(window time.Duration) float64 {
 		}
 	}
 	piece := math.Inf(1)
-	for i, st := range p.stages {
-		add(p.start[i])
-		if st.pacer() == PacerStep {
-			n := st.steps()
-			for j := 1; j < n; j++ {
-				add(p.start[i] + st.Duration.Seconds()*float64(j)/float64(n))
+	for _, st := range c.stages {
+		start := st.startSeconds()
+		add(start)
+		if st.kind == kindStep {
+			for j := 1; j < st.n; j++ {
+				add(start + st.d*float64(j)/float64(st.n))
 			}
 		}
-		if st.pacer() == PacerSine {
-			piece = min(piece, st.period()/16)
+		if st.kind == kindSine {
+			piece = min(piece, st.p/16)
 		}
 	}
 	piece = max(piece, last/maxPeakPieces)
@@ -250,7 +120,7 @@ func (s *Scenario) PeakIn(window time.Duration) float64 {
 	}
 	for i := 0; i+1 < len(cands); i++ {
 		a, b := cands[i], cands[i+1]
-		if mid := (a + b) / 2; p.flat(mid) && p.flat(mid+w) {
+		if mid := (a + b) / 2; c.flat(mid) && c.flat(mid+w) {
 			continue // both window ends see a constant rate: f is linear, its ends are counted
 		}
 		m := max(1, int(math.Ceil((b-a)/piece)))
@@ -263,13 +133,13 @@ func (s *Scenario) PeakIn(window time.Duration) float64 {
 	return best
 }
 
-// flat reports whether the rate is piecewise constant around t.
-func (p plan) flat(t float64) bool {
-	if t < 0 || t >= p.total {
+// flat reports whether the rate is piecewise constant around t seconds.
+func (c *Curve) flat(t float64) bool {
+	if t < 0 || t >= c.total.Seconds() {
 		return true
 	}
-	switch p.stages[p.stageAt(t)].pacer() {
-	case PacerConstant, PacerStep:
+	switch c.stages[c.stageAt(t)].kind {
+	case kindConstant, kindStep:
 		return true
 	}
 	return false

@@ -77,21 +77,8 @@ func (v validator) check() *Error {
 	if !validName(s.Name) {
 		return v.errorf("name", "use up to 64 letters, digits, '-', '_' or '.'; it names the output folder", "invalid name %q", s.Name)
 	}
-	if len(s.Stages) == 0 {
-		return v.errorf("stages", "add at least one stage, e.g. stages: [{duration: 30s, rate: 20}]", "no stages")
-	}
-	if len(s.Stages) > MaxStages {
-		return v.errorf(fmt.Sprintf("stages[%d]", MaxStages), fmt.Sprintf("use at most %d stages", MaxStages), "%d stages is too many", len(s.Stages))
-	}
-	var total time.Duration
-	for i := range s.Stages {
-		if err := v.stage(i); err != nil {
-			return err
-		}
-		total += s.Stages[i].Duration
-		if total > MaxDuration {
-			return v.errorf(fmt.Sprintf("stages[%d].duration", i), fmt.Sprintf("keep the total at most %s", fmtDuration(MaxDuration)), "stages add up to more than %s", fmtDuration(MaxDuration))
-		}
+	if err := v.stages(); err != nil {
+		return err
 	}
 	if n := s.TotalRequests(); n < 1 {
 		return v.errorf("stages", "raise a rate or a duration", "the stages send %.2f requests, less than one", n)
@@ -111,6 +98,28 @@ func (v validator) check() *Error {
 		}
 	}
 	return v.emulator()
+}
+
+// stages checks what a rate curve needs (Scenario.Curve asks too).
+func (v validator) stages() *Error {
+	s := v.s
+	if len(s.Stages) == 0 {
+		return v.errorf("stages", "add at least one stage, e.g. stages: [{duration: 30s, rate: 20}]", "no stages")
+	}
+	if len(s.Stages) > MaxStages {
+		return v.errorf(fmt.Sprintf("stages[%d]", MaxStages), fmt.Sprintf("use at most %d stages", MaxStages), "%d stages is too many", len(s.Stages))
+	}
+	var total time.Duration
+	for i := range s.Stages {
+		if err := v.stage(i); err != nil {
+			return err
+		}
+		total += s.Stages[i].Duration
+		if total > MaxDuration {
+			return v.errorf(fmt.Sprintf("stages[%d].duration", i), fmt.Sprintf("keep the total at most %s", fmtDuration(MaxDuration)), "stages add up to more than %s", fmtDuration(MaxDuration))
+		}
+	}
+	return nil
 }
 
 func (v validator) stage(i int) *Error {
