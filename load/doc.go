@@ -11,9 +11,10 @@
 // Run refuses a target that is not on loopback unless Config.AllowRemote,
 // and a plan beyond the account's tier unless Config.AllowOverQuota.
 //
-// Load drives a scenario against a batch-upsert endpoint with Vegeta
-// as a library: the scenario's stages become one vegeta.Pacer (Vegeta's own
-// constant, linear and sine pacers plus StepPacer, chained by StagePacer), a
+// Load drives a scenario against a batch-upsert endpoint with Vegeta as a
+// library: the scenario's rate curve (scenarios.Curve) becomes one
+// vegeta.Pacer (StagePacer, which sends each request when the curve says it
+// is due and measures late sends against the same schedule), a
 // Targeter builds each batch on the fly from package generators, and a
 // vegeta.Attacker sends them through a transport that keeps response bodies
 // only where they are needed (sampled contract checks and 429 answers).

@@ -22,12 +22,21 @@ func ExamplePlan_Check() {
 	// <nil>
 }
 
-// The stages of a scenario become one Vegeta pacer.
+// The stages of a scenario become one Vegeta pacer, which sends each hit
+// when the scenario's curve says it is due.
 func ExampleNewStagePacer() {
-	p, _ := load.NewStagePacer([]scenarios.Stage{
+	s := scenarios.Default()
+	s.Name = "ramp"
+	s.Stages = []scenarios.Stage{
 		{Duration: 10 * time.Second, Rate: 20, Pacer: scenarios.PacerLinear},
 		{Duration: 10 * time.Second, Rate: 20, Pacer: scenarios.PacerConstant},
-	}, 1)
-	fmt.Println(p.Total(), p.Duration(), p.Rate(5*time.Second), p.ScheduledAt(p.Total()-1))
-	// Output: 300 20s 10 20s
+	}
+	curve, err := s.Curve()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := load.NewStagePacer(curve)
+	fmt.Println(p.Total(), p.Duration(), p.Rate(5*time.Second), p.ScheduledAt(0), p.ScheduledAt(p.Total()-1))
+	// Output: 300 20s 10 1s 20s
 }

@@ -1,9 +1,8 @@
 package load
 
 import (
-	"cmp"
-	"fmt"
 	"math"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -18,82 +17,28 @@ import (
 // instead, where cancellation can cut it short.
 const DefaultMaxPaceSleep = 100 * time.Millisecond
 
-// StepPacer climbs from From to To requests per second in Steps equal steps
-// over Duration; step j (0-based) runs at From + (To−From)·(j+1)/Steps. It
-// implements vegeta.Pacer with the same conventions as vegeta.ConstantPacer:
-// hit k (0-based) is due when the expected hits reach k+1.
-type StepPacer struct {
-	From, To float64
-	Steps    int
-	Duration time.Duration
-}
-
-var _ vegeta.Pacer = StepPacer{}
-
-func (p StepPacer) curve() stepCurve {
-	return stepCurve{r0: p.From, r1: p.To, n: max(p.Steps, 1), d: p.Duration}
-}
-
-// Pace implements vegeta.Pacer.
-func (p StepPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	return curvePace(p.curve(), elapsed, hits)
-}
-
-// Rate implements vegeta.Pacer.
-func (p StepPacer) Rate(elapsed time.Duration) float64 { return p.curve().rate(elapsed) }
-
-// String describes the pacer like Vegeta's pacers do.
-func (p StepPacer) String() string {
-	return fmt.Sprintf("Step{%g→%g hits/s in %d steps over %s}", p.From, p.To, p.Steps, p.Duration)
-}
-
-// curvePacer paces exactly along a curve. It stands in for Vegeta's
-// LinearPacer where that one cannot go: a ramp from or to a rate below 1/s
-// (LinearPacer treats a zero start as an infinite rate and waits 1/rate of
-// the current, near-zero, rate).
-type curvePacer struct{ c curve }
-
-func (p curvePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	return curvePace(p.c, elapsed, hits)
-}
-func (p curvePacer) Rate(elapsed time.Duration) float64 { return p.c.rate(elapsed) }
-
-// curvePace: hit k is due at the offset where the expected hits reach k+1;
-// past the curve's end the stage is over.
-func curvePace(c curve, elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	h := float64(hits + 1)
-	if h > c.hits(c.duration())+1e-9 {
-		return 0, true
-	}
-	return max(c.at(h)-elapsed, 0), false
-}
-
-// stage is one scheduled stretch of a StagePacer.
-type stage struct {
-	start time.Duration // offset of the stage in the attack
-	base  uint64        // hits scheduled before the stage
-	quota uint64        // hits scheduled in the stage
-	pacer vegeta.Pacer  // paces hits 0..quota-1 relative to start
-	curve curve         // the same plan in closed form
-	name  string
-}
-
-// StagePacer chains the stages of a scenario into one vegeta.Pacer. Each
-// stage gets a quota — the whole hits its curve expects; a fraction left at
-// the end of a stage is dropped, so a plan sends at most one request per
-// stage fewer than scenarios.Scenario.TotalRequests — and its own pacer (Vegeta's ConstantPacer or SinePacer where they are exact, StepPacer,
-// or an exact curve pacer) paces that quota relative to the
-// stage start.
+// StagePacer paces a scenario's Curve as one vegeta.Pacer. Each stage gets
+// a quota, the whole requests its curve expects (a fraction left at the end
+// of a stage is dropped, so a plan sends at most one request per stage fewer
+// than Curve.Total), and the j-th request (from 1) of a stage is due at the
+// stage's start plus scenarios.StageCurve.At(j): where the stage's expected
+// requests reach j. For a constant stage that is Vegeta's ConstantPacer
+// convention, hit k (from 0) at (k+1)/rate. Late sends are measured against
+// the same schedule (ScheduledAt), so "late" means late for the pacer.
 //
 // A StagePacer is used by one attack; Pace is called from Vegeta's single
 // pacing goroutine and Rate/ScheduledAt may be called from any goroutine.
 type StagePacer struct {
+	curve    *scenarios.Curve
 	stages   []stage
 	total    uint64
 	duration time.Duration
 	maxSleep time.Duration
 	stop     <-chan struct{}
 	timer    *time.Timer
+	// cur is the stage of the last Pace call, where the next hit almost
+	// always is; only Pace's goroutine touches it.
+	cur int
 
 	// start is when the attack began, learnt from the first Pace call
 	// (Vegeta does not expose it): now minus the elapsed time it passes.
@@ -101,103 +46,32 @@ type StagePacer struct {
 	start   atomic.Pointer[time.Time]
 }
 
+// stage is one stage of a StagePacer: hits base … base+quota−1 of the plan.
+type stage struct {
+	scenarios.StageCurve
+	base, quota uint64
+}
+
 var _ vegeta.Pacer = (*StagePacer)(nil)
 
-// NewStagePacer builds the pacer of a scenario's stages (already validated
-// by package scenarios). rateFactor scales every rate (1/N for shard I of N).
-func NewStagePacer(stages []scenarios.Stage, rateFactor float64) (*StagePacer, error) {
-	if len(stages) == 0 {
-		return nil, fmt.Errorf("load: a scenario needs at least one stage")
-	}
-	if rateFactor <= 0 || math.IsNaN(rateFactor) || math.IsInf(rateFactor, 0) {
-		return nil, fmt.Errorf("load: rate factor %g must be positive", rateFactor)
-	}
-	p := &StagePacer{maxSleep: DefaultMaxPaceSleep}
-	prev := 0.0
-	for i, s := range stages {
-		if s.Duration <= 0 {
-			return nil, fmt.Errorf("load: stage %d: duration %s must be positive", i+1, s.Duration)
-		}
-		r := s.Rate * rateFactor
-		if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-			return nil, fmt.Errorf("load: stage %d: rate %g must be a non-negative number", i+1, s.Rate)
-		}
-		st, err := newStage(s, prev, r, rateFactor)
-		if err != nil {
-			return nil, fmt.Errorf("load: stage %d: %w", i+1, err)
-		}
-		st.start = p.duration
-		st.base = p.total
-		st.quota = wholeHits(st.curve.hits(s.Duration))
+// NewStagePacer paces a curve from Scenario.Curve; a shard of an N-way run
+// paces Scenario.Scaled(1/N).Curve().
+func NewStagePacer(c *scenarios.Curve) *StagePacer {
+	p := &StagePacer{curve: c, duration: c.Duration(), maxSleep: DefaultMaxPaceSleep}
+	for _, sc := range c.Stages() {
+		st := stage{StageCurve: sc, base: p.total, quota: wholeHits(sc.Total())}
 		p.stages = append(p.stages, st)
 		p.total += st.quota
-		p.duration += s.Duration
-		prev = r
 	}
-	return p, nil
+	return p
 }
 
 // wholeHits rounds an expected count down, forgiving float noise.
 func wholeHits(h float64) uint64 { return uint64(math.Floor(h + 1e-6)) }
 
-func newStage(s scenarios.Stage, prev, r, factor float64) (stage, error) {
-	switch s.Pacer {
-	case scenarios.PacerConstant, "":
-		c := constantCurve{r: r, d: s.Duration}
-		st := stage{curve: c, pacer: curvePacer{c}, name: "constant"}
-		if r > 0 {
-			st.pacer = constantPacer(r)
-		}
-		return st, nil
-	case scenarios.PacerLinear:
-		// Not Vegeta's LinearPacer: it waits 1/rate(now) per missing hit, so
-		// on a ramp up every send leaves after the exact schedule (about a
-		// millisecond at 10/s, more near zero, and a zero start rate means
-		// "infinite"). Those would all count as late sends.
-		c := linearCurve{r0: prev, r1: r, d: s.Duration}
-		return stage{curve: c, pacer: curvePacer{c}, name: "linear"}, nil
-	case scenarios.PacerSine:
-		period := s.Period
-		if period <= 0 {
-			period = s.Duration
-		}
-		amp := math.Abs(s.Amplitude * factor)
-		c := sineCurve{mean: r, amp: amp, p: period, d: s.Duration}
-		st := stage{curve: c, pacer: curvePacer{c}, name: "sine"}
-		sp := vegeta.SinePacer{Period: period, Mean: vegetaRate(r), Amp: vegetaRate(amp), StartAt: vegeta.MeanUp}
-		// SinePacer requires 0 < amplitude < mean; a zero amplitude is a
-		// constant rate, a full one touches zero and only the curve handles it.
-		if amp > 0 && amp < r && sp.Amp.Freq > 0 {
-			st.pacer = sp
-		} else if amp == 0 && r > 0 {
-			st.pacer = constantPacer(r)
-		}
-		return st, nil
-	case scenarios.PacerStep:
-		sp := StepPacer{From: prev, To: r, Steps: cmp.Or(s.Steps, scenarios.DefaultSteps), Duration: s.Duration}
-		return stage{curve: sp.curve(), pacer: sp, name: "step"}, nil
-	}
-	return stage{}, fmt.Errorf("unknown pacer %q (valid: constant, linear, sine, step)", s.Pacer)
-}
-
-// vegetaRate expresses a rate in Vegeta's integer Freq/Per form: whole
-// rates per second exactly, others to a millionth of a hit per second (so a
-// third of 100/s paces 30 ms apart, not 30.0003 ms).
-func vegetaRate(r float64) vegeta.Rate {
-	if r == math.Trunc(r) && r < math.MaxInt32 {
-		return vegeta.Rate{Freq: int(r), Per: time.Second}
-	}
-	return vegeta.Rate{Freq: int(math.Round(r * 1e6)), Per: 1e6 * time.Second}
-}
-
-// constantPacer is vegeta.ConstantPacer, which sends hit k at (k+1)/r —
-// the same convention as the curves.
-func constantPacer(r float64) vegeta.Pacer {
-	vr := vegetaRate(r)
-	if vr.Freq <= 0 {
-		return curvePacer{constantCurve{r: r}}
-	}
-	return vegeta.ConstantPacer{Freq: vr.Freq, Per: vr.Per}
+// due is the offset from the attack start at which hit k of stage st is due.
+func (st *stage) due(k uint64) time.Duration {
+	return st.Start() + st.At(float64(k-st.base+1))
 }
 
 // Total is the number of hits the plan schedules.
@@ -208,28 +82,13 @@ func (p *StagePacer) Duration() time.Duration { return p.duration }
 
 // stageOf returns the stage that schedules hit k (k < total).
 func (p *StagePacer) stageOf(k uint64) *stage {
-	for i := range p.stages {
-		st := &p.stages[i]
-		if k < st.base+st.quota {
-			return st
-		}
-	}
-	return nil
+	i := sort.Search(len(p.stages), func(i int) bool { return k < p.stages[i].base+p.stages[i].quota })
+	return &p.stages[i]
 }
 
-// stageAt returns the stage running at offset t (the last one past the end).
-func (p *StagePacer) stageAt(t time.Duration) *stage {
-	for i := range p.stages {
-		if t < p.stages[i].start+p.stages[i].curve.duration() {
-			return &p.stages[i]
-		}
-	}
-	return &p.stages[len(p.stages)-1]
-}
-
-// Pace implements vegeta.Pacer. Hit k belongs to the stage whose quota holds
-// it; that stage's pacer decides the wait relative to its start. Waits longer
-// than the max sleep are slept here, interruptibly (see DefaultMaxPaceSleep).
+// Pace implements vegeta.Pacer: the wait until hit k is due (0 when it is
+// overdue). Waits longer than the max sleep are slept here, interruptibly
+// (see DefaultMaxPaceSleep).
 func (p *StagePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if !p.started {
 		p.started = true
@@ -239,26 +98,15 @@ func (p *StagePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bo
 	if hits >= p.total || elapsed > p.duration {
 		return 0, true
 	}
-	st := p.stageOf(hits)
-	var wait time.Duration
-	if elapsed < st.start {
-		// The stage has not begun (the previous ones are done): wait for its
-		// start plus its own first wait.
-		w, stop := st.pacer.Pace(0, hits-st.base)
-		if stop {
-			return 0, true
-		}
-		wait = st.start - elapsed + w
-	} else {
-		w, stop := st.pacer.Pace(elapsed-st.start, hits-st.base)
-		if stop {
-			// The stage's own pacer ran out before its quota (rounding):
-			// send the remainder at once rather than stalling the plan.
-			w = 0
-		}
-		wait = w
+	// Vegeta asks for hits 0, 1, 2, …: the next one is in the stage of the
+	// last, or a later one.
+	if st := &p.stages[p.cur]; hits < st.base {
+		p.cur = 0
 	}
-	wait = max(wait, 0) // Vegeta's ConstantPacer goes negative when behind
+	for hits >= p.stages[p.cur].base+p.stages[p.cur].quota {
+		p.cur++
+	}
+	wait := max(p.stages[p.cur].due(hits)-elapsed, 0)
 	if wait <= p.maxSleep || p.stop == nil {
 		return wait, false
 	}
@@ -276,25 +124,25 @@ func (p *StagePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bo
 	}
 }
 
-// Rate implements vegeta.Pacer: the requested rate at offset elapsed.
+// Rate implements vegeta.Pacer: the requested rate at offset elapsed. At
+// the very end (the progress line asks there) it is the last stage's final
+// rate rather than the 0 that follows the plan.
 func (p *StagePacer) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed > p.duration {
-		return 0
+	if elapsed == p.duration {
+		last := p.stages[len(p.stages)-1]
+		return last.Rate(last.Duration())
 	}
-	st := p.stageAt(elapsed)
-	return st.curve.rate(elapsed - st.start)
+	return p.curve.Rate(elapsed)
 }
 
 // ScheduledAt is the offset from the attack start at which hit k (0-based,
-// Vegeta's Result.Seq) was due: where the stage's expected hits reach
-// k−base+1, the convention every stage pacer follows. Late sends are
+// Vegeta's Result.Seq) was due, the schedule Pace keeps. Late sends are
 // measured against it.
 func (p *StagePacer) ScheduledAt(k uint64) time.Duration {
-	st := p.stageOf(k)
-	if st == nil {
+	if k >= p.total {
 		return p.duration
 	}
-	return st.start + st.curve.at(float64(k-st.base+1))
+	return p.stageOf(k).due(k)
 }
 
 // began is when the attack began (false before the first Pace call).

@@ -169,10 +169,11 @@ func prepare(cfg Config) (*runner, error) {
 		_, _ = rand.Read(b[:])
 		r.seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	var err error
-	if r.pacer, err = NewStagePacer(s.Stages, 1/float64(shard.Count)); err != nil {
+	curve, err := s.Scaled(1 / float64(shard.Count)).Curve()
+	if err != nil {
 		return nil, err
 	}
+	r.pacer = NewStagePacer(curve)
 
 	prefix := cfg.KeyPrefix
 	if prefix == "" {
