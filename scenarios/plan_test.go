@@ -190,6 +190,89 @@ func TestScaled(t *testing.T) {
 	assert.Equal(t, 150.0, s.Stages[1].Rate, "the original is unchanged")
 }
 
+func TestStretched(t *testing.T) {
+	sec, ms := time.Second, time.Millisecond
+	sine := func(d, period time.Duration) Stage {
+		return Stage{Duration: d, Rate: 20, Pacer: PacerSine, Period: period, Amplitude: 10}
+	}
+	tests := []struct {
+		name     string
+		stages   []Stage
+		to       time.Duration
+		want     []Stage
+		requests float64 // TotalRequests of the result
+		invalid  string  // what Validate says about the result, if anything
+	}{
+		{
+			name:     "every stage doubles",
+			stages:   []Stage{{Duration: 5 * sec, Rate: 10}, {Duration: 20 * sec, Rate: 50, Pacer: PacerStep, Steps: 4}},
+			to:       50 * sec,
+			want:     []Stage{{Duration: 10 * sec, Rate: 10}, {Duration: 40 * sec, Rate: 50, Pacer: PacerStep, Steps: 4}},
+			requests: 100 + (20+30+40+50)*10,
+		},
+		{
+			name:     "shrinking keeps the shares",
+			stages:   []Stage{{Duration: 10 * sec, Rate: 30, Pacer: PacerLinear}, {Duration: 20 * sec, Rate: 30}},
+			to:       3 * sec,
+			want:     []Stage{{Duration: sec, Rate: 30, Pacer: PacerLinear}, {Duration: 2 * sec, Rate: 30}},
+			requests: 15 + 60,
+		},
+		{
+			name:     "stages round to the millisecond and the last takes the rest",
+			stages:   []Stage{{Duration: sec, Rate: 1}, {Duration: sec, Rate: 2}, {Duration: sec, Rate: 3}},
+			to:       10 * sec,
+			want:     []Stage{{Duration: 3333 * ms, Rate: 1}, {Duration: 3333 * ms, Rate: 2}, {Duration: 3334 * ms, Rate: 3}},
+			requests: 3.333 + 6.666 + 10.002,
+		},
+		{
+			name:     "rounding up leaves the last stage less",
+			stages:   []Stage{{Duration: 2 * sec, Rate: 1}, {Duration: 2 * sec, Rate: 2}, {Duration: 2 * sec, Rate: 3}},
+			to:       5 * sec,
+			want:     []Stage{{Duration: 1667 * ms, Rate: 1}, {Duration: 1667 * ms, Rate: 2}, {Duration: 1666 * ms, Rate: 3}},
+			requests: 1.667 + 3.334 + 4.998,
+		},
+		{
+			name:     "a sine keeps its period",
+			stages:   []Stage{sine(20*sec, 5*sec)},
+			to:       time.Minute,
+			want:     []Stage{sine(time.Minute, 5*sec)},
+			requests: 60 * 20, // twelve whole periods
+		},
+		{
+			name:     "a sine's default period is pinned",
+			stages:   []Stage{{Duration: 10 * sec, Rate: 5}, sine(10*sec, 0)},
+			to:       40 * sec,
+			want:     []Stage{{Duration: 20 * sec, Rate: 5}, sine(20*sec, 10*sec)},
+			requests: 100 + 20*20, // two whole periods
+		},
+		{
+			name:    "too short for every stage",
+			stages:  []Stage{{Duration: sec, Rate: 100}, {Duration: sec, Rate: 100}, {Duration: sec, Rate: 100}},
+			to:      time.Millisecond,
+			want:    []Stage{{Duration: 0, Rate: 100}, {Duration: 0, Rate: 100}, {Duration: ms, Rate: 100}},
+			invalid: "stages[0].duration: duration 0s is not positive",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := stages(tt.stages...)
+			got := s.Stretched(tt.to)
+			assert.Equal(t, tt.want, got.Stages)
+			assert.Equal(t, tt.to, got.Duration())
+			assert.Equal(t, tt.stages, s.Stages, "the original is left alone")
+			err := got.Validate()
+			if tt.invalid != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.invalid)
+				return
+			}
+			require.NoError(t, err)
+			assert.InDelta(t, tt.requests, got.TotalRequests(), 1e-9)
+		})
+	}
+	assert.Empty(t, stages().Stretched(time.Minute).Stages, "nothing to stretch")
+}
+
 func BenchmarkPeakPer10s(b *testing.B) {
 	for _, name := range []string{"spike", "soak"} {
 		s, err := Builtin(name)

@@ -178,6 +178,34 @@ func (s *Scenario) Scaled(factor float64) *Scenario {
 	return c
 }
 
+// Stretched returns a copy whose stage durations are scaled to total d
+// (--duration): each stage keeps its share of the plan, rounded to the
+// millisecond, and the last stage takes what rounding left, so the total is
+// exactly d. Rates stay, and so do sine periods (a longer plan has more
+// waves, not slower ones). Stages can round to nothing when d is short: the
+// copy is not validated, call Validate.
+func (s *Scenario) Stretched(d time.Duration) *Scenario {
+	c := s.Clone()
+	total := s.Duration()
+	if total <= 0 {
+		return c
+	}
+	f := float64(d) / float64(total)
+	var sum time.Duration
+	for i := range c.Stages {
+		if c.Stages[i].pacer() == PacerSine && c.Stages[i].Period <= 0 {
+			c.Stages[i].Period = c.Stages[i].Duration // the default period, pinned before the duration changes
+		}
+		if i == len(c.Stages)-1 {
+			c.Stages[i].Duration = d - sum
+			break
+		}
+		c.Stages[i].Duration = time.Duration(float64(c.Stages[i].Duration) * f).Round(time.Millisecond)
+		sum += c.Stages[i].Duration
+	}
+	return c
+}
+
 // startRate is the rate a linear or step stage i starts from: the previous
 // stage's Rate, or 0 for the first stage.
 func (s *Scenario) startRate(i int) float64 {

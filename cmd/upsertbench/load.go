@@ -166,7 +166,7 @@ func loadScenario(o loadOptions, fs *flag.FlagSet) (*scenarios.Scenario, error) 
 		if o.duration <= 0 {
 			return nil, usagef("--duration %s must be positive (e.g. 30s or 10m)", o.duration)
 		}
-		sc = stretch(sc, o.duration)
+		sc = sc.Stretched(o.duration)
 	}
 	if set["seed"] {
 		sc.Seed = o.seed
@@ -175,23 +175,6 @@ func loadScenario(o loadOptions, fs *flag.FlagSet) (*scenarios.Scenario, error) 
 		return nil, usagef("--scenario %s with the flags given: %v", o.scenario, err)
 	}
 	return sc, nil
-}
-
-// stretch returns a copy whose stage durations are scaled to total d (each
-// stage keeps its share; sine periods keep their length).
-func stretch(sc *scenarios.Scenario, d time.Duration) *scenarios.Scenario {
-	c := sc.Clone()
-	f := float64(d) / float64(sc.Duration())
-	var sum time.Duration
-	for i := range c.Stages {
-		if i == len(c.Stages)-1 {
-			c.Stages[i].Duration = d - sum // no rounding drift in the total
-			break
-		}
-		c.Stages[i].Duration = time.Duration(float64(c.Stages[i].Duration) * f).Round(time.Millisecond)
-		sum += c.Stages[i].Duration
-	}
-	return c
 }
 
 // isConfigError says err from load.Run is the user's to fix before

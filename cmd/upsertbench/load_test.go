@@ -111,12 +111,3 @@ func TestLoadInterrupted(t *testing.T) {
 	assert.True(t, strings.HasPrefix(stdout.String(), "INTERRUPTED  steady"), stdout.String())
 	assert.Less(t, sum.Metrics.Requests, uint64(600))
 }
-
-func TestStretch(t *testing.T) {
-	sc, err := scenarios.Builtin("step")
-	require.NoError(t, err)
-	st := stretch(sc, 50*time.Second)
-	assert.Equal(t, 50*time.Second, st.Duration())
-	assert.Equal(t, 25*time.Second, sc.Duration(), "the original is left alone")
-
-}
