@@ -35,7 +35,11 @@
 // Stages run one after another. Each has a duration, a rate in requests
 // (batches) per second and a pacer: constant, linear (ramp from the previous
 // stage's rate, 0 for the first), sine (rate ± amplitude over period) or
-// step (steps equal steps from the previous stage's rate). Scenario.RateAt,
-// RequestsBy, TotalRequests, PeakRate and PeakPer10s evaluate the plan
-// exactly; see plan.go for the formulas.
+// step (steps equal steps from the previous stage's rate). Curve is the one
+// owner of that arithmetic: the rate r(t), the expected requests N(t) and
+// its inverse (when the h-th request is due), per stage and end to end; see
+// curve.go for the formulas. The load engine paces and measures late sends
+// with it, and Scenario.RateAt, RequestsBy, TotalRequests, PeakRate and
+// PeakPer10s (the planner's figures) evaluate it. Scaled and Stretched
+// derive the plans of --rate, --duration and shards.
 package scenarios
