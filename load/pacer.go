@@ -2,7 +2,6 @@ package load
 
 import (
 	"math"
-	"sort"
 	"sync/atomic"
 	"time"
 
@@ -80,10 +79,19 @@ func (p *StagePacer) Total() uint64 { return p.total }
 // Duration is the planned length of the attack.
 func (p *StagePacer) Duration() time.Duration { return p.duration }
 
-// stageOf returns the stage that schedules hit k (k < total).
+// stageOf returns the stage that schedules hit k (k < total), by binary
+// search: late-send measurement asks once per result.
 func (p *StagePacer) stageOf(k uint64) *stage {
-	i := sort.Search(len(p.stages), func(i int) bool { return k < p.stages[i].base+p.stages[i].quota })
-	return &p.stages[i]
+	lo, hi := 0, len(p.stages)-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if st := &p.stages[mid]; k < st.base+st.quota {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return &p.stages[lo]
 }
 
 // Pace implements vegeta.Pacer: the wait until hit k is due (0 when it is

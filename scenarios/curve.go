@@ -116,12 +116,16 @@ func (st Stage) steps() int {
 	return DefaultSteps
 }
 
-// fromSeconds rounds seconds to the nearest nanosecond; negative is 0.
+// fromSeconds rounds seconds to the nearest nanosecond; negative is 0. It
+// is on the pacer's hot path: adding ½ and truncating is math.Round, at a
+// third of its cost, wherever ½ is a multiple of the ulp, that is from ½ ns
+// to 2⁵² ns (52 days; a plan is at most 24 h).
 func fromSeconds(s float64) time.Duration {
-	if s <= 0 {
+	ns := s * float64(time.Second)
+	if !(ns >= 0.5) {
 		return 0
 	}
-	return time.Duration(math.Round(s * float64(time.Second)))
+	return time.Duration(ns + 0.5)
 }
 
 // Stages are the curves of the stages, in order.
@@ -215,21 +219,20 @@ func (c *StageCurve) Hits(tau time.Duration) float64 { return c.hits(tau.Seconds
 // request j (from 1) at At(j) keeps Vegeta's convention: ConstantPacer sends
 // hit k (from 0) at (k+1)/rate.
 func (c *StageCurve) At(h float64) time.Duration {
-	if h <= 0 {
+	switch {
+	case h <= 0:
 		return 0
-	}
-	switch c.kind {
-	case kindLinear:
+	case c.kind == kindConstant:
+		if c.to <= 0 {
+			return c.dur
+		}
+		return min(fromSeconds(h/c.to), c.dur)
+	case c.kind == kindLinear:
 		return c.linearAt(h)
-	case kindSine:
+	case c.kind == kindSine:
 		return c.sineAt(h)
-	case kindStep:
-		return c.stepAt(h)
 	}
-	if c.to <= 0 {
-		return c.dur
-	}
-	return min(fromSeconds(h/c.to), c.dur)
+	return c.stepAt(h)
 }
 
 // rate is r(τ), τ in seconds.

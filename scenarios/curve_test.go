@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -186,6 +187,25 @@ func FuzzStageCurveAtInvertsHits(f *testing.F) {
 			checkInverse(t, &sc, j)
 		}
 	})
+}
+
+func TestFromSecondsRoundsToTheNearestNanosecond(t *testing.T) {
+	check := func(s float64) {
+		want := time.Duration(math.Round(s * 1e9))
+		require.Equal(t, want, fromSeconds(s), "fromSeconds(%.17g)", s)
+	}
+	for _, s := range []float64{0.5e-9, 1e-9, 1.5e-9, 2.5e-9, 0.1, 1.0 / 3, 2.0 / 3, 1, 86400, 86400 - 0.5e-9, 86400 + 0.5e-9, 4503599.627370495} {
+		check(s)
+		check(math.Nextafter(s, 0))
+		check(math.Nextafter(s, 1e6))
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		check(r.Float64() * MaxDuration.Seconds())
+		check(math.Floor(r.Float64()*1e13)/1e9 + 0.5e-9) // ties
+	}
+	assert.Zero(t, fromSeconds(-1))
+	assert.Zero(t, fromSeconds(0.4e-9))
 }
 
 func TestCurveJoinsStages(t *testing.T) {
