@@ -20,6 +20,18 @@ const (
 	PropCreateDate       = "hs_createdate"
 	PropLastModifiedDate = "hs_lastmodifieddate"
 
+	// Calculated and default properties HubSpot adds to a created task
+	// (hubspot-facts.md, "Seen on the real API": creates get defaults).
+	PropTaskIsCompleted        = "hs_task_is_completed"         // "1" when hs_task_status is COMPLETED, else "0"
+	PropBodyPreview            = "hs_body_preview"              // hs_task_body as text
+	PropBodyPreviewHTML        = "hs_body_preview_html"         // hs_task_body as an HTML document
+	PropBodyPreviewIsTruncated = "hs_body_preview_is_truncated" // "true" when the preview was cut
+	PropObjectSource           = "hs_object_source"             // INTEGRATION for writes by a private app
+	PropObjectSourceID         = "hs_object_source_id"          // the writing app's id
+	PropObjectSourceLabel      = "hs_object_source_label"       // INTEGRATION
+	PropPipeline               = "hs_pipeline"                  // the task pipeline's id
+	PropPipelineStage          = "hs_pipeline_stage"            // the stage's id
+
 	// DefaultIDProperty is the custom unique property (created with
 	// hasUniqueValue: true) that upsertbench upserts by unless told otherwise.
 	DefaultIDProperty = "external_task_id"
@@ -33,7 +45,15 @@ var WritableTaskProperties = []string{
 }
 
 // SystemProperties lists the read-only properties HubSpot maintains itself.
-var SystemProperties = []string{PropObjectID, PropCreateDate, PropLastModifiedDate}
+var SystemProperties = []string{
+	PropObjectID, PropCreateDate, PropLastModifiedDate,
+	PropTaskIsCompleted, PropBodyPreview, PropBodyPreviewHTML, PropBodyPreviewIsTruncated,
+	PropObjectSource, PropObjectSourceID, PropObjectSourceLabel, PropPipeline, PropPipelineStage,
+}
+
+// DateTimeProperties lists the task properties of type datetime: HubSpot
+// accepts epoch milliseconds or ISO 8601 and answers ISO 8601.
+var DateTimeProperties = []string{PropTimestamp, PropTaskReminders, PropCreateDate, PropLastModifiedDate}
 
 // Limits of the batch endpoints.
 const (

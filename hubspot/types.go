@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// TimeLayout is how HubSpot writes timestamps in batch responses: RFC 3339
-// in UTC with exactly three fractional digits, e.g. 2026-11-28T12:08:14.123Z.
+// TimeLayout is how clients commonly write date-times in requests (and how
+// AppendTimestamp writes them): RFC 3339 in UTC with exactly three
+// fractional digits, e.g. 2026-11-28T12:08:14.123Z. HubSpot's answers drop
+// the fraction when the milliseconds are zero (AppendInstant).
 const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 // Timestamp is a date-time string exactly as it travels on the wire. It is
@@ -14,9 +16,10 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 // of failing the whole decode.
 type Timestamp string
 
-// FormatTimestamp renders t the way HubSpot does (UTC, millisecond precision).
+// FormatTimestamp renders t the way HubSpot answers (AppendInstant: UTC,
+// millisecond precision, no fraction when the milliseconds are zero).
 func FormatTimestamp(t time.Time) Timestamp {
-	return Timestamp(t.UTC().Format(TimeLayout))
+	return Timestamp(AppendInstant(nil, t.UnixMilli()))
 }
 
 // Time parses the timestamp as RFC 3339 (fractional seconds optional).
