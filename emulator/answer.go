@@ -47,10 +47,17 @@ func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64
 			first = false
 			errs := st.errs[in.errsLo:in.errsHi]
 			b = append(b, `{"status":"error","category":"`+hubspot.CategoryValidation+`","message":`...)
-			b = hubspot.AppendJSONString(b, propertyErrorsMessage(errs))
-			b = append(b, `,"context":{"objectWriteTraceId":[`...)
-			b = appendRaw(b, in.traceID.raw)
-			b = append(b, `],"propertyName":[`...)
+			if isMissingRequired(errs) {
+				b = hubspot.AppendJSONString(b, hubspot.MessageRequiredPropertiesNotSet)
+				b = append(b, `,"context":{"objectWriteTraceId":[`...)
+				b = appendRaw(b, in.traceID.raw)
+				b = append(b, `],"properties":[`...)
+			} else {
+				b = hubspot.AppendJSONString(b, propertyErrorsMessage(errs, e.portalJSON))
+				b = append(b, `,"context":{"objectWriteTraceId":[`...)
+				b = appendRaw(b, in.traceID.raw)
+				b = append(b, `],"propertyName":[`...)
+			}
 			for k, name := range propertyNames(errs) {
 				if k > 0 {
 					b = append(b, ',')
@@ -70,11 +77,11 @@ func (e *Emulator) encodeUpsert(st *requestState, invalid int, completedMS int64
 // appendTimes appends requestedAt, startedAt and completedAt.
 func (st *requestState) appendTimes(b []byte, completedMS int64) []byte {
 	b = append(b, `,"requestedAt":"`...)
-	b = hubspot.AppendTimestamp(b, st.requestedMS)
+	b = hubspot.AppendInstant(b, st.requestedMS)
 	b = append(b, `","startedAt":"`...)
-	b = hubspot.AppendTimestamp(b, st.startedMS)
+	b = hubspot.AppendInstant(b, st.startedMS)
 	b = append(b, `","completedAt":"`...)
-	b = hubspot.AppendTimestamp(b, completedMS)
+	b = hubspot.AppendInstant(b, completedMS)
 	return append(b, '"')
 }
 
@@ -86,17 +93,29 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	id := appendUint(idBuf[:0], res.id)
 	updated := st.ts.text(res.updated)
 	created := updated
-	var createdBuf [24]byte
+	var createdBuf [32]byte
 	if res.created != res.updated {
-		created = st.ts.appendTS(createdBuf[:0], res.created)
+		created = hubspot.AppendInstant(createdBuf[:0], res.created)
 	}
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
 	b = append(b, `","properties":{`...)
 	for _, p := range st.packed[in.packedLo:in.packedHi] {
+		if len(p.raw) == 0 {
+			continue // cleared: answers omit it
+		}
 		b = append(b, e.schema.props[p.idx].keyOpen...)
 		b = append(b, p.raw...)
 		b = append(b, '"', ',')
+	}
+	if res.isNew {
+		if !in.statusWritten {
+			b = append(b, statusDefaultSegment...)
+		}
+		b = append(b, createdSegment...)
+	}
+	if len(in.body) > 0 {
+		b = appendPreviewMembers(b, in.body, &st.preview)
 	}
 	b = append(b, e.schema.props[e.schema.unique[in.slot]].keyOpen...)
 	b = append(b, in.id.raw...)
@@ -130,18 +149,19 @@ func (e *Emulator) appendURL(b []byte, id uint64) []byte {
 }
 
 // appendObject writes a stored record as a SimplePublicObject with the
-// requested properties (unknown or unset ones are left out) plus the system
-// properties, which HubSpot always returns.
-func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
+// requested properties (unknown or unset ones are left out, cleared ones
+// too) plus hs_object_id, hs_createdate and hs_lastmodifieddate, which
+// HubSpot always returns.
+func (e *Emulator) appendObject(b []byte, r *record, props []string, scratch *previewScratch) []byte {
 	b = append(b, `{"id":"`...)
 	b = appendUint(b, r.id)
 	b = append(b, `","properties":{`...)
 	b = append(b, `"`+hubspot.PropObjectID+`":"`...)
 	b = appendUint(b, r.id)
 	b = append(b, `","`+hubspot.PropCreateDate+`":"`...)
-	b = hubspot.AppendTimestamp(b, r.created)
+	b = hubspot.AppendInstant(b, r.created)
 	b = append(b, `","`+hubspot.PropLastModifiedDate+`":"`...)
-	b = hubspot.AppendTimestamp(b, r.updated)
+	b = hubspot.AppendInstant(b, r.updated)
 	b = append(b, '"')
 	for k, name := range props {
 		if containsString(props[:k], name) {
@@ -153,8 +173,10 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 		}
 		d := &e.schema.props[idx]
 		switch {
-		case d.kind == kindSystem:
+		case name == hubspot.PropObjectID || name == hubspot.PropCreateDate || name == hubspot.PropLastModifiedDate:
 			continue // already written
+		case d.kind == kindSystem:
+			b = e.appendCalculated(b, r, idx, scratch)
 		case d.kind == kindUnique:
 			if e.schema.unique[r.uniqueSlot] != idx {
 				continue
@@ -175,9 +197,9 @@ func (e *Emulator) appendObject(b []byte, r *record, props []string) []byte {
 		}
 	}
 	b = append(b, `},"createdAt":"`...)
-	b = hubspot.AppendTimestamp(b, r.created)
+	b = hubspot.AppendInstant(b, r.created)
 	b = append(b, `","updatedAt":"`...)
-	b = hubspot.AppendTimestamp(b, r.updated)
+	b = hubspot.AppendInstant(b, r.updated)
 	b = append(b, `","archived":false`...)
 	b = e.appendURL(b, r.id)
 	return append(b, '}')
@@ -222,47 +244,25 @@ func (st *requestState) segments(ms int64, text []byte) *timeSegments {
 	return g
 }
 
-// tsCache renders the timestamps of one answer. Most results share the
-// batch's write time (text), and the creation times of the records a
-// batch updates mostly fall within a second or two of each other: the
-// date and time up to the second are rendered once per second (appendTS).
+// tsCache renders the timestamps of one answer: most results share the
+// batch's write time, rendered once.
 type tsCache struct {
 	ms  int64
-	txt [24]byte
+	txt [32]byte
 	n   int // length of txt in use; 0 when empty
-
-	sec  int64    // the second head renders
-	head [20]byte // "2006-01-02T15:04:05." of sec
-	ok   bool     // head is set
 }
 
-// text returns ms rendered; the slice is valid until the next call.
+// text returns ms rendered by hubspot.AppendInstant; the slice is valid
+// until the next call.
 func (c *tsCache) text(ms int64) []byte {
 	if c.n > 0 && c.ms == ms {
 		return c.txt[:c.n]
 	}
-	out := c.appendTS(c.txt[:0], ms)
-	if len(out) > len(c.txt) { // past year 9999: not cached
+	out := hubspot.AppendInstant(c.txt[:0], ms)
+	if len(out) > len(c.txt) { // a year of more than 13 digits: not cached
 		c.n = 0
 		return out
 	}
 	c.ms, c.n = ms, len(out)
 	return out
-}
-
-// appendTS appends ms as hubspot.AppendTimestamp does.
-func (c *tsCache) appendTS(dst []byte, ms int64) []byte {
-	sec := floorDiv(ms, 1000)
-	if !c.ok || c.sec != sec {
-		start := len(dst)
-		dst = hubspot.AppendTimestamp(dst, ms)
-		if len(dst)-start == 24 {
-			copy(c.head[:], dst[start:])
-			c.sec, c.ok = sec, true
-		}
-		return dst
-	}
-	m := ms - sec*1000
-	dst = append(dst, c.head[:]...)
-	return append(dst, byte('0'+m/100), byte('0'+m/10%10), byte('0'+m%10), 'Z')
 }

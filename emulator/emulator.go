@@ -32,6 +32,10 @@ type Emulator struct {
 	pool     sync.Pool // *requestState
 	// urlPrefix is `,"url":"https://app.hubspot.com/contacts/<portal>/record/0-27/`.
 	urlPrefix string
+	// portalJSON is the portal id as error items carry it (a number).
+	portalJSON json.RawMessage
+	// createDefaults are what a create without a status stores.
+	createDefaults []packedProp
 }
 
 var _ http.Handler = (*Emulator)(nil)
@@ -58,6 +62,8 @@ func New(opts ...Option) *Emulator {
 	e.store.setTiming(e.nowMS, c.systemDelay, c.searchLag)
 	prefix := hubspot.AppendJSONString([]byte(`,"url":`), hubspot.ObjectURL(c.portalID, ""))
 	e.urlPrefix = string(prefix[:len(prefix)-1])
+	e.portalJSON = portalJSON(c.portalID)
+	e.createDefaults = e.schema.defaultsOnCreate()
 	e.pool.New = func() any { return &requestState{} }
 	e.counters.reset(e.nowMS())
 	return e
@@ -211,9 +217,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 		}
 	}
 	if isWrite(name) && e.apps.readOnly(appIdx) {
-		a := st.fail(http.StatusForbidden, hubspot.CategoryMissingScopes, hubspot.MessageMissingScopes,
-			map[string][]string{"requiredScopes": {hubspot.WriteScope}})
-		return a
+		return st.missingScopes()
 	}
 	if f, ok := drawFault(e.cfg.faults, &st.rng); ok {
 		if a, handled := e.inject(w, r, st, f, name, appIdx); handled {

@@ -24,14 +24,19 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// appendUUID appends a random (version 4) UUID built from two random words.
-func appendUUID(dst []byte, hi, lo uint64) []byte {
+// appendUUIDv7 appends a version 7 UUID (RFC 9562): the Unix milliseconds
+// ms in the first 48 bits, then the version, then random bits from two
+// random words, so that ids sort by time.
+func appendUUIDv7(dst []byte, ms int64, hi, lo uint64) []byte {
 	var b [16]byte
 	for i := range 8 {
 		b[i] = byte(hi >> (56 - 8*i))
 		b[8+i] = byte(lo >> (56 - 8*i))
 	}
-	b[6] = b[6]&0x0f | 0x40
+	for i := range 6 {
+		b[i] = byte(uint64(ms) >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 
@@ -16,9 +20,10 @@ import (
 )
 
 // FuzzUpsert feeds arbitrary bodies and headers to the write and read
-// endpoints. Whatever comes in, the emulator (with no faults configured)
-// never panics, never answers 5xx, and answers every 4xx in HubSpot's error
-// envelope and every 2xx with valid JSON.
+// endpoints (route 4 is GET tasks/{id}?properties=, both from the body).
+// Whatever comes in, the emulator (with no faults configured) never panics,
+// never answers 5xx, and answers every 4xx in HubSpot's error envelope and
+// every 2xx with valid UTF-8 JSON shaped like HubSpot's (answerShape).
 func FuzzUpsert(f *testing.F) {
 	g, err := generators.New(generators.WithSeed(3), generators.WithBatchSize(5),
 		generators.WithUpdateShare(0.5), generators.WithTraceIDs(true), generators.WithInvalidShare(0.3))
@@ -36,8 +41,15 @@ func FuzzUpsert(f *testing.F) {
 		`{"inputs":[{"id":"a","idProperty":"external_task_id","properties":{"hs_timestamp":null}}]}`,
 		`{"idProperty":"external_task_id","inputs":[{"id":"a"}],"properties":["hs_task_status"]}`,
 		"{\"inputs\":[{\"id\":\"\xff\"}]}", `{"inputs":[]} x`,
+		`{"inputs":[{"id":"n","idProperty":"external_task_id","properties":{"hs_timestamp":1764684000123,"hs_task_subject":1.5e3,"hs_task_body":false,"hs_task_reminders":"2026-12-02T15:00:00.000+01:00"}}]}`,
+		`{"inputs":[{"id":"d","idProperty":"external_task_id","objectWriteTraceId":"t","properties":{"hs_timestamp":"2026-12-02","hs_task_status":"COMPLETED","hs_task_body":"<p>a &amp;\n b</p>"}}]}`,
+		`{"inputs":[{"id":"c","idProperty":"external_task_id","properties":{"hs_timestamp":"","hs_task_subject":"","hs_task_status":null}}]}`,
+		`{"inputs":[{"id":"o","idProperty":"external_task_id","properties":{"hs_timestamp":"1","hs_task_body":{"a":1}}}]}`,
+		`{"idProperty":"external_task_id","inputs":[` + strings.Repeat(`{"id":"n"},`, 50) + `{"id":"d"}],"properties":["hs_body_preview","hs_task_is_completed"],"propertiesWithHistory":["hs_task_status"]}`,
+		`{"idProperty":"external_task_id","inputs":[{"id":"d"},{"id":"n"}],"properties":["hs_body_preview_html","hs_pipeline","hs_timestamp","hs_task_subject"],"propertiesWithHistory":[]}`,
+		"d?idProperty=external_task_id&properties=hs_body_preview,hs_object_source,hs_task_reminders",
 	} {
-		for route := range uint8(4) {
+		for route := range uint8(5) {
 			f.Add([]byte(body), "application/json; charset=utf-8", "Bearer "+testToken, route)
 		}
 	}
@@ -51,7 +63,14 @@ func FuzzUpsert(f *testing.F) {
 		hubspot.VersionV3.ArchivePath(), hubspot.Version202603.UpsertPath(),
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType, auth string, route uint8) {
-		req := httptest.NewRequest(http.MethodPost, paths[int(route)%len(paths)], bytes.NewReader(body))
+		var req *http.Request
+		if route%5 == 4 {
+			id, query, _ := strings.Cut(string(body), "?")
+			req = httptest.NewRequest(http.MethodGet, hubspot.VersionV3.ObjectPath(url.PathEscape(id)), nil)
+			req.URL.RawQuery = query // any bytes: the handler parses it leniently, as net/http does
+		} else {
+			req = httptest.NewRequest(http.MethodPost, paths[int(route)%len(paths)], bytes.NewReader(body))
+		}
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Authorization", auth)
 		rec := httptest.NewRecorder()
@@ -82,11 +101,14 @@ func FuzzUpsert(f *testing.F) {
 			}
 		case status == http.StatusOK || status == http.StatusMultiStatus:
 			var resp map[string]any
-			if err := json.Unmarshal(out, &resp); err != nil || !json.Valid(out) {
-				t.Fatalf("status %d: invalid JSON answer: %v: %s", status, err, out)
+			if err := json.Unmarshal(out, &resp); err != nil || !json.Valid(out) || !utf8.Valid(out) {
+				t.Fatalf("status %d: invalid JSON answer: %v: %q", status, err, out)
 			}
-			if resp["status"] != string(hubspot.BatchStatusComplete) {
+			if _, single := resp["properties"]; !single && resp["status"] != string(hubspot.BatchStatusComplete) {
 				t.Fatalf("status %d: batch status %v", status, resp["status"])
+			}
+			if problem := answerShape(resp); problem != "" {
+				t.Fatalf("status %d: %s: %s", status, problem, out)
 			}
 		default:
 			t.Fatalf("unexpected status %d: %s", status, out)
@@ -95,6 +117,55 @@ func FuzzUpsert(f *testing.F) {
 			emu.Reset() // keep a long fuzz run's memory bounded
 		}
 	})
+}
+
+// answerShape checks a decoded 2xx answer (batch or single object) the way
+// HubSpot shapes them: no property is "" (cleared values are omitted),
+// every datetime property and every timestamp of the answer is an instant
+// printed as Java's Instant prints it. It returns what is wrong, or "".
+func answerShape(resp map[string]any) string {
+	objects := []any{resp}
+	if results, ok := resp["results"].([]any); ok {
+		objects = results
+	}
+	instant := func(where string, v any) string {
+		s, _ := v.(string)
+		at, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return where + " is not an RFC 3339 instant: " + s
+		}
+		if want := string(hubspot.AppendInstant(nil, at.UnixMilli())); s != want {
+			return where + " is " + s + ", not " + want + " as HubSpot prints it"
+		}
+		return ""
+	}
+	for _, k := range []string{"requestedAt", "startedAt", "completedAt"} {
+		if v, ok := resp[k]; ok {
+			if p := instant(k, v); p != "" {
+				return p
+			}
+		}
+	}
+	for _, o := range objects {
+		obj, _ := o.(map[string]any)
+		for _, k := range []string{"createdAt", "updatedAt"} {
+			if p := instant(k, obj[k]); p != "" {
+				return p
+			}
+		}
+		props, _ := obj["properties"].(map[string]any)
+		for name, v := range props {
+			if v == "" {
+				return "property " + name + " is \"\" (cleared values are omitted)"
+			}
+			if slices.Contains(hubspot.DateTimeProperties, name) {
+				if p := instant(name, v); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // TestGeneratorBadCases sends every named bad batch of the generator and

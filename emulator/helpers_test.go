@@ -61,7 +61,7 @@ func (r reply) errorBody(t *testing.T) hubspot.Error {
 	r.json(t, &e)
 	assert.Equal(t, hubspot.ErrorStatus, e.Status)
 	assert.NotEmpty(t, e.Message)
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, e.CorrelationID)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, e.CorrelationID)
 	return e
 }
 

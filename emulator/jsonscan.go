@@ -561,6 +561,39 @@ func (s *scanner) strOrNull(field fieldPath) (rawString, bool) {
 	return rawString{}, s.wrongType(field, "String")
 }
 
+// scalar reads a property value: a string or null, or a number or a
+// boolean, which HubSpot's Jackson reads into a String as their text ("1.50",
+// "true"), so they come back as plain strings of their literal. Objects and
+// arrays are a type mismatch.
+func (s *scanner) scalar(field fieldPath) (rawString, bool) {
+	switch c := s.peek(); {
+	case c == '"':
+		return s.str()
+	case c == 'n':
+		if s.literal("null") {
+			return rawString{kind: strNull}, true
+		}
+		return rawString{}, false
+	case c == 't' || c == 'f':
+		start := s.pos
+		word := "true"
+		if c == 'f' {
+			word = "false"
+		}
+		if !s.literal(word) {
+			return rawString{}, false
+		}
+		return rawString{raw: s.data[start:s.pos]}, true
+	case c == '-' || c >= '0' && c <= '9':
+		start := s.pos
+		if !s.number() {
+			return rawString{}, false
+		}
+		return rawString{raw: s.data[start:s.pos]}, true
+	}
+	return rawString{}, s.wrongType(field, "String")
+}
+
 func isHex4(b []byte) bool {
 	for _, c := range b[:4] {
 		if !isHex(c) {
@@ -719,6 +752,31 @@ func (s *scanner) wire(r rawString) rawString {
 		return r
 	}
 	return s.wireSlow(r)
+}
+
+// instantText reads a datetime value v (decoded: epoch milliseconds or ISO
+// 8601) and returns the instant as HubSpot answers it (hubspot.AppendInstant),
+// as JSON string content; ok is false when v is no datetime. A UTC
+// date-time that already has that form is returned as it is, and one with
+// ".000" loses it without calendar arithmetic.
+func (s *scanner) instantText(v []byte) (text []byte, ok bool) {
+	ms, ok := parseInstant(v)
+	switch {
+	case !ok:
+		return nil, false
+	case len(v) == 20 && v[19] == 'Z':
+		return v, true
+	case len(v) == 24 && v[19] == '.' && v[23] == 'Z':
+		if v[20] != '0' || v[21] != '0' || v[22] != '0' {
+			return v, true
+		}
+		start := len(s.arena)
+		s.arena = append(append(s.arena, v[:19]...), 'Z')
+		return s.arena[start:len(s.arena):len(s.arena)], true
+	}
+	start := len(s.arena)
+	s.arena = hubspot.AppendInstant(s.arena, ms)
+	return s.arena[start:len(s.arena):len(s.arena)], true
 }
 
 func (s *scanner) wireSlow(r rawString) rawString {

@@ -20,12 +20,15 @@ type idList struct {
 	idProperty rawString
 	ids        []rawString
 	properties []string
+	history    []string // propertiesWithHistory
 	inputsSeen bool
 }
 
 // parseIDList reads {"idProperty"?, "inputs":[{"id"}], "properties"?,
-// "propertiesWithHistory"?, ...}. propertiesWithHistory and archived are
-// accepted and ignored: the emulator keeps no history and no archive.
+// "propertiesWithHistory"?, ...}. propertiesWithHistory only limits the
+// batch to MaxInputsWithHistory inputs, as on HubSpot: the emulator keeps
+// no history, so results carry none. archived is accepted and ignored: the
+// emulator keeps no archive.
 func (st *requestState) parseIDList(withProps bool) (idList, bool) {
 	sc := &st.sc
 	var l idList
@@ -46,6 +49,8 @@ func (st *requestState) parseIDList(withProps bool) (idList, bool) {
 			l.idProperty, ok = sc.strOrNull(at("idProperty"))
 		case k == "properties" && withProps:
 			ok = st.parseStringArray(&l.properties, at("properties"))
+		case k == "propertiesWithHistory" && withProps:
+			ok = st.parseStringArray(&l.history, at("propertiesWithHistory"))
 		default:
 			ok = sc.skipValue(depthRoot)
 		}
@@ -123,7 +128,10 @@ func (e *Emulator) checkIDList(st *requestState, l *idList) (slot int, a answer,
 		return 0, st.badRequest("Some required fields were not set: [inputs]", map[string][]string{"missingFields": {"inputs"}}), false
 	}
 	if len(l.ids) > hubspot.MaxBatchInputs {
-		return 0, st.tooManyInputs(len(l.ids)), false
+		return 0, st.tooManyInputs(), false
+	}
+	if len(l.history) > 0 && len(l.ids) > MaxInputsWithHistory {
+		return 0, st.badRequest(MessageTooManyInputsWithHistory, nil), false
 	}
 	for i, id := range l.ids {
 		if id.isNull() || len(id.raw) == 0 {
@@ -178,7 +186,7 @@ func (e *Emulator) batchRead(st *requestState) answer {
 			b = append(b, ',')
 		}
 		n++
-		b = e.appendObject(b, &snap.record, l.properties)
+		b = e.appendObject(b, &snap.record, l.properties, &st.preview)
 	}
 	b = append(b, ']')
 	status := http.StatusOK
@@ -249,9 +257,9 @@ func (e *Emulator) getObject(r *http.Request, st *requestState, taskID string) a
 		snap = e.store.getByID(num, &st.snapBuf)
 	}
 	if !snap.found {
-		return st.fail(http.StatusNotFound, hubspot.CategoryObjectNotFound, MessageObjectNotFound, nil)
+		return st.fail(http.StatusNotFound, hubspot.CategoryObjectNotFound, MessageObjectNotFound, map[string][]string{"id": {taskID}})
 	}
-	b := e.appendObject(st.out[:0], &snap.record, props)
+	b := e.appendObject(st.out[:0], &snap.record, props, &st.preview)
 	st.out = b
 	return answer{status: http.StatusOK, body: b, inputs: 1}
 }

@@ -115,12 +115,17 @@ func TestArchiveAndGet(t *testing.T) {
 	assert.Empty(t, r.body)
 	assert.Equal(t, uint64(1), h.emu.Stats().Archived)
 
-	for _, path := range []string{hubspot.VersionV3.ObjectPath(id1), hubspot.VersionV3.ObjectPath("g1") + "?idProperty=external_task_id", hubspot.VersionV3.ObjectPath("12")} {
+	for path, id := range map[string]string{
+		hubspot.VersionV3.ObjectPath(id1):                                   id1,
+		hubspot.VersionV3.ObjectPath("g1") + "?idProperty=external_task_id": "g1",
+		hubspot.VersionV3.ObjectPath("12"):                                  "12",
+	} {
 		r = h.do(http.MethodGet, path, "", nil)
 		require.Equal(t, http.StatusNotFound, r.status, path)
 		e := r.errorBody(t)
 		assert.Equal(t, hubspot.CategoryObjectNotFound, e.Category)
-		assert.Equal(t, MessageObjectNotFound, e.Message)
+		assert.Equal(t, "Object not found.  objectId are usually numeric.", e.Message)
+		assert.Equal(t, map[string][]string{"id": {id}}, e.Context, "the 404 names the id it was asked for")
 	}
 	status, got := h.read(hubspot.DefaultIDProperty, nil, "g1", "g2")
 	assert.Equal(t, http.StatusMultiStatus, status, "an archived record is not read back")

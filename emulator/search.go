@@ -138,7 +138,7 @@ func (e *Emulator) search(st *requestState) answer {
 			b = append(b, ',')
 		}
 		n++
-		b = e.appendObject(b, &snap.record, req.properties)
+		b = e.appendObject(b, &snap.record, req.properties, &st.preview)
 	}
 	b = append(b, ']')
 	if end < len(hits.list) {
@@ -262,7 +262,7 @@ func (e *Emulator) compileFilter(st *requestState, f *searchFilter) (answer, boo
 			n, err := strconv.ParseUint(v, 10, 63)
 			return int64(n), err == nil
 		}
-		return parseInstantMS([]byte(v))
+		return parseInstant([]byte(v))
 	}
 	bad := func(v string) (answer, bool) {
 		if kind == valueID {

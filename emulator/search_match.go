@@ -38,8 +38,8 @@ func (e *Emulator) searchField(v *record, idx int, kind valueKind, buf *[]byte) 
 	case hubspot.PropLastModifiedDate:
 		return fieldValue{present: true, num: v.updated, numOK: true}
 	}
-	raw, ok := lookupPacked(v.props(), uint8(idx))
-	if !ok || len(raw) == 0 {
+	raw, ok := e.rawValue(v, idx, nil)
+	if !ok {
 		return fieldValue{} // never written, or cleared
 	}
 	fv := fieldValue{present: true, text: raw}
@@ -48,7 +48,7 @@ func (e *Emulator) searchField(v *record, idx int, kind valueKind, buf *[]byte) 
 		fv.text = *buf
 	}
 	if kind == valueDate {
-		fv.num, fv.numOK = parseInstantMS(fv.text)
+		fv.num, fv.numOK = parseInstant(fv.text)
 	}
 	return fv
 }
@@ -198,66 +198,4 @@ func appendLower(dst, src []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// parseInstantMS reads a date-time value as HubSpot accepts it (epoch
-// milliseconds, an ISO 8601 date-time with any fraction and Z or an
-// offset, or a plain date at midnight UTC) as epoch milliseconds, without
-// time.Parse: search runs it for every record it scans. Fractions finer
-// than a millisecond are cut, as Java's Instant.toEpochMilli does.
-func parseInstantMS(v []byte) (int64, bool) {
-	if isEpochMillis(v) {
-		n, err := strconv.ParseInt(string(v), 10, 64)
-		return n, err == nil
-	}
-	if !isISO8601(v) {
-		return 0, false
-	}
-	ms := daysFromCivil(num(v[0:4]), num(v[5:7]), num(v[8:10])) * 86_400_000
-	if len(v) == 10 {
-		return ms, true
-	}
-	ms += int64(num(v[11:13])*3_600_000 + num(v[14:16])*60_000 + num(v[17:19])*1000)
-	rest := v[19:]
-	if rest[0] == '.' {
-		frac, digits := 0, 0
-		i := 1
-		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
-			if digits < 3 {
-				frac = frac*10 + int(rest[i]-'0')
-				digits++
-			}
-		}
-		for ; digits < 3; digits++ {
-			frac *= 10
-		}
-		ms += int64(frac)
-		rest = rest[i:]
-	}
-	if rest[0] != 'Z' {
-		offset := int64(num(rest[1:3])*3_600_000 + num(rest[4:6])*60_000)
-		if rest[0] == '+' {
-			offset = -offset
-		}
-		ms += offset
-	}
-	return ms, true
-}
-
-// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
-// proleptic Gregorian calendar (Howard Hinnant's algorithm).
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y
-	if y < 0 { // year 0000 in January or February
-		era -= 399
-	}
-	era /= 400
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era*146097 + doe - 719468)
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type requestState struct {
 	// snapBuf holds the properties of the record being answered (snapshot).
 	snapBuf []byte
 
+	// preview is the scratch memory of hs_body_preview rendering.
+	preview previewScratch
+
 	inputs  []upsertInput
 	packed  []packedProp
 	errs    []propError
@@ -56,10 +60,12 @@ func (st *requestState) begin(e *Emulator) {
 	st.seg.ok = false
 }
 
-// correlationID is the request's UUID, made on first use.
+// correlationID is the request's UUID (version 7, time-ordered by the
+// request's arrival on the emulator's clock, as HubSpot's recent ones
+// are), made on first use.
 func (st *requestState) correlationID() string {
 	if len(st.corrID) == 0 {
-		st.corrID = appendUUID(st.corrID, st.rng.next(), st.rng.next())
+		st.corrID = appendUUIDv7(st.corrID, st.requestedMS, st.rng.next(), st.rng.next())
 	}
 	return string(st.corrID)
 }
@@ -103,10 +109,35 @@ func (st *requestState) missingField(field string, index int) answer {
 		map[string][]string{"missingFields": {field}})
 }
 
-// tooManyInputs refuses a batch over hubspot.MaxBatchInputs.
-func (st *requestState) tooManyInputs(n int) answer {
-	return st.badRequest("Too many inputs: "+strconv.Itoa(n)+" inputs were sent, but a batch accepts at most "+
-		strconv.Itoa(hubspot.MaxBatchInputs), map[string][]string{"maxInputs": {strconv.Itoa(hubspot.MaxBatchInputs)}})
+// tooManyInputs refuses a batch over hubspot.MaxBatchInputs, in HubSpot's
+// words (confirmed for batch read, likely for upsert); the real context is
+// unknown, so none is sent.
+func (st *requestState) tooManyInputs() answer {
+	return st.badRequest(hubspot.MessageTooManyInputs, nil)
+}
+
+// MessageTooManyInputsWithHistory refuses a batch read of more than
+// MaxInputsWithHistory inputs that asks for propertiesWithHistory. The
+// limit is confirmed, the wording is the emulator's, after
+// hubspot.MessageTooManyInputs.
+const MessageTooManyInputsWithHistory = "The maximum number of inputs supported in a batch read with propertiesWithHistory is 50. Please reduce the number of items and try again"
+
+// MaxInputsWithHistory is the most inputs a batch read with
+// propertiesWithHistory accepts (hubspot-facts.md).
+const MaxInputsWithHistory = 50
+
+// missingScopes is the 403 for a token without the write scope, in the
+// shape HubSpot answers (hubspot-facts.md): the top-level message, one
+// inner entry naming the scopes under requiredGranularScopes, and a link
+// to the scopes documentation.
+func (st *requestState) missingScopes() answer {
+	return st.failWith(hubspot.Error{
+		Category: hubspot.CategoryMissingScopes,
+		Message:  hubspot.MessageMissingScopes,
+		Errors: []hubspot.ErrorDetail{{Message: hubspot.MessageRequiredScopes,
+			Context: map[string][]string{"requiredGranularScopes": {hubspot.WriteScope}}}},
+		Links: map[string]string{"scopes": hubspot.ScopesURL},
+	}, http.StatusForbidden)
 }
 
 // nonUnique refuses an idProperty that is not a unique property.
@@ -116,21 +147,30 @@ func (st *requestState) nonUnique(name string) answer {
 }
 
 // propertyErrorsMessage renders HubSpot's "Property values were not valid:"
-// message, whose tail is a JSON array describing each invalid value.
-func propertyErrorsMessage(errs []propError) string {
+// message, whose tail is a JSON array describing each invalid value; real
+// items carry the account's portalId (hubspot-facts.md).
+func propertyErrorsMessage(errs []propError, portalID json.RawMessage) string {
 	type item struct {
-		IsValid   bool   `json:"isValid"`
-		Message   string `json:"message"`
-		Error     string `json:"error"`
-		Name      string `json:"name"`
-		Localized string `json:"localizedErrorMessage"`
+		IsValid   bool            `json:"isValid"`
+		Message   string          `json:"message"`
+		Error     string          `json:"error"`
+		Name      string          `json:"name"`
+		Localized string          `json:"localizedErrorMessage"`
+		PortalID  json.RawMessage `json:"portalId"`
 	}
 	items := make([]item, len(errs))
 	for i, e := range errs {
-		items[i] = item{Message: e.message, Error: e.code, Name: e.name, Localized: e.localized()}
+		items[i] = item{Message: e.message, Error: e.code, Name: e.name, Localized: e.localized(), PortalID: portalID}
 	}
 	b, _ := json.Marshal(items)
 	return hubspot.MessageInvalidPropertyValues + string(b)
+}
+
+// isMissingRequired tells the errors of a create that lacks a required
+// property (and has no invalid values): HubSpot answers it with its own
+// message, not as an invalid value.
+func isMissingRequired(errs []propError) bool {
+	return len(errs) == 1 && errs[0].code == hubspot.CodeRequiredProperty
 }
 
 func propertyNames(errs []propError) []string {

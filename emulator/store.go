@@ -151,9 +151,10 @@ type writeResult struct {
 }
 
 // upsert creates or updates the record whose unique property slot has value
-// (unescaped), merging the packed properties of the input. nowMS is the
-// write time; updated never goes backwards and strictly increases.
-func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) writeResult {
+// (unescaped), merging the packed properties of the input; a create also
+// stores defaults (which the input's values override). nowMS is the write
+// time; updated never goes backwards and strictly increases.
+func (s *store) upsert(slot int, value []byte, input, defaults []packedProp, nowMS int64) writeResult {
 	sh, h := s.uniqueShardFor(slot, value)
 	sh.mu.Lock()
 	t := &sh.byValue[slot]
@@ -179,7 +180,11 @@ func (s *store) upsert(slot int, value []byte, input []packedProp, nowMS int64) 
 		flags:      s.onCreate(h, nowMS),
 	})
 	r = &sh.slab[len(sh.slab)-1]
-	r.data = mergeProps(append(slices.Grow([]byte(nil), len(value)+packedLen(input)), value...), len(value), input)
+	r.data = append(slices.Grow([]byte(nil), len(value)+packedLen(input)+packedLen(defaults)), value...)
+	if len(defaults) > 0 {
+		r.data = mergeProps(r.data, len(value), defaults)
+	}
+	r.data = mergeProps(r.data, len(value), input)
 	t.insert(pos, h, r)
 	if p := s.slot(r.id, true); p != nil {
 		p.Store(r)
@@ -286,8 +291,8 @@ type packedProp struct {
 
 // mergeProps overwrites the packed properties in buf (after its first
 // prefix bytes, which it keeps) with input and returns the result.
-// Properties not in input are kept; "" is stored as a value (it reads back
-// as ""). buf is the store's own buffer (see record), so the kept values
+// Properties not in input are kept; an empty value ("" or null) clears the
+// property: it is removed, so answers omit it. buf is the store's own buffer (see record), so the kept values
 // are first compacted in place, in the same pass that reads them (the
 // first touch of a record's values is a cache miss, so each pass counts);
 // the input is then appended there when it fits buf's capacity, or the
@@ -303,6 +308,9 @@ func mergeProps(buf []byte, prefix int, input []packedProp) []byte {
 		out = append(slices.Grow([]byte(nil), len(out)+add), out...)
 	}
 	for _, in := range input {
+		if len(in.raw) == 0 {
+			continue // cleared
+		}
 		out = append(out, in.idx)
 		out = binary.AppendUvarint(out, uint64(len(in.raw)))
 		out = append(out, in.raw...)
@@ -310,11 +318,13 @@ func mergeProps(buf []byte, prefix int, input []packedProp) []byte {
 	return out
 }
 
-// packedLen is the packed length of input.
+// packedLen is the packed length of input (cleared values take none).
 func packedLen(input []packedProp) int {
 	n := 0
 	for _, in := range input {
-		n += packedSize(len(in.raw))
+		if len(in.raw) > 0 {
+			n += packedSize(len(in.raw))
+		}
 	}
 	return n
 }

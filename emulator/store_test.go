@@ -40,9 +40,12 @@ func TestMergeProps(t *testing.T) {
 		{name: "overwrite same size in place", old: map[uint8]string{1: "aa", 2: "bb", 3: "cc"},
 			input: []packedProp{{idx: 2, raw: []byte("XX")}},
 			want:  map[uint8]string{1: "aa", 2: "XX", 3: "cc"}, inPlace: true},
-		{name: "shrink in place", old: map[uint8]string{1: "aaaa", 2: "bbbb"},
+		{name: "clear in place", old: map[uint8]string{1: "aaaa", 2: "bbbb", 3: "cc"},
+			input: []packedProp{{idx: 1, raw: nil}, {idx: 3, raw: []byte{}}},
+			want:  map[uint8]string{2: "bbbb"}, inPlace: true},
+		{name: "clear what is not there", old: map[uint8]string{2: "bb"},
 			input: []packedProp{{idx: 1, raw: nil}},
-			want:  map[uint8]string{1: "", 2: "bbbb"}, inPlace: true},
+			want:  map[uint8]string{2: "bb"}, inPlace: true},
 		{name: "grow within capacity", old: map[uint8]string{1: "a", 2: "b"}, extra: 10,
 			input: []packedProp{{idx: 1, raw: []byte("aaaaa")}, {idx: 7, raw: []byte("z")}},
 			want:  map[uint8]string{1: "aaaaa", 2: "b", 7: "z"}, inPlace: true},
@@ -87,11 +90,11 @@ func nilIfEmpty(m map[uint8]string) map[uint8]string {
 // updates rewrite the record's buffer in place.
 func TestSnapshotSurvivesInPlaceUpdate(t *testing.T) {
 	s := newStore(1)
-	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("before")}}, 1)
+	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("before")}}, nil, 1)
 	var scratch []byte
 	snap := s.getByUnique(0, []byte("k"), &scratch)
 	require.True(t, snap.found)
-	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("AFTER!")}}, 2)
+	s.upsert(0, []byte("k"), []packedProp{{idx: 1, raw: []byte("AFTER!")}}, nil, 2)
 
 	raw, ok := lookupPacked(snap.props(), 1)
 	require.True(t, ok)
@@ -113,7 +116,7 @@ func TestGrowingRecords(t *testing.T) {
 	for round := 1; round <= rounds; round++ {
 		for i := range records {
 			v := strings.Repeat(string(rune('a'+round)), 100*round) + strconv.Itoa(i)
-			s.upsert(0, key(i), []packedProp{{idx: 3, raw: []byte(v)}, {idx: byte(10 + round), raw: []byte("r")}}, int64(round))
+			s.upsert(0, key(i), []packedProp{{idx: 3, raw: []byte(v)}, {idx: byte(10 + round), raw: []byte("r")}}, nil, int64(round))
 		}
 		for i := range records {
 			snap := s.getByUnique(0, key(i), &scratch)
@@ -134,7 +137,29 @@ func TestGrowingRecords(t *testing.T) {
 	assert.False(t, s.archive(r.id), "archived twice")
 	assert.False(t, s.getByID(r.id, &scratch).found)
 	assert.False(t, s.getByUnique(0, key(7), &scratch).found)
-	again := s.upsert(0, key(7), nil, 99)
+	again := s.upsert(0, key(7), nil, nil, 99)
 	assert.True(t, again.isNew)
 	assert.NotEqual(t, r.id, again.id)
+}
+
+// TestDefaultsOnCreateOnly: a create stores the defaults unless the input
+// writes the same property; an update never adds them.
+func TestDefaultsOnCreateOnly(t *testing.T) {
+	s := newStore(1)
+	defaults := []packedProp{{idx: 5, raw: []byte("DEFAULT")}, {idx: 6, raw: []byte("0")}}
+	var scratch []byte
+	s.upsert(0, []byte("a"), []packedProp{{idx: 1, raw: []byte("x")}}, defaults, 1)
+	s.upsert(0, []byte("b"), []packedProp{{idx: 5, raw: []byte("WRITTEN")}}, defaults, 1)
+	s.upsert(0, []byte("c"), []packedProp{{idx: 5, raw: nil}}, defaults, 1)
+	s.upsert(0, []byte("a"), []packedProp{{idx: 6, raw: nil}}, defaults, 2)
+	tests := map[string]map[uint8]string{
+		"a": {1: "x", 5: "DEFAULT"}, // the update cleared 6 and added no default
+		"b": {5: "WRITTEN", 6: "0"}, // the written value wins
+		"c": {6: "0"},               // written as cleared: no default either
+	}
+	for key, want := range tests {
+		snap := s.getByUnique(0, []byte(key), &scratch)
+		require.True(t, snap.found)
+		assert.Equal(t, want, unpack(t, snap.props()), key)
+	}
 }

@@ -22,6 +22,13 @@ type upsertInput struct {
 	packedLo, packedHi int // into requestState.packed
 	errsLo, errsHi     int // into requestState.errs
 	result             int // into requestState.results, -1 when refused
+	// statusWritten tells that the input writes hs_task_status (its
+	// hs_task_is_completed is packed with it); a create without one gets
+	// the defaults (defaultsOnCreate).
+	statusWritten bool
+	// body is the raw hs_task_body written, when not empty: the answer
+	// carries its previews.
+	body []byte
 }
 
 // parseUpsert reads {"inputs":[{id, idProperty, objectWriteTraceId,
@@ -186,7 +193,7 @@ func (st *requestState) parseProperties(in *upsertInput, field fieldPath, valida
 			return false
 		case memberKey:
 			var ok bool
-			if v, ok = sc.strOrNull(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw}); !ok {
+			if v, ok = sc.scalar(fieldPath{prefix: field.prefix, index: field.index, suffix: ".properties.", key: key.raw}); !ok {
 				return false
 			}
 		}
@@ -198,12 +205,38 @@ end:
 	if sc.err != nil {
 		return false
 	}
-	if validate && !st.hasTimestamp() && !st.e.store.exists(in.slot, in.idValue) {
-		st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp, idx: -1,
-			message: "Property \"" + hubspot.PropTimestamp + "\" is required when a task is created"})
+	if validate {
+		st.finishProps(in)
 	}
 	in.packedHi, in.errsHi = len(st.packed), len(st.errs)
 	return true
+}
+
+// finishProps completes an input whose properties were all checked: it
+// packs the calculated hs_task_is_completed with a written status, notes
+// the body for the previews, and refuses a create without hs_timestamp
+// (only when its values are valid: those errors come first).
+func (st *requestState) finishProps(in *upsertInput) {
+	s := st.e.schema
+	in.statusWritten, in.body = false, nil
+	if pos, ok := st.packedPos(s.status); ok {
+		in.statusWritten = true
+		st.packed = append(st.packed, packedProp{idx: uint8(s.isCompleted), raw: isCompletedFor(st.packed[pos].raw)})
+	}
+	if pos, ok := st.packedPos(s.body); ok {
+		in.body = st.packed[pos].raw
+	}
+	if len(st.errs) == in.errsLo && !st.hasTimestamp() && !st.e.store.exists(in.slot, in.idValue) {
+		st.errs = append(st.errs, propError{code: hubspot.CodeRequiredProperty, name: hubspot.PropTimestamp, idx: -1,
+			message: hubspot.MessageRequiredPropertiesNotSet})
+	}
+}
+
+// packedPos is the position in st.packed of property idx of the
+// properties just checked, when it was written with a valid value.
+func (st *requestState) packedPos(idx int) (int32, bool) {
+	pos := st.seenPos[idx]
+	return pos, st.seenGen[idx] == st.gen && pos >= 0
 }
 
 // hasTimestamp reports whether the properties just checked set
@@ -252,17 +285,27 @@ func (st *requestState) checkProp(in *upsertInput, key, v rawString) {
 			message: "Property \"" + d.name + "\" is a read only property; its value cannot be set"}, idx)
 	case d.kind == kindUnique:
 		pos = st.checkUnique(in, idx, value)
+	case (d.kind == kindDate || d.kind == kindLong) && len(value) > 0:
+		// Datetimes are kept as the instant, written once as HubSpot
+		// answers it, whichever form came in.
+		if text, ok := st.sc.instantText(value); ok {
+			pos = st.pack(idx, text)
+		} else {
+			pos = st.refuse(invalidValue(d, value), idx)
+		}
 	case !validValue(d, value):
 		pos = st.refuse(invalidValue(d, value), idx)
 	default:
-		pp := packedProp{idx: uint8(idx), raw: v.raw}
-		if v.isNull() {
-			pp.raw = nil
-		}
-		pos = int32(len(st.packed))
-		st.packed = append(st.packed, pp)
+		pos = st.pack(idx, v.raw) // null packs nil: it clears, like ""
 	}
 	st.seenPos[idx] = pos
+}
+
+// pack appends a valid value of property idx; it returns the position for
+// seenPos.
+func (st *requestState) pack(idx int, raw []byte) int32 {
+	st.packed = append(st.packed, packedProp{idx: uint8(idx), raw: raw})
+	return int32(len(st.packed) - 1)
 }
 
 // unknownProp records a property the schema does not know; named twice, it
@@ -335,7 +378,7 @@ func (e *Emulator) upsert(st *requestState) answer {
 		return st.badRequest("Some required fields were not set: [inputs]", map[string][]string{"missingFields": {"inputs"}})
 	}
 	if len(st.inputs) > hubspot.MaxBatchInputs {
-		return st.tooManyInputs(len(st.inputs))
+		return st.tooManyInputs()
 	}
 	if a, ok := e.checkInputs(st); !ok {
 		return a
@@ -362,7 +405,11 @@ func (e *Emulator) upsert(st *requestState) answer {
 		if in.errsHi > in.errsLo {
 			continue
 		}
-		res := e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], nowMS)
+		var defaults []packedProp
+		if !in.statusWritten {
+			defaults = e.createDefaults
+		}
+		res := e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], defaults, nowMS)
 		if res.isNew {
 			created++
 		} else {
@@ -477,8 +524,12 @@ func (e *Emulator) validateInputs(st *requestState) (invalid int, withTraceIDs b
 	return invalid, withTraceIDs
 }
 
-// propertyFailure is the 400 for invalid property values of one input.
+// propertyFailure is the 400 for invalid property values of one input, or
+// for a create without a required property.
 func (st *requestState) propertyFailure(errs []propError) answer {
+	if isMissingRequired(errs) {
+		return st.badRequest(hubspot.MessageRequiredPropertiesNotSet, map[string][]string{"properties": propertyNames(errs)})
+	}
 	details := make([]hubspot.ErrorDetail, len(errs))
 	for i, pe := range errs {
 		details[i] = hubspot.ErrorDetail{Message: pe.message, Code: pe.code,
@@ -486,7 +537,7 @@ func (st *requestState) propertyFailure(errs []propError) answer {
 	}
 	return st.failWith(hubspot.Error{
 		Category: hubspot.CategoryValidation,
-		Message:  propertyErrorsMessage(errs),
+		Message:  propertyErrorsMessage(errs, st.e.portalJSON),
 		Context:  map[string][]string{"propertyName": propertyNames(errs)},
 		Errors:   details,
 	}, http.StatusBadRequest)

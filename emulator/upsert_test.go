@@ -31,18 +31,19 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 	assert.Empty(t, created["b"].ObjectWriteTraceID)
 	assert.False(t, a.Archived)
 	assert.Equal(t, "https://app.hubspot.com/contacts/99/record/0-27/"+a.ID, a.URL)
-	assert.Equal(t, hubspot.Timestamp("2026-11-28T12:00:00.000Z"), a.CreatedAt)
+	// Instants print as Java's Instant does: no fraction at zero milliseconds.
+	assert.Equal(t, hubspot.Timestamp("2026-11-28T12:00:00Z"), a.CreatedAt)
 	assert.Equal(t, a.CreatedAt, a.UpdatedAt)
-	assert.Equal(t, map[string]string{
+	assert.Equal(t, withCreateDefaults(map[string]string{
 		hubspot.DefaultIDProperty:    "a",
-		hubspot.PropTimestamp:        "2026-12-02T15:00:00.000Z",
+		hubspot.PropTimestamp:        "2026-12-02T15:00:00Z", // written as 2026-12-02T15:00:00.000Z
 		hubspot.PropTaskSubject:      "Call a",
 		hubspot.PropTaskPriority:     "HIGH",
 		hubspot.PropObjectID:         a.ID,
-		hubspot.PropCreateDate:       "2026-11-28T12:00:00.000Z",
-		hubspot.PropLastModifiedDate: "2026-11-28T12:00:00.000Z",
-	}, a.Properties)
-	assert.Equal(t, hubspot.Timestamp("2026-11-28T12:00:00.000Z"), first.StartedAt)
+		hubspot.PropCreateDate:       "2026-11-28T12:00:00Z",
+		hubspot.PropLastModifiedDate: "2026-11-28T12:00:00Z",
+	}), a.Properties, "a create answers the written properties, the system ones and the defaults")
+	assert.Equal(t, hubspot.Timestamp("2026-11-28T12:00:00Z"), first.StartedAt)
 	assert.Equal(t, first.StartedAt, first.RequestedAt)
 	assert.Equal(t, first.StartedAt, first.CompletedAt)
 
@@ -59,16 +60,50 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 	assert.Equal(t, a.ID, r.ID, "ids are stable across updates")
 	assert.Equal(t, a.CreatedAt, r.CreatedAt, "createdAt is fixed at creation")
 	assert.Equal(t, hubspot.Timestamp("2026-11-28T12:00:01.500Z"), r.UpdatedAt)
-	assert.Equal(t, "COMPLETED", r.Properties[hubspot.PropTaskStatus])
-	assert.Equal(t, "", r.Properties[hubspot.PropTaskSubject])
-	assert.NotContains(t, r.Properties, hubspot.PropTaskPriority, "results echo only what was written")
+	assert.Equal(t, map[string]string{
+		hubspot.DefaultIDProperty:    "a",
+		hubspot.PropTaskStatus:       "COMPLETED",
+		hubspot.PropTaskIsCompleted:  "1", // calculated from the status written
+		hubspot.PropObjectID:         a.ID,
+		hubspot.PropCreateDate:       "2026-11-28T12:00:00Z",
+		hubspot.PropLastModifiedDate: "2026-11-28T12:00:01.500Z",
+	}, r.Properties, "an update answers what it wrote (the cleared subject omitted), what that changed, and the system properties")
 
-	_, read := h.read(hubspot.DefaultIDProperty, []string{hubspot.PropTaskStatus, hubspot.PropTaskPriority, hubspot.PropTaskSubject, hubspot.PropTimestamp}, "a")
+	all := []string{hubspot.PropTaskStatus, hubspot.PropTaskPriority, hubspot.PropTaskSubject, hubspot.PropTimestamp,
+		hubspot.PropTaskIsCompleted, hubspot.PropObjectSource, hubspot.PropPipeline}
+	_, read := h.read(hubspot.DefaultIDProperty, all, "a")
 	require.Len(t, read.Results, 1)
-	assert.Equal(t, "HIGH", read.Results[0].Properties[hubspot.PropTaskPriority], "properties not sent are kept")
-	assert.Equal(t, "COMPLETED", read.Results[0].Properties[hubspot.PropTaskStatus])
-	assert.Equal(t, "", read.Results[0].Properties[hubspot.PropTaskSubject], `"" clears`)
-	assert.Equal(t, "2026-12-02T15:00:00.000Z", read.Results[0].Properties[hubspot.PropTimestamp])
+	assert.Equal(t, map[string]string{
+		hubspot.PropTaskPriority:     "HIGH", // properties not sent are kept
+		hubspot.PropTaskStatus:       "COMPLETED",
+		hubspot.PropTaskIsCompleted:  "1",
+		hubspot.PropTimestamp:        "2026-12-02T15:00:00Z",
+		hubspot.PropObjectSource:     "INTEGRATION",
+		hubspot.PropPipeline:         taskPipeline,
+		hubspot.PropObjectID:         a.ID,
+		hubspot.PropCreateDate:       "2026-11-28T12:00:00Z",
+		hubspot.PropLastModifiedDate: "2026-11-28T12:00:01.500Z",
+	}, read.Results[0].Properties, `reads return the stored defaults; the subject cleared by "" is omitted, never ""`)
+	assert.NotContains(t, string(h.post(readPathV3, `{"idProperty":"external_task_id","inputs":[{"id":"a"}],"properties":["hs_task_subject"]}`).body),
+		hubspot.PropTaskSubject+`"`, "a cleared property is not in the answer at all")
+}
+
+// withCreateDefaults adds to props what a create without a status
+// answers besides what was written (defaults.go).
+func withCreateDefaults(props map[string]string) map[string]string {
+	out := map[string]string{
+		hubspot.PropTaskStatus:        "NOT_STARTED",
+		hubspot.PropTaskIsCompleted:   "0",
+		hubspot.PropObjectSource:      "INTEGRATION",
+		hubspot.PropObjectSourceID:    sourceAppID,
+		hubspot.PropObjectSourceLabel: "INTEGRATION",
+		hubspot.PropPipeline:          taskPipeline,
+		hubspot.PropPipelineStage:     pipelineStage,
+	}
+	for k, v := range props {
+		out[k] = v
+	}
+	return out
 }
 
 func TestUpdatedAtStrictlyIncreasesWithinOneMillisecond(t *testing.T) {
@@ -164,7 +199,7 @@ func TestPartialFailureWithTraceIDs(t *testing.T) {
 	}
 	bad := byTrace["t-bad"]
 	assert.Equal(t, []string{hubspot.PropTaskStatus}, bad.Context["propertyName"])
-	assert.Equal(t, `Property values were not valid: [{"isValid":false,"message":"SOON was not one of the allowed options: [NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED]","error":"INVALID_OPTION","name":"hs_task_status","localizedErrorMessage":"Property value is not valid"}]`, bad.Message)
+	assert.Equal(t, `Property values were not valid: [{"isValid":false,"message":"SOON was not one of the allowed options: [NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED]","error":"INVALID_OPTION","name":"hs_task_status","localizedErrorMessage":"Property value is not valid","portalId":4471234}]`, bad.Message)
 	worse := byTrace["t-worse"]
 	assert.ElementsMatch(t, []string{"hs_task_colour", hubspot.PropTaskPriority}, worse.Context["propertyName"])
 	assert.Contains(t, worse.Message, `Property \"hs_task_colour\" does not exist`)
@@ -194,7 +229,6 @@ func TestInvalidValuesWithoutTraceIDsFailTheBatch(t *testing.T) {
 		{"bad timestamp", map[string]string{"hs_timestamp": "tomorrow"}, hubspot.CodeInvalidDate, "hs_timestamp", "tomorrow is not a valid date: use epoch milliseconds or an ISO 8601 date-time in UTC"},
 		{"bad reminder", map[string]string{"hs_task_reminders": "soon"}, hubspot.CodeInvalidLong, "hs_task_reminders", "soon was not a valid long."},
 		{"too long", map[string]string{"hs_task_body": strings.Repeat("é", hubspot.MaxPropertyValueLength+1)}, hubspot.CodeMaxLengthExceeded, "hs_task_body", `Property "hs_task_body" value is 65537 characters long; the maximum is 65536`},
-		{"missing hs_timestamp on create", map[string]string{"hs_timestamp": ""}, hubspot.CodeRequiredProperty, "hs_timestamp", `Property "hs_timestamp" is required when a task is created`},
 		{"idProperty value differs", map[string]string{"external_task_id": "other"}, hubspot.CodeReadOnlyValue, "external_task_id", `Property "external_task_id" is this input's idProperty; its value must equal the input's id`},
 	}
 	for _, tt := range tests {
