@@ -14,16 +14,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
-// FuzzUpsert feeds arbitrary bodies and headers to the write and read
-// endpoints (route 4 is GET tasks/{id}?properties=, both from the body).
-// Whatever comes in, the emulator (with no faults configured) never panics,
-// never answers 5xx, and answers every 4xx in HubSpot's error envelope and
-// every 2xx with valid UTF-8 JSON shaped like HubSpot's (answerShape).
+// FuzzUpsert feeds arbitrary bodies and headers to the batch endpoints of
+// both versions (routes 0-5) and to GET tasks/{id}?properties= (routes 6
+// and 7, both from the body); with route bit 8 set the emulator also
+// draws fault 423 for half of the writes. Whatever comes in, the emulator
+// never panics, never answers 5xx, and answers every 4xx in HubSpot's
+// error envelope and every 2xx with valid UTF-8 JSON shaped like HubSpot's
+// (answerShape).
 func FuzzUpsert(f *testing.F) {
 	g, err := generators.New(generators.WithSeed(3), generators.WithBatchSize(5),
 		generators.WithUpdateShare(0.5), generators.WithTraceIDs(true), generators.WithInvalidShare(0.3))
@@ -49,27 +52,38 @@ func FuzzUpsert(f *testing.F) {
 		`{"idProperty":"external_task_id","inputs":[{"id":"d"},{"id":"n"}],"properties":["hs_body_preview_html","hs_pipeline","hs_timestamp","hs_task_subject"],"propertiesWithHistory":[]}`,
 		"d?idProperty=external_task_id&properties=hs_body_preview,hs_object_source,hs_task_reminders",
 	} {
-		for route := range uint8(5) {
+		for route := range uint8(8) {
 			f.Add([]byte(body), "application/json; charset=utf-8", "Bearer "+testToken, route)
 		}
 	}
 	f.Add([]byte(`{"inputs":[]}`), "text/plain", "Bearer "+testToken, uint8(0))
 	f.Add([]byte(`{"inputs":[]}`), "application/json", "Bearer "+testROToken, uint8(2))
 	f.Add([]byte(`{"inputs":[]}`), "application/json", "bearer", uint8(1))
+	f.Add([]byte(`{"inputs":[{"id":"l","idProperty":"external_task_id","properties":{"hs_timestamp":"1"}}]}`), "application/json", "Bearer "+testToken, uint8(8))
+	f.Add([]byte(`{"inputs":[{"id":"l"}]}`), "application/json", "Bearer "+testToken, uint8(8+2))
 
-	emu := New(WithToken(testToken), WithReadOnlyToken(testROToken), WithTier(hubspot.TierCapacity))
-	paths := []string{
-		hubspot.VersionV3.UpsertPath(), hubspot.VersionV3.ReadPath(),
-		hubspot.VersionV3.ArchivePath(), hubspot.Version202603.UpsertPath(),
+	locked, err := ParseFault("423=0.5")
+	if err != nil {
+		f.Fatal(err)
+	}
+	emus := [2]*Emulator{
+		New(WithToken(testToken), WithReadOnlyToken(testROToken), WithTier(hubspot.TierCapacity)),
+		New(WithToken(testToken), WithReadOnlyToken(testROToken), WithTier(hubspot.TierCapacity), WithFaults(locked), WithRetryAfter(true)),
+	}
+	var paths []string
+	for _, v := range []hubspot.Version{hubspot.VersionV3, hubspot.Version202603} {
+		paths = append(paths, v.UpsertPath(), v.ReadPath(), v.ArchivePath())
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType, auth string, route uint8) {
+		emu := emus[route>>3&1]
 		var req *http.Request
-		if route%5 == 4 {
-			id, query, _ := strings.Cut(string(body), "?")
-			req = httptest.NewRequest(http.MethodGet, hubspot.VersionV3.ObjectPath(url.PathEscape(id)), nil)
-			req.URL.RawQuery = query // any bytes: the handler parses it leniently, as net/http does
+		if r := int(route & 7); r < len(paths) {
+			req = httptest.NewRequest(http.MethodPost, paths[r], bytes.NewReader(body))
 		} else {
-			req = httptest.NewRequest(http.MethodPost, paths[int(route)%len(paths)], bytes.NewReader(body))
+			id, query, _ := strings.Cut(string(body), "?")
+			v := []hubspot.Version{hubspot.VersionV3, hubspot.Version202603}[r-len(paths)]
+			req = httptest.NewRequest(http.MethodGet, v.ObjectPath(url.PathEscape(id)), nil)
+			req.URL.RawQuery = query // any bytes: the handler parses it leniently, as net/http does
 		}
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Authorization", auth)
@@ -134,7 +148,11 @@ func answerShape(resp map[string]any) string {
 		if err != nil {
 			return where + " is not an RFC 3339 instant: " + s
 		}
-		if want := string(hubspot.AppendInstant(nil, at.UnixMilli())); s != want {
+		layout := "2006-01-02T15:04:05.000Z" // Java's Instant: milliseconds when not zero
+		if at.Nanosecond() == 0 {
+			layout = "2006-01-02T15:04:05Z"
+		}
+		if want := at.UTC().Format(layout); s != want {
 			return where + " is " + s + ", not " + want + " as HubSpot prints it"
 		}
 		return ""
@@ -166,6 +184,33 @@ func answerShape(resp map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// TestAnswerShape: the fuzz targets' shape check catches each way an
+// answer can differ from HubSpot's.
+func TestAnswerShape(t *testing.T) {
+	tests := []struct{ name, answer, want string }{
+		{"batch", `{"status":"COMPLETE","startedAt":"2026-11-28T12:00:00Z","results":[{"createdAt":"2026-11-28T12:00:00.120Z","updatedAt":"2026-11-28T12:00:01Z","properties":{"hs_timestamp":"2026-11-28T12:00:00.001Z","hs_task_subject":"a"}}]}`, ""},
+		{"single", `{"createdAt":"2026-11-28T12:00:00Z","updatedAt":"2026-11-28T12:00:00Z","properties":{}}`, ""},
+		{"cleared value", `{"createdAt":"2026-11-28T12:00:00Z","updatedAt":"2026-11-28T12:00:00Z","properties":{"hs_task_subject":""}}`, "hs_task_subject is \"\""},
+		{"zero milliseconds printed", `{"results":[{"createdAt":"2026-11-28T12:00:00.000Z","updatedAt":"2026-11-28T12:00:00Z"}]}`, "createdAt is 2026-11-28T12:00:00.000Z, not 2026-11-28T12:00:00Z"},
+		{"microseconds", `{"createdAt":"2026-11-28T12:00:00Z","updatedAt":"2026-11-28T12:00:00.123456Z"}`, "updatedAt is"},
+		{"offset", `{"completedAt":"2026-11-28T13:00:00+01:00","results":[]}`, "completedAt is"},
+		{"epoch millis in a datetime property", `{"createdAt":"2026-11-28T12:00:00Z","updatedAt":"2026-11-28T12:00:00Z","properties":{"hs_task_reminders":"1764331200000"}}`, "hs_task_reminders is not an RFC 3339 instant"},
+		{"missing updatedAt", `{"createdAt":"2026-11-28T12:00:00Z","properties":{}}`, "updatedAt is not"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resp map[string]any
+			require.NoError(t, json.Unmarshal([]byte(tt.answer), &resp))
+			got := answerShape(resp)
+			if tt.want == "" {
+				assert.Empty(t, got)
+			} else {
+				assert.Contains(t, got, tt.want)
+			}
+		})
+	}
 }
 
 // TestGeneratorBadCases sends every named bad batch of the generator and

@@ -11,11 +11,13 @@ import (
 	"github.com/upsertbench/upsertbench/hubspot"
 )
 
-// FuzzSearch feeds arbitrary bodies to the search endpoint of an emulator
-// holding a few tasks, with a search lag and a system write delay on.
-// Whatever comes in, it never panics, never answers 5xx or hangs, answers
-// refusals in HubSpot's error envelope with a 4xx, and answers 200 with a
-// page that decodes into the published shape and respects the limits.
+// FuzzSearch feeds arbitrary bodies to the search endpoint (of either
+// version) of an emulator holding a few tasks, with a search lag and a
+// system write delay on. Whatever comes in, it never panics, never
+// answers 5xx or hangs, answers refusals in HubSpot's error envelope with
+// a 4xx, and answers 200 with a page that decodes into the published
+// shape, respects the limits and shapes its records as HubSpot does
+// (answerShape: no "" values, instants printed as Java's Instant).
 func FuzzSearch(f *testing.F) {
 	for _, body := range []string{
 		`{}`, ``, `[]`, `null`, `{"limit":201}`, `{"limit":"7"}`, `{"after":"x"}`, `{"after":9999,"limit":1}`,
@@ -30,7 +32,8 @@ func FuzzSearch(f *testing.F) {
 		`{"sorts":[{"propertyName":"hubspot_owner_id","direction":"DESCENDING"},"x",null,{}]}`,
 		"{\"query\":\"\xff\"}", `{"filterGroups":[{"filters":[{"propertyName":"\ud800","operator":"EQ","value":"\u0000"}]}]}`,
 	} {
-		f.Add([]byte(body))
+		f.Add([]byte(body), false)
+		f.Add([]byte(body), true)
 	}
 	emu := New(WithToken(testToken), WithSearchLag(time.Millisecond), WithSystemWriteDelay(time.Millisecond))
 	seed := httptest.NewRecorder()
@@ -39,9 +42,13 @@ func FuzzSearch(f *testing.F) {
 		f.Fatalf("seeding: %d %s", seed.Code, seed.Body)
 	}
 	time.Sleep(2 * time.Millisecond) // past the lag: the tasks are searchable
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(t *testing.T, body []byte, v202603 bool) {
+		path := hubspot.VersionV3.SearchPath()
+		if v202603 {
+			path = hubspot.Version202603.SearchPath()
+		}
 		rec := httptest.NewRecorder()
-		emu.ServeHTTP(rec, newBenchRequest(hubspot.VersionV3.SearchPath(), body))
+		emu.ServeHTTP(rec, newBenchRequest(path, body))
 		out := rec.Body.Bytes()
 		switch status := rec.Code; {
 		case status == http.StatusOK:
@@ -56,6 +63,13 @@ func FuzzSearch(f *testing.F) {
 			}
 			if resp.Paging != nil && (resp.Paging.Next == nil || resp.Paging.Next.After == "") {
 				t.Fatalf("paging without a cursor: %s", out)
+			}
+			var page map[string]any
+			if err := json.Unmarshal(out, &page); err != nil {
+				t.Fatal(err)
+			}
+			if problem := answerShape(page); problem != "" {
+				t.Fatalf("%s: %s", problem, out)
 			}
 		case status >= 400 && status < 500:
 			var e hubspot.Error
