@@ -95,7 +95,7 @@ func (e *Emulator) appendUpsertResult(b []byte, st *requestState, in *upsertInpu
 	created := updated
 	var createdBuf [32]byte
 	if res.created != res.updated {
-		created = hubspot.AppendInstant(createdBuf[:0], res.created)
+		created = st.ts.appendTS(createdBuf[:0], res.created)
 	}
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
@@ -244,12 +244,18 @@ func (st *requestState) segments(ms int64, text []byte) *timeSegments {
 	return g
 }
 
-// tsCache renders the timestamps of one answer: most results share the
-// batch's write time, rendered once.
+// tsCache renders the timestamps of one answer. Most results share the
+// batch's write time (text), and the creation times of the records a
+// batch updates mostly fall within a second or two of each other: the
+// date and time up to the second are rendered once per second (appendTS).
 type tsCache struct {
 	ms  int64
 	txt [32]byte
 	n   int // length of txt in use; 0 when empty
+
+	sec  int64    // the second head renders
+	head [19]byte // "2006-01-02T15:04:05" of sec
+	ok   bool     // head is set
 }
 
 // text returns ms rendered by hubspot.AppendInstant; the slice is valid
@@ -258,11 +264,31 @@ func (c *tsCache) text(ms int64) []byte {
 	if c.n > 0 && c.ms == ms {
 		return c.txt[:c.n]
 	}
-	out := hubspot.AppendInstant(c.txt[:0], ms)
+	out := c.appendTS(c.txt[:0], ms)
 	if len(out) > len(c.txt) { // a year of more than 13 digits: not cached
 		c.n = 0
 		return out
 	}
 	c.ms, c.n = ms, len(out)
 	return out
+}
+
+// appendTS appends ms as hubspot.AppendInstant does, from the rendered
+// second when it is the last one seen.
+func (c *tsCache) appendTS(dst []byte, ms int64) []byte {
+	sec := floorDiv(ms, 1000)
+	if !c.ok || c.sec != sec {
+		start := len(dst)
+		dst = hubspot.AppendInstant(dst, ms)
+		if n := len(dst) - start; n == 20 || n == 24 { // years 0000-9999
+			copy(c.head[:], dst[start:])
+			c.sec, c.ok = sec, true
+		}
+		return dst
+	}
+	dst = append(dst, c.head[:]...)
+	if m := ms - sec*1000; m != 0 {
+		return append(dst, '.', byte('0'+m/100), byte('0'+m/10%10), byte('0'+m%10), 'Z')
+	}
+	return append(dst, 'Z')
 }

@@ -26,6 +26,10 @@ func TestTimestampCache(t *testing.T) {
 		if got, want := string(c.text(ms)), string(hubspot.AppendInstant(nil, ms)); got != want {
 			t.Fatalf("text(%d) = %q, want %q", ms, got, want)
 		}
+		ms = base + r.Int64N(5_000) - 2_500 // appendTS: another record's creation time
+		if got, want := string(c.appendTS([]byte("x"), ms)), "x"+string(hubspot.AppendInstant(nil, ms)); got != want {
+			t.Fatalf("appendTS(%d) = %q, want %q", ms, got, want)
+		}
 	}
 }
 
