@@ -233,10 +233,6 @@ func (s *scanner) wrongType(field fieldPath, want string) bool {
 	return s.fail("Cannot deserialize value of type `%s` from %s value (field %s)", want, s.kindAt(), field)
 }
 
-// objectStart consumes '{' and reports whether the object has members.
-// iterate with nextKey.
-func (s *scanner) objectStart() bool { return s.expect('{') }
-
 // nextKey reads the next member name of the current object; ok is false at
 // '}' (consumed) or on error (s.err set). first tells whether this is the
 // first call for the object, to handle commas.

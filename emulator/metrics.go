@@ -2,9 +2,7 @@ package emulator
 
 import (
 	"net/http"
-	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -58,11 +56,6 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.requests, m.created, m.updated, m.archived, m.rateLimited, m.faults, m.duration)
 	m.handler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m
-}
-
-func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
 
 // Stats are the emulator's counters since it started or was last reset
