@@ -23,6 +23,10 @@ const (
 	exitPass  = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitLateStart: a shard given --start-at was ready later than
+	// --max-start-lag after it and sent nothing. A Kubernetes Job fails at
+	// once on it (see the k8s command's pod failure policy).
+	exitLateStart = 3
 )
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -123,5 +127,5 @@ func printUsage(w io.Writer) {
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'upsertbench <command> -h' for a command's flags.\nExit codes: 0 pass, 1 a check or threshold failed, 2 bad usage or configuration.\n")
+	fmt.Fprintf(w, "\nRun 'upsertbench <command> -h' for a command's flags.\nExit codes: 0 pass, 1 a check or threshold failed, 2 bad usage or configuration,\n3 a shard started later than --max-start-lag after --start-at and sent nothing.\n")
 }
