@@ -17,6 +17,7 @@ import (
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/k8s"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/internal/target"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
@@ -45,12 +46,12 @@ const (
 
 // k8sOptions are the parsed flags of k8s.
 type k8sOptions struct {
-	load                             loadOptions
-	shards                           int
-	runID, image, startAt, namespace string
-	claim, secret, cpu, memory       string
-	startIn, maxStartLag, maxSkew    time.Duration
-	withEmulator                     bool
+	load                                   loadOptions
+	shards                                 int
+	runID, image, startAt, namespace, tier string
+	claim, secret, cpu, memory             string
+	startIn, maxStartLag, maxSkew          time.Duration
+	withEmulator                           bool
 }
 
 func runK8s(args []string, stdout, stderr io.Writer) error {
@@ -66,7 +67,7 @@ func runK8s(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.maxSkew, "max-skew", defaultMaxSkew, "the report fails when the shards' starts are further apart than this")
 	fs.StringVar(&o.namespace, "namespace", "", "namespace of every object (default: kubectl's)")
 	fs.StringVar(&o.claim, "claim", defaultK8sClaim, "PersistentVolumeClaim mounted at /results in every pod (ReadWriteMany when the shards may land on different nodes)")
-	fs.StringVar(&o.secret, "secret", defaultK8sSecret, "Secret holding the keys "+secretKeyTarget+" (base URL) and "+secretKeyToken+"; they reach the pods as $"+envTarget+" and $"+envToken)
+	fs.StringVar(&o.secret, "secret", defaultK8sSecret, "Secret holding the keys "+secretKeyTarget+" (base URL) and "+secretKeyToken+"; they reach the pods as $"+target.EnvTarget+" and $"+target.EnvToken)
 	fs.BoolVar(&o.withEmulator, "with-emulator", false, "add an emulator Deployment and Service (configured by the scenario) as the target; the Secret then needs only "+secretKeyToken)
 	fs.StringVar(&o.cpu, "cpu", "", "CPU request of each shard, e.g. 1 or 500m")
 	fs.StringVar(&o.memory, "memory", "", "memory request and limit of each shard, e.g. 512Mi")
@@ -74,7 +75,7 @@ func runK8s(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.load.rate, "rate", 0, "scale the scenario so that its peak, all shards together, is this many requests per second")
 	fs.DurationVar(&o.load.duration, "duration", 0, "scale the scenario's stages to last this long in total")
 	fs.Uint64Var(&o.load.seed, "seed", 0, "seed of the batches (default: the scenario's, else one drawn now; every shard gets the same)")
-	fs.StringVar(&o.load.tier, "tier", "", "HubSpot tier whose limits the whole run (all shards together) is checked against (default free); with --with-emulator, the emulator's limits (default: the scenario's)")
+	fs.StringVar(&o.tier, "tier", "", "HubSpot tier whose limits the whole run (all shards together) is checked against (default free); with --with-emulator, the emulator's limits (default: the scenario's)")
 	fs.BoolVar(&o.load.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
 	var account accountFlags
 	account.register(fs)
@@ -93,8 +94,8 @@ func runK8s(args []string, stdout, stderr io.Writer) error {
 func k8sConfig(fs *flag.FlagSet, o k8sOptions, account accountFlags, now time.Time) (k8s.Config, error) {
 	var cfg k8s.Config
 	switch {
-	case o.shards < 1 || o.shards > maxShards:
-		return cfg, usagef("--shards %d is out of range: give the number of pods, 1 to %d", o.shards, maxShards)
+	case o.shards < 1 || o.shards > results.MaxShards:
+		return cfg, usagef("--shards %d is out of range: give the number of pods, 1 to %d", o.shards, results.MaxShards)
 	case o.runID == "":
 		return cfg, usagef("--run-id is required: it names the objects and the results folder, e.g. --run-id nightly-42")
 	case o.image == "" || strings.ContainsAny(o.image, " \t\n"):
@@ -149,8 +150,8 @@ func k8sConfig(fs *flag.FlagSet, o k8sOptions, account accountFlags, now time.Ti
 	// enforces its tier's limits with 429s, which is what a scenario like
 	// rate-limit is for.
 	var tier hubspot.Tier
-	if o.load.tier != "" {
-		if tier, err = hubspot.ParseTier(o.load.tier); err != nil {
+	if o.tier != "" {
+		if tier, err = hubspot.ParseTier(o.tier); err != nil {
 			return cfg, usagef("--tier: %v", err)
 		}
 	}
@@ -211,8 +212,8 @@ func k8sConfig(fs *flag.FlagSet, o k8sOptions, account accountFlags, now time.Ti
 			"--out", k8s.ReportDir(o.runID),
 		},
 		ShardEnv: []k8s.Env{
-			{Name: envTarget, SecretKey: secretKeyTarget},
-			{Name: envToken, SecretKey: secretKeyToken},
+			{Name: target.EnvTarget, SecretKey: secretKeyTarget},
+			{Name: target.EnvToken, SecretKey: secretKeyToken},
 		},
 		Secret: o.secret, Claim: o.claim, Scenario: file,
 		Deadline:         k8sDeadline(start.Sub(now), sc),
@@ -220,8 +221,8 @@ func k8sConfig(fs *flag.FlagSet, o k8sOptions, account accountFlags, now time.Ti
 		ShardResources:   k8s.Resources{CPU: o.cpu, Memory: o.memory},
 	}
 	if o.withEmulator {
-		cfg.ShardEnv[0] = k8s.Env{Name: envTarget, Value: k8s.EmulatorURL(o.runID)}
-		cfg.EmulatorEnv = []k8s.Env{{Name: envToken, SecretKey: secretKeyToken}}
+		cfg.ShardEnv[0] = k8s.Env{Name: target.EnvTarget, Value: k8s.EmulatorURL(o.runID)}
+		cfg.EmulatorEnv = []k8s.Env{{Name: target.EnvToken, SecretKey: secretKeyToken}}
 		cfg.EmulatorArgs = []string{"emulate",
 			"--addr", fmt.Sprintf("0.0.0.0:%d", k8s.DefaultEmulatorPort),
 			"--scenario", scenarioArg,
@@ -294,7 +295,6 @@ func k8sComment(o k8sOptions, whole load.Plan, seed uint64, start time.Time, cfg
 
 // TODO(shards): these move next to the shard parser.
 const (
-	maxShards          = 1000
 	shardAuto          = "auto"
 	defaultMaxStartLag = load.DefaultMaxStartLag
 	defaultMaxSkew     = 2 * time.Second

@@ -17,6 +17,7 @@ import (
 
 	"github.com/upsertbench/upsertbench/internal/k8s"
 	"github.com/upsertbench/upsertbench/internal/k8s/k8stest"
+	"github.com/upsertbench/upsertbench/internal/target"
 	"github.com/upsertbench/upsertbench/load"
 	"github.com/upsertbench/upsertbench/scenarios"
 )
@@ -114,7 +115,7 @@ func TestK8sFileScenarioAgainstASecretTarget(t *testing.T) {
 	}
 	// Target and token from the Secret, by env.
 	require.Len(t, c.Env, 2)
-	for i, want := range []struct{ name, key string }{{envTarget, secretKeyTarget}, {envToken, secretKeyToken}} {
+	for i, want := range []struct{ name, key string }{{target.EnvTarget, secretKeyTarget}, {target.EnvToken, secretKeyToken}} {
 		assert.Equal(t, want.name, c.Env[i].Name)
 		require.NotNil(t, c.Env[i].ValueFrom, want.name)
 		require.NotNil(t, c.Env[i].ValueFrom.SecretKeyRef, want.name)
@@ -157,7 +158,7 @@ func TestK8sWithEmulator(t *testing.T) {
 	assert.Empty(t, argValues(eargs, "--tier"), "the scenario's tier")
 	eenv := dep.Spec.Template.Spec.Containers[0].Env
 	require.Len(t, eenv, 1)
-	assert.Equal(t, envToken, eenv[0].Name)
+	assert.Equal(t, target.EnvToken, eenv[0].Name)
 	assert.Equal(t, secretKeyToken, eenv[0].ValueFrom.SecretKeyRef.Key)
 
 	c := m.Job("upsertbench-r1").Spec.Template.Spec.Containers[0]
@@ -168,7 +169,7 @@ func TestK8sWithEmulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strconv.FormatUint(sc.Seed, 10), argValue(t, c.Args, "--seed"), "the scenario's seed, explicit")
 	require.Len(t, c.Env, 2)
-	assert.Equal(t, corev1.EnvVar{Name: envTarget, Value: "http://upsertbench-r1-emulator:8080"}, c.Env[0])
+	assert.Equal(t, corev1.EnvVar{Name: target.EnvTarget, Value: "http://upsertbench-r1-emulator:8080"}, c.Env[0])
 	assert.Equal(t, secretKeyToken, c.Env[1].ValueFrom.SecretKeyRef.Key)
 	start, err := time.Parse(time.RFC3339, argValue(t, c.Args, "--start-at"))
 	require.NoError(t, err)
