@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +19,8 @@ import (
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/target"
+	"github.com/upsertbench/upsertbench/load"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 func init() {
@@ -62,10 +66,14 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	seed := fs.Uint64("seed", emulator.DefaultSeed, "seed of result order, correlation ids, latency and faults")
 	preserve := fs.Bool("preserve-order", false, "return results in input order (HubSpot does not promise any order)")
 	retryAfter := fs.Bool("retry-after", false, "send Retry-After on 429 and 423 answers")
+	scenario := fs.String("scenario", "", "configure the emulator as this scenario's emulator section says (a built-in name or a YAML file: tier, latency, faults, order, Retry-After, unique property); other flags given win, --fault adds faults")
 	verbose := fs.Bool("verbose", false, "log every request (method, path, status, inputs, duration) instead of counters once a minute")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
+	faultCount := len(faults)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	t, err := hubspot.ParseTier(*tier)
 	if err != nil {
 		return usagef("--tier: %v", err)
@@ -86,12 +94,39 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 			return usagef("%s %s: give a duration from 0 (off) to %s, e.g. 500ms or 10s", d.flag, d.value, emulator.MaxTimingDelay)
 		}
 	}
-	opts := []emulator.Option{
-		emulator.WithSystemWriteDelay(*systemDelay), emulator.WithSearchLag(*searchLag),
-		emulator.WithTimeZone(loc), emulator.WithTier(t), emulator.WithLatency(lat),
-		emulator.WithSeed(*seed), emulator.WithPreserveOrder(*preserve), emulator.WithRetryAfter(*retryAfter),
-		emulator.WithUniqueProperties(unique...),
+	// With --scenario the scenario's emulator section comes first and the
+	// flags given on the command line are applied over it (later options
+	// win); without, every flag applies with its default.
+	var opts []emulator.Option
+	if *scenario != "" {
+		sc, err := scenarios.Resolve(*scenario)
+		if err != nil {
+			return usagef("--scenario: %v", err)
+		}
+		if opts, err = load.EmulatorOptions(sc); err != nil {
+			return usagef("--scenario: %v", err)
+		}
+		if !set["tier"] {
+			t = cmp.Or(sc.Emulator.Tier, hubspot.TierNone)
+		}
+		if !set["latency"] {
+			lat, _ = emulator.ParseLatency(cmp.Or(sc.Emulator.Latency, scenarios.DefaultLatency)) // checked by EmulatorOptions
+		}
+		faultCount += len(sc.Emulator.Faults) // --fault adds to them
 	}
+	for _, fo := range []struct {
+		flag string
+		opt  emulator.Option
+	}{
+		{"tier", emulator.WithTier(t)}, {"latency", emulator.WithLatency(lat)}, {"seed", emulator.WithSeed(*seed)},
+		{"preserve-order", emulator.WithPreserveOrder(*preserve)}, {"retry-after", emulator.WithRetryAfter(*retryAfter)},
+	} {
+		if *scenario == "" || set[fo.flag] {
+			opts = append(opts, fo.opt)
+		}
+	}
+	opts = append(opts, emulator.WithTimeZone(loc), emulator.WithUniqueProperties(unique...),
+		emulator.WithSystemWriteDelay(*systemDelay), emulator.WithSearchLag(*searchLag))
 	for _, spec := range faults {
 		f, err := emulator.ParseFault(spec)
 		if err != nil {
@@ -150,7 +185,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		apps++
 	}
 	fmt.Fprintf(logw, "upsertbench emulate: serving on %s (tier %s, %d app(s), time zone %s, latency %s, %d fault(s)); Ctrl-C stops\n",
-		srv.URL, t, apps, loc, lat, len(faults))
+		srv.URL, t, apps, loc, lat, faultCount)
 	if ready != nil {
 		ready(srv.URL)
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -132,6 +134,43 @@ func TestEmulateVerboseAndOptions(t *testing.T) {
 	assert.NotContains(t, log, "ro-token")
 }
 
+func TestEmulateScenario(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faulty.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`stages:
+  - duration: 1s
+    rate: 1
+batch:
+  id_property: crm_key
+emulator:
+  tier: free
+  latency: fixed:1ms
+  faults:
+    - 5xx=1
+`), 0o644))
+	tests := []struct {
+		name   string
+		args   []string
+		log    string
+		status int
+	}{
+		{"the scenario's emulator", nil, "tier free, 1 app(s), time zone UTC, latency fixed:1ms, 1 fault(s)", http.StatusInternalServerError},
+		{"flags win, --fault adds", []string{"--tier", "enterprise", "--latency", "none", "--fault", "429=0"}, "tier enterprise, 1 app(s), time zone UTC, latency none, 2 fault(s)", http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			baseURL, _, stderr, stop := emulateRun(t, append([]string{"--token", "tok", "--scenario", path}, tt.args...)...)
+			assert.Equal(t, tt.status, sendUpsert(t, baseURL, "tok"), "the scenario's faults apply")
+			require.NoError(t, stop())
+			assert.Contains(t, stderr.String(), tt.log)
+		})
+	}
+	// A built-in's emulator section: rate-limit asks for the professional tier.
+	baseURL, _, stderr, stop := emulateRun(t, "--token", "tok", "--scenario", "rate-limit")
+	assert.Equal(t, http.StatusOK, sendUpsert(t, baseURL, "tok"))
+	require.NoError(t, stop())
+	assert.Contains(t, stderr.String(), "tier professional")
+}
+
 func TestEmulateUsageErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -153,6 +192,7 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"search lag without a unit", []string{"--search-lag", "10"}, "--search-lag"},
 		{"bad addr", []string{"--addr", "nowhere:-1"}, `invalid --addr "nowhere:-1"`},
 		{"unknown flag", []string{"--nope"}, "unknown flag --nope"},
+		{"unknown scenario", []string{"--scenario", "nope"}, `--scenario: nope: unknown scenario "nope"`},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
