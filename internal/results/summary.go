@@ -142,6 +142,20 @@ type RunInfo struct {
 	// ScenarioFile is the scenario as it ran (YAML), so a report can
 	// re-evaluate its thresholds.
 	ScenarioYAML string `json:"scenarioYAML,omitempty"`
+	// ScenarioHash is ScenarioHash(ScenarioYAML): shards of one run agree.
+	ScenarioHash string `json:"scenarioHash,omitempty"`
+	// PlannedStart is the instant the run was told to start (load
+	// --start-at), zero when it started once it was ready. StartedAt is
+	// where its schedule actually began.
+	PlannedStart time.Time `json:"plannedStart,omitzero"`
+	// PlannedFirstSend is when the first request was due (PlannedStart,
+	// else StartedAt, plus the schedule's first offset); FirstSend is when
+	// it left. Both zero when nothing was sent.
+	PlannedFirstSend time.Time `json:"plannedFirstSend,omitzero"`
+	FirstSend        time.Time `json:"firstSend,omitzero"`
+	// Merge is set on a merge of shards: which were expected and missing,
+	// the start skew and the window every shard was sending in.
+	Merge *MergeInfo `json:"merge,omitempty"`
 }
 
 // Shard identifies one process of a sharded run: Index of Count (1-based).
