@@ -96,6 +96,12 @@ type Config struct {
 	// CheckBudget is the share of one CPU the sampled contract checks may
 	// use (0: DefaultCheckBudget; negative: unlimited).
 	CheckBudget float64
+	// StartAt is the instant the schedule begins (zero: once the run is
+	// ready); the shards of a run share it. A run ready more than
+	// MaxStartLag (DefaultMaxStartLag when 0) after it sends nothing,
+	// writes nothing and returns a *LateStartError.
+	StartAt     time.Time
+	MaxStartLag time.Duration
 }
 
 // Run executes cfg's scenario and returns its summary, which is also in
@@ -164,6 +170,9 @@ func prepare(cfg Config) (*runner, error) {
 	}
 
 	r.seed = cmp.Or(cfg.Seed, s.Seed)
+	if r.seed == 0 && shard.Count > 1 {
+		return nil, fmt.Errorf("%w: the %d shards have none", ErrShardSeed, shard.Count)
+	}
 	if r.seed == 0 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -244,6 +253,11 @@ func prepare(cfg Config) (*runner, error) {
 }
 
 func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
+	// Everything slow (validator, generator, emulator) is ready: wait for
+	// the common start, or give up without a trace if it has passed.
+	if err := waitForStart(ctx, r.cfg.StartAt, r.cfg.MaxStartLag); err != nil {
+		return nil, err
+	}
 	dir := r.cfg.OutDir
 	// A reused folder must not mix runs: results.bin is truncated by the
 	// writer; stale findings and summary go.
@@ -383,7 +397,9 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 		Planned:      r.pacer.Duration(),
 		Interrupted:  interrupted.Load(),
 		ScenarioYAML: string(yaml),
+		ScenarioHash: results.ScenarioHash(string(yaml)),
 	}
+	r.recordStart(&sum.Run, sum.Metrics.Requests, sum.Metrics.Earliest)
 	if err := results.WriteSummary(filepath.Join(dir, results.SummaryFile), sum); err != nil {
 		errs = append(errs, err)
 	}

@@ -1,9 +1,13 @@
 package load
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // DefaultMaxStartLag is how late after its planned start a shard may still
@@ -11,6 +15,11 @@ import (
 // up over one window; a shard that begins later than this would skew the
 // run, so it sends nothing instead (see LateStartError).
 const DefaultMaxStartLag = 2 * time.Second
+
+// ErrShardSeed: the shards of a run draw disjoint slices of one stream of
+// batches, which needs one seed for all of them; with none given, each
+// would draw its own.
+var ErrShardSeed = errors.New("load: the shards of a run need one seed (set seed in the scenario, or give every shard the same one)")
 
 // LateStartError says a run was ready only after its planned start plus
 // the allowed lag: it sent nothing and wrote nothing.
@@ -57,4 +66,23 @@ func waitForStart(ctx context.Context, at time.Time, maxLag time.Duration) error
 		return &LateStartError{Planned: at, Ready: now, MaxLag: maxLag}
 	}
 	return nil
+}
+
+// recordStart fills in where the schedule began (StartedAt: the instant
+// the pacer counts from, not the moment the run was called), the planned
+// start, and the planned and actual first send; first is the earliest
+// send of n requests.
+func (r *runner) recordStart(run *results.RunInfo, n uint64, first time.Time) {
+	if began, ok := r.pacer.began(); ok {
+		run.StartedAt = began.UTC()
+	}
+	run.PlannedStart = r.cfg.StartAt.UTC()
+	if r.cfg.StartAt.IsZero() {
+		run.PlannedStart = time.Time{}
+	}
+	if n == 0 {
+		return
+	}
+	run.PlannedFirstSend = cmp.Or(r.cfg.StartAt, run.StartedAt).Add(r.pacer.ScheduledAt(0)).UTC()
+	run.FirstSend = first.UTC()
 }

@@ -54,6 +54,10 @@ type loadOptions struct {
 	seed                        uint64
 	list, allowOverQuota, quiet bool
 	target                      targetFlags
+
+	// A shard's common start.
+	startAt     string
+	maxStartLag time.Duration
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,7 +69,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.rate, "rate", 0, "scale the scenario's rates so that its peak is this many requests per second")
 	fs.DurationVar(&o.duration, "duration", 0, "scale the scenario's stages to last this long in total (e.g. 30s, 10m)")
 	fs.StringVar(&o.out, "out", "", "output folder (default ./out/<scenario>-<UTC time>)")
-	fs.StringVar(&o.shard, "shard", "", "run shard I of N (e.g. 2/4): 1/N of the rate and a disjoint slice of the keys")
+	fs.StringVar(&o.shard, "shard", "", "run shard I of N (e.g. 2/4), or auto/N for shard $"+results.ShardEnv+"+1 (Kubernetes' 0-based index in an Indexed Job): 1/N of the rate, keys of its own, results in <out>/shard-<I>/")
+	fs.StringVar(&o.startAt, "start-at", "", "wait until this instant (RFC 3339, e.g. 2026-12-01T03:00:00Z), then start: the shards of a run share one")
+	fs.DurationVar(&o.maxStartLag, "max-start-lag", load.DefaultMaxStartLag, fmt.Sprintf("with --start-at: ready later than this after it, send nothing and exit %d", exitLateStart))
 	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the batches (default: the scenario's; recorded in summary.json)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
@@ -81,9 +87,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	shard, err := results.ParseShard(o.shard)
+	shard, err := results.ParseShardEnv(o.shard, os.Getenv)
 	if err != nil {
 		return usagef("invalid --shard %q: %v", o.shard, err)
+	}
+	startAt, err := parseStartAt(o.startAt, o.maxStartLag)
+	if err != nil {
+		return err
 	}
 	t, err := o.target.resolve()
 	if err != nil {
@@ -102,6 +112,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	started := time.Now().UTC()
 	if o.out == "" {
 		o.out = filepath.Join("out", sc.Name+"-"+started.Format("20060102T150405Z"))
+	}
+	runDir := o.out
+	if o.shard != "" {
+		// Shards on one shared volume never write the same file.
+		o.out = results.ShardDir(o.out, shard.Index)
 	}
 	plan := load.PlanFor(sc, shard)
 	if !t.Emulated() && !o.allowOverQuota {
@@ -126,18 +141,29 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Shard: shard, AllowRemote: t.AllowRemote, AllowOverQuota: o.allowOverQuota,
 		Tier: tier, Progress: progress, ToolVersion: version, Seed: o.seed,
 		GeneratorOptions: account.generatorOptions(t),
+		StartAt:          startAt, MaxStartLag: o.maxStartLag,
 	})
 	if err != nil {
-		if isConfigError(err) {
+		var late *load.LateStartError
+		switch {
+		case errors.As(err, &late):
+			return lateStartError{msg: fmt.Sprintf("shard %s: %v", shard, late)}
+		case errors.Is(err, load.ErrShardSeed):
+			return usagef("%v: pass the same --seed to every shard", err)
+		case isConfigError(err):
 			return usagef("%v", err)
-		}
-		if sum == nil {
+		case sum == nil && ctx.Err() != nil:
+			return failedError{msg: "interrupted before the start: nothing was sent"}
+		case sum == nil:
 			return err
 		}
 		fmt.Fprintf(stderr, "upsertbench load: %v\n", err)
 	}
 	if !o.quiet {
 		fmt.Fprintln(stderr)
+	}
+	if shard.Count > 1 {
+		return shardDone(sum, shard, runDir, o.out, stdout)
 	}
 	verdict := reportAndPrint([]string{o.out}, o.out, reports.AllFormats, "", false, stdout, stderr)
 	if sum.Run.Interrupted {
@@ -146,6 +172,47 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return failedError{msg: fmt.Sprintf("interrupted after %s of %s; results so far are in %s", sum.Run.EndedAt.Sub(sum.Run.StartedAt).Round(time.Second), sum.Run.Planned, o.out)}
 	}
 	return verdict
+}
+
+// maxStartAhead bounds --start-at: a start further away is a typo (a
+// wrong day or year), not a plan.
+const maxStartAhead = 24 * time.Hour
+
+// parseStartAt reads --start-at (empty: no planned start).
+func parseStartAt(s string, maxLag time.Duration) (time.Time, error) {
+	if maxLag <= 0 {
+		return time.Time{}, usagef("--max-start-lag %s must be positive (e.g. 2s)", maxLag)
+	}
+	if s == "" {
+		return time.Time{}, nil
+	}
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usagef("--start-at %q is not an RFC 3339 instant: write e.g. 2026-12-01T03:00:00Z", s)
+	}
+	if ahead := time.Until(at); ahead > maxStartAhead {
+		return time.Time{}, usagef("--start-at %s is %s from now, more than %s: check the date", s, ahead.Round(time.Minute), maxStartAhead)
+	}
+	return at, nil
+}
+
+// shardDone ends a shard of a multi-shard run. A shard does not judge the
+// scenario's thresholds: they speak of the whole run (throughput >= 40/s
+// is all shards together), which report --expect-shards judges once on the
+// merged results. It says what it sent and how to judge; an interrupted
+// shard exits 1.
+func shardDone(sum *results.Summary, shard results.Shard, runDir, dir string, stdout io.Writer) error {
+	lag := "no planned start"
+	if r := sum.Run; !r.PlannedFirstSend.IsZero() && !r.PlannedStart.IsZero() {
+		lag = fmt.Sprintf("first send %s after the planned %s", r.FirstSend.Sub(r.PlannedFirstSend).Round(time.Microsecond), r.PlannedFirstSend.Format(time.RFC3339Nano))
+	}
+	fmt.Fprintf(stdout, "shard %s of %s: %d requests in %s (%s); results in %s\n",
+		shard, sum.Run.Scenario, sum.Metrics.Requests, sum.Run.EndedAt.Sub(sum.Run.StartedAt).Round(time.Millisecond), lag, dir)
+	fmt.Fprintf(stdout, "judge the run once every shard is done: upsertbench report --in %s --expect-shards %d\n", runDir, shard.Count)
+	if sum.Run.Interrupted {
+		return failedError{msg: fmt.Sprintf("shard %s interrupted after %s of %s; results so far are in %s", shard, sum.Run.EndedAt.Sub(sum.Run.StartedAt).Round(time.Second), sum.Run.Planned, dir)}
+	}
+	return nil
 }
 
 // loadScenario resolves --scenario and applies --rate, --duration and --seed.

@@ -61,6 +61,13 @@ type failedError struct{ msg string }
 
 func (e failedError) Error() string { return e.msg }
 
+// lateStartError is a shard that was ready too long after its planned
+// start and sent nothing: exit 3, so an engine running shards can tell it
+// from a failed check.
+type lateStartError struct{ msg string }
+
+func (e lateStartError) Error() string { return e.msg }
+
 func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -94,7 +101,11 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	}
 	var ue usageError
 	var fe failedError
+	var le lateStartError
 	switch {
+	case errors.As(err, &le):
+		fmt.Fprintf(stderr, "upsertbench %s: %s\n", name, oneLine(le.msg))
+		return exitLateStart
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "upsertbench %s: %s\n", name, oneLine(ue.msg))
 		return exitUsage
