@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -34,6 +35,9 @@ type config struct {
 	maxFindings  int
 	now          func() time.Time
 	suites       []*contract.Report
+	expectShards int
+	maxSkew      time.Duration
+	maxSkewSet   bool
 }
 
 // WithBaseline compares the run with the summary.json at path.
@@ -95,8 +99,15 @@ func (e *InputError) Unwrap() error { return e.Err }
 // folds in the contract findings and suite checks, compares with the
 // baseline and reads the history.
 //
-// Each dir must hold results.bin and summary.json; findings.jsonl and
-// contract.json are optional. Errors about inputs are *InputError.
+// Each dir must hold results.bin and summary.json (findings.jsonl and
+// contract.json are optional), or be a folder of shard folders
+// (shard-<I>/, see results.ShardDirs), which stands for them; its own
+// contract.json is the run's contract suite. Merging several shards, or
+// told to expect some (WithExpectShards), the report judges that the
+// shards are all there and started together (run checks
+// shards-complete and shards-together), and counts rate and throughput
+// over the window all of them were sending in. Errors about inputs are
+// *InputError.
 func Build(dirs []string, opts ...Option) (*Report, error) {
 	cfg := config{historyRuns: DefaultHistoryRuns, maxPoints: DefaultMaxPoints, maxFindings: DefaultMaxFindings, now: time.Now}
 	for _, o := range opts {
@@ -105,19 +116,50 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 	if len(dirs) == 0 {
 		return nil, errors.New("no run folder given")
 	}
+	dirs, parents, err := expandInputs(dirs)
+	if err != nil {
+		return nil, err
+	}
 
 	// Run metadata and contract counts from each shard's summary.
 	merged := results.NewSummary()
+	sums := make([]*results.Summary, 0, len(dirs))
 	for _, d := range dirs {
 		sp := summaryPath(d)
 		s, err := results.ReadSummary(sp)
 		if err != nil {
 			return nil, &InputError{Path: sp, Err: unwrapPath(err)}
 		}
+		if cfg.expectShards > 0 {
+			if err := checkShardCount(s, cfg.expectShards); err != nil {
+				return nil, &InputError{Path: sp, Err: err}
+			}
+		}
 		if err := merged.MergeRun(s); err != nil {
 			return nil, &InputError{Path: sp, Err: err}
 		}
 		merged.MergeContract(s.Contract)
+		// Run-wide invariants (one id per key, new once, trace ids,
+		// accounting) are not in summary.json yet: when they are, each
+		// shard's counts merge here like its contract counts, and they are
+		// judged once with the run checks. Shards' keys are disjoint, so
+		// adding the shards' counts is the whole run's.
+		sums = append(sums, s)
+	}
+	// Shards: which are missing, how far apart they started, and the
+	// window all of them were sending in, counted while the results stream.
+	var merge *results.MergeInfo
+	if len(sums) > 1 || cfg.expectShards > 0 {
+		if !cfg.maxSkewSet {
+			cfg.maxSkew = results.DefaultMaxSkew
+		}
+		for i, s := range sums {
+			if err := fillSpan(dirs[i], s); err != nil {
+				return nil, err
+			}
+		}
+		merge = results.NewMergeInfo(sums, cfg.expectShards, cfg.maxSkew)
+		merged.Run.Merge = merge
 	}
 	// Findings are counted from summary (Violations) but kept for display
 	// from findings.jsonl, which has all of them.
@@ -131,11 +173,25 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 		if err != nil {
 			return nil, &InputError{Path: d, Err: unwrapPath(err)}
 		}
-		if _, err := results.ScanFile(rp, func(res *vegeta.Result) error { acc.Add(res); return nil }); err != nil {
+		if _, err := results.ScanFile(rp, func(res *vegeta.Result) error {
+			acc.Add(res)
+			if merge != nil {
+				merge.Count(res)
+			}
+			return nil
+		}); err != nil {
 			return nil, &InputError{Path: rp, Err: unwrapPath(err)}
 		}
 	}
 	acc.Fill(merged)
+	if merge != nil && len(sums) > 1 && merge.Window.Duration() > 0 {
+		// Over the union of the shards' spans a late shard dilutes the
+		// rate (Vegeta's merged rate): count over the shared window. With
+		// none (shards that never all sent at once, a failed run check),
+		// the union's rate stays: it is what the target got.
+		merged.Metrics.Rate, merged.Metrics.Throughput = merge.Window.Rate(), merge.Window.Throughput()
+		merged.AchievedRate = merged.Metrics.Rate
+	}
 	r.Series = acc.Series(cfg.maxPoints)
 	r.Distribution = acc.Distribution()
 
@@ -179,7 +235,7 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 	// Contract checks: sampled under load, and suite runs.
 	r.Checks = sampledChecks(merged, r.Findings)
 	suites := cfg.suites
-	for _, d := range dirs {
+	for _, d := range slices.Concat(dirs, parents) {
 		cr, err := readContractReport(d)
 		if err != nil {
 			return nil, err

@@ -23,17 +23,24 @@ const (
 type runCheck struct {
 	name  string
 	judge func(s *results.Summary) results.RunCheck
+	// applies says whether the check speaks of this run (nil: always).
+	applies func(s *results.Summary) bool
 }
 
 var runChecks = []runCheck{
-	{RunCheckCompleted, checkCompleted},
-	{RunCheckAnswered, checkAnswered},
+	{name: RunCheckCompleted, judge: checkCompleted},
+	{name: RunCheckAnswered, judge: checkAnswered},
+	{name: RunCheckShardsComplete, judge: checkShardsComplete, applies: expecting},
+	{name: RunCheckShardsTogether, judge: checkShardsTogether, applies: merging},
 }
 
 // judgeRun evaluates every run check of s, in order.
 func judgeRun(s *results.Summary) []results.RunCheck {
 	out := make([]results.RunCheck, 0, len(runChecks))
 	for _, c := range runChecks {
+		if c.applies != nil && !c.applies(s) {
+			continue
+		}
 		rc := c.judge(s)
 		rc.Name = c.name
 		out = append(out, rc)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/reports"
 )
 
@@ -24,10 +25,12 @@ const defaultReportFormats = "text,json,md,html,junit"
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report")
 	var ins repeated
-	fs.Var(&ins, "in", "run folder holding results.bin and summary.json (repeat for the shards of one run)")
+	fs.Var(&ins, "in", "run folder holding results.bin and summary.json (repeat for the shards of one run), or a folder of shard folders (shard-<I>/)")
+	expect := fs.Int("expect-shards", 0, "the run has this many shards: a missing one fails the report, shards of another run size are refused")
+	maxSkew := fs.Duration("max-skew", results.DefaultMaxSkew, "shards whose starts are further apart than this fail the report (0: not judged); the skew is printed either way")
 	baseline := fs.String("baseline", "", "an earlier summary.json to compare with; a regression fails the report")
 	history := fs.String("history", "", "JSON Lines history file: this run is appended and the last 30 runs are charted")
-	out := fs.String("out", "", "folder for the outputs (default: the --in folder; required with several)")
+	out := fs.String("out", "", "folder for the outputs (default: the --in folder, <in>/report for a folder of shard folders; required with several)")
 	formats := fs.String("format", defaultReportFormats, "comma-separated outputs: text, json, md, html, junit (text also prints to stdout)")
 	tolerance := fs.Float64("latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95 or p99 may worsen against the baseline before it is a regression")
 	quiet := fs.Bool("quiet", false, "do not print the text report to stdout")
@@ -44,6 +47,19 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
+	if *expect < 0 || *expect > results.MaxShards {
+		return usagef("--expect-shards %d is out of range: give the run's number of shards, 1 to %d", *expect, results.MaxShards)
+	}
+	if len(ins) == 1 && reports.IsShardsFolder(ins[0]) {
+		// The merged summary.json in the folder of shards would make it
+		// look like a run folder of its own the next time.
+		if *out == "" {
+			*out = filepath.Join(ins[0], "report")
+		}
+		if filepath.Clean(*out) == filepath.Clean(ins[0]) {
+			return usagef("--out %s is the folder of shard folders: give the merged report a folder of its own, e.g. %s", *out, filepath.Join(ins[0], "report"))
+		}
+	}
 	if len(ins) > 1 {
 		// The merged summary.json must not overwrite a shard's own.
 		if *out == "" {
@@ -58,7 +74,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		*out = ins[0]
 	}
-	opts := []reports.Option{reports.WithLatencyTolerance(*tolerance)}
+	opts := []reports.Option{reports.WithLatencyTolerance(*tolerance), reports.WithMaxSkew(*maxSkew)}
+	if *expect > 0 {
+		opts = append(opts, reports.WithExpectShards(*expect))
+	}
 	if *baseline != "" {
 		opts = append(opts, reports.WithBaseline(*baseline))
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // DefaultMaxSummaryFindings caps Contract.Findings in a summary; all
@@ -24,8 +25,8 @@ func normalShard(s Shard) Shard {
 }
 
 // MergeRun folds the run metadata of another shard of the same run into s:
-// the shard lists are joined (sorted by index), StartedAt becomes the
-// earliest start, EndedAt the latest end, Planned the longest plan,
+// the shard lists are joined (sorted by index), StartedAt, PlannedStart,
+// PlannedFirstSend and FirstSend become the earliest, EndedAt the latest end, Planned the longest plan,
 // Interrupted is true if any shard was, Emulated only if all were, and the
 // requested rates add up (each shard asks for its share). Scenario,
 // description, seed, target, tool version and scenario YAML stay those of
@@ -33,7 +34,8 @@ func normalShard(s Shard) Shard {
 //
 // s may start empty (NewSummary) to merge any number of shards into it.
 // It refuses summaries that are not shards of one run: a different
-// scenario or seed, a different shard count, or the same shard twice.
+// scenario, scenario hash or seed, a different shard count, or the same
+// shard twice.
 // Figures computed from results (Metrics and the like) are not touched:
 // recompute them by accumulating the shards' results files; contract counts
 // merge with MergeContract.
@@ -44,6 +46,8 @@ func (s *Summary) MergeRun(other *Summary) error {
 		return fmt.Errorf("not shards of one run: scenario %q vs %q", a.Scenario, b.Scenario)
 	case a.Seed != 0 && b.Seed != 0 && a.Seed != b.Seed:
 		return fmt.Errorf("not shards of one run: seed %d vs %d", a.Seed, b.Seed)
+	case a.ScenarioHash != "" && b.ScenarioHash != "" && a.ScenarioHash != b.ScenarioHash:
+		return fmt.Errorf("not shards of one run: the scenario as it ran differs (hash %.12s… vs %.12s…): give every shard the same scenario file and the same --rate, --duration and --seed", a.ScenarioHash, b.ScenarioHash)
 	}
 	shards := slices.Clone(a.Shards)
 	incoming := b.Shards
@@ -80,6 +84,10 @@ func (s *Summary) MergeRun(other *Summary) error {
 	fill(&a.Target, b.Target)
 	fill(&a.ToolVersion, b.ToolVersion)
 	fill(&a.ScenarioYAML, b.ScenarioYAML)
+	fill(&a.ScenarioHash, b.ScenarioHash)
+	a.PlannedStart = earliest(a.PlannedStart, b.PlannedStart)
+	a.PlannedFirstSend = earliest(a.PlannedFirstSend, b.PlannedFirstSend)
+	a.FirstSend = earliest(a.FirstSend, b.FirstSend)
 	if a.Seed == 0 {
 		a.Seed = b.Seed
 	}
@@ -101,6 +109,14 @@ func (s *Summary) MergeRun(other *Summary) error {
 		s.SchemaVersion = other.SchemaVersion
 	}
 	return nil
+}
+
+// earliest is the earlier of two instants, a zero one counting as unknown.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // MergeContract adds another shard's contract counts to s: counters and

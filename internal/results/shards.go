@@ -132,6 +132,10 @@ type Window struct {
 	Successes uint64 `json:"successes"`
 }
 
+// Overlaps says the window is not empty: the spans it was made of
+// overlapped (To is not before From).
+func (w Window) Overlaps() bool { return !w.To.Before(w.From) }
+
 // Duration is To - From (0 when the window is empty).
 func (w Window) Duration() time.Duration { return max(w.To.Sub(w.From), 0) }
 
@@ -151,22 +155,40 @@ func (w Window) Throughput() float64 {
 	return 0
 }
 
-// Problems says in words why the merge does not make one run: each
-// missing shard, and a start skew above MaxSkew. None when it does.
-func (m *MergeInfo) Problems() []string {
-	if m == nil {
-		return nil
+// MissingProblem names the expected shards that are missing ("" when
+// none is, or nothing was expected).
+func (m *MergeInfo) MissingProblem() string {
+	if m == nil || len(m.Missing) == 0 {
+		return ""
 	}
-	var out []string
-	for _, i := range m.Missing {
-		out = append(out, fmt.Sprintf("shard %d/%d is missing: its results were not found (late start, failed or not copied); the merged figures cover %d of %d shards",
-			i, m.Expected, m.Expected-len(m.Missing), m.Expected))
+	names := make([]string, len(m.Missing))
+	for i, idx := range m.Missing {
+		names[i] = Shard{Index: idx, Count: m.Expected}.String()
 	}
-	if m.MaxSkew > 0 && m.StartSkew > m.MaxSkew {
-		out = append(out, fmt.Sprintf("the shards started %s apart, more than the %s allowed: they did not run together (synchronise the machines' clocks and start them with one --start-at)",
-			m.StartSkew.Round(time.Millisecond), m.MaxSkew))
+	what := "shard " + names[0] + " is"
+	if len(names) > 1 {
+		what = "shards " + strings.Join(names, ", ") + " are"
 	}
-	return out
+	return fmt.Sprintf("%s missing: no results found (a late start, a failure, or not copied); the merged figures cover %d of %d shards",
+		what, m.Expected-len(m.Missing), m.Expected)
+}
+
+// SkewProblem says the shards did not run together ("" when they did):
+// they started further apart than MaxSkew (not judged when MaxSkew is 0
+// or less), or were never all sending at once, whatever MaxSkew says:
+// then no window holds the whole run's rate.
+func (m *MergeInfo) SkewProblem() string {
+	switch {
+	case m == nil:
+		return ""
+	case !m.Window.Overlaps():
+		return fmt.Sprintf("the shards were never all sending at once (they started %s apart; one ended before another began, or sent nothing): the run never reached its rate (synchronise the machines' clocks and give every shard one --start-at)",
+			m.StartSkew.Round(time.Millisecond))
+	case m.MaxSkew <= 0 || m.StartSkew <= m.MaxSkew:
+		return ""
+	}
+	return fmt.Sprintf("the shards started %s apart, more than the %s allowed: they did not run together (synchronise the machines' clocks and give every shard one --start-at)",
+		m.StartSkew.Round(time.Millisecond), m.MaxSkew)
 }
 
 // NewMergeInfo checks the runs of a merge against expect shards (0: no

@@ -101,7 +101,10 @@ func TestMergeInfo(t *testing.T) {
 	assert.Equal(t, []int{3}, m.Missing)
 	assert.Equal(t, t0.Add(300*time.Millisecond), m.Window.From, "the latest first send")
 	assert.Equal(t, t0.Add(9*time.Second), m.Window.To, "the earliest last send")
-	assert.Equal(t, []string{"shard 3/4 is missing: its results were not found (late start, failed or not copied); the merged figures cover 3 of 4 shards"}, m.Problems())
+	assert.Equal(t, "shard 3/4 is missing: no results found (a late start, a failure, or not copied); the merged figures cover 3 of 4 shards", m.MissingProblem())
+	assert.Empty(t, m.SkewProblem(), "300ms apart, 1s allowed")
+	assert.Equal(t, "shards 2/4, 3/4 are missing: no results found (a late start, a failure, or not copied); the merged figures cover 2 of 4 shards",
+		NewMergeInfo([]*Summary{runs[1], runs[2]}, 4, time.Second).MissingProblem())
 
 	for _, r := range []struct {
 		at   time.Duration
@@ -125,9 +128,24 @@ func TestMergeInfo(t *testing.T) {
 
 	skewed := NewMergeInfo(runs[:2], 2, 200*time.Millisecond)
 	assert.Empty(t, skewed.Missing)
-	assert.Equal(t, []string{"the shards started 300ms apart, more than the 200ms allowed: they did not run together (synchronise the machines' clocks and start them with one --start-at)"}, skewed.Problems())
-	assert.Empty(t, NewMergeInfo(runs[:2], 0, 0).Problems(), "no limit, no expectation: nothing to fail")
+	assert.Empty(t, skewed.MissingProblem())
+	assert.Equal(t, "the shards started 300ms apart, more than the 200ms allowed: they did not run together (synchronise the machines' clocks and give every shard one --start-at)", skewed.SkewProblem())
+	free := NewMergeInfo(runs[:2], 0, 0)
+	assert.Empty(t, free.MissingProblem(), "no expectation")
+	assert.Empty(t, free.SkewProblem(), "no limit")
 	var none *MergeInfo
-	assert.Empty(t, none.Problems())
+	assert.Empty(t, none.MissingProblem())
+	assert.Empty(t, none.SkewProblem())
+
+	// Shards one after the other: 1.05 s apart, each sending for 1 s.
+	apart := NewMergeInfo([]*Summary{run(1, 0, 0, time.Second), run(2, 1050*time.Millisecond, 1050*time.Millisecond, 2050*time.Millisecond)}, 2, 2*time.Second)
+	assert.False(t, apart.Window.Overlaps())
+	assert.Equal(t, "the shards were never all sending at once (they started 1.05s apart; one ended before another began, or sent nothing): the run never reached its rate (synchronise the machines' clocks and give every shard one --start-at)",
+		apart.SkewProblem(), "within the skew allowed, but no shared window")
+	apart.MaxSkew = 0
+	assert.NotEmpty(t, apart.SkewProblem(), "whatever the limit")
+	assert.True(t, NewMergeInfo(runs[:1], 1, time.Second).Window.Overlaps(), "one shard: its own span")
+	one := run(1, 0, 0, 0)
+	assert.True(t, NewMergeInfo([]*Summary{one}, 1, time.Second).Window.Overlaps(), "one request: an instant")
 	assert.Zero(t, Window{From: t0, To: t0.Add(-time.Second)}.Rate(), "an empty window has no rate")
 }
