@@ -47,11 +47,15 @@ import (
 //     counted (Ignore); activeDeadlineSeconds ends the Job. Ending a Job
 //     sends SIGTERM to its running pods and SIGKILL after their grace.
 //
-// Processes get only the env their container declares plus HOME, and run
-// in an empty working folder of their own.
+// Processes get only the env the image sets (ImageEnv), the env their
+// container declares (which wins, as in a cluster) and HOME, and run in an
+// empty working folder of their own.
 type Cluster struct {
 	// Entrypoint is the image's entrypoint: the binary every container runs.
 	Entrypoint string
+	// ImageEnv is the env the image sets ("KEY=value", its ENV lines):
+	// every container gets it, unless its own env sets the same name.
+	ImageEnv []string
 	// Secrets are the Secrets that exist, by name: key → value.
 	Secrets map[string]map[string]string
 	// Claims maps a PersistentVolumeClaim's name to a host folder.
@@ -200,6 +204,13 @@ func (c *Cluster) setup(name string, spec corev1.PodSpec, index int, podDir stri
 		}
 	}
 	ps := podSetup{dir: podDir}
+	// The image's env is not a source of $(VAR) expansion (the kubelet
+	// does not know it); the container's own env wins over it.
+	for _, kv := range c.ImageEnv {
+		if k, _, _ := strings.Cut(kv, "="); !hasKey(env, k) {
+			ps.env = append(ps.env, kv)
+		}
+	}
 	for _, a := range ctr.Args {
 		ps.args = append(ps.args, c.mapValue(Expand(a, env), mounts))
 	}
@@ -209,6 +220,8 @@ func (c *Cluster) setup(name string, spec corev1.PodSpec, index int, podDir stri
 	ps.env = append(ps.env, "HOME="+podDir)
 	return ps, nil
 }
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // mount is a container path and the host folder behind it.
 type mount struct{ path, host string }

@@ -152,6 +152,7 @@ func newCluster(t *testing.T, doc string) (*k8stest.Cluster, string) {
 	results := t.TempDir()
 	c := &k8stest.Cluster{
 		Entrypoint: os.Args[0],
+		ImageEnv:   []string{"IMAGE_ONLY=i", "PREFIX=from-image"},
 		Secrets:    map[string]map[string]string{"creds": {"token": "s3cret"}},
 		Claims:     map[string]string{"shared": results},
 		Dir:        t.TempDir(),
@@ -171,7 +172,7 @@ func runJob(t *testing.T, c *k8stest.Cluster) *k8stest.JobResult {
 }
 
 func TestClusterRunsOnePodPerIndex(t *testing.T) {
-	c, results := newCluster(t, jobYAML(3, "", "write", "$(OUT)/run-$(JOB_COMPLETION_INDEX)", "index $(JOB_COMPLETION_INDEX) $(NAMED) $(MISSING) $$(OUT)", "env"))
+	c, results := newCluster(t, jobYAML(3, "", "write", "$(OUT)/run-$(JOB_COMPLETION_INDEX)", "index $(JOB_COMPLETION_INDEX) $(NAMED) $(MISSING) $$(OUT) $(IMAGE_ONLY)", "env"))
 	res := runJob(t, c)
 	require.False(t, res.Failed, "%+v", res)
 	assert.Equal(t, 3, res.SucceededCount)
@@ -181,11 +182,15 @@ func TestClusterRunsOnePodPerIndex(t *testing.T) {
 		assert.Equal(t, 0, pod.ExitCode, pod.Stderr)
 		data, err := os.ReadFile(filepath.Join(results, fmt.Sprintf("run-%d", i)))
 		require.NoError(t, err, "the results mount maps to the claim's folder")
-		assert.Equal(t, fmt.Sprintf("index %d p-x-$(PREFIX) $(MISSING) $(OUT)", i), string(data), "$(VAR) expanded as the kubelet does")
+		assert.Equal(t, fmt.Sprintf("index %d p-x-$(PREFIX) $(MISSING) $(OUT) $(IMAGE_ONLY)", i), string(data),
+			"$(VAR) expanded as the kubelet does: from the container's env, not the image's")
 		env := strings.Split(strings.TrimSpace(pod.Stdout), "\n")
 		assert.Contains(t, env, "TOKEN=s3cret", "the Secret's key")
 		assert.Contains(t, env, "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
 		assert.Contains(t, env, "OUT="+results, "env values are mapped too")
+		assert.Contains(t, env, "IMAGE_ONLY=i", "the image's env")
+		assert.Contains(t, env, "PREFIX=p", "the container's env wins over the image's")
+		assert.NotContains(t, env, "PREFIX=from-image")
 		// The Job controller appends JOB_COMPLETION_INDEX to the env, and
 		// an env value sees only the variables before it.
 		assert.Contains(t, env, "EARLY=$(JOB_COMPLETION_INDEX)")
