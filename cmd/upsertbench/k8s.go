@@ -63,8 +63,8 @@ func runK8s(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.image, "image", "", "container image whose entrypoint is upsertbench, e.g. ghcr.io/OWNER/upsertbench:v1.2.0 (required)")
 	fs.StringVar(&o.startAt, "start-at", "", "the instant every shard starts, RFC 3339 (e.g. 2026-12-01T03:00:00Z); or --start-in")
 	fs.DurationVar(&o.startIn, "start-in", 0, "start this long after now (e.g. 2m): time enough to schedule the pods and pull the image")
-	fs.DurationVar(&o.maxStartLag, "max-start-lag", defaultMaxStartLag, "a shard starting later than this after --start-at sends nothing and exits "+strconv.Itoa(exitLateStart))
-	fs.DurationVar(&o.maxSkew, "max-skew", defaultMaxSkew, "the report fails when the shards' starts are further apart than this")
+	fs.DurationVar(&o.maxStartLag, "max-start-lag", load.DefaultMaxStartLag, "a shard starting later than this after --start-at sends nothing and exits "+strconv.Itoa(exitLateStart))
+	fs.DurationVar(&o.maxSkew, "max-skew", results.DefaultMaxSkew, "the report fails when the shards' starts are further apart than this")
 	fs.StringVar(&o.namespace, "namespace", "", "namespace of every object (default: kubectl's)")
 	fs.StringVar(&o.claim, "claim", defaultK8sClaim, "PersistentVolumeClaim mounted at /results in every pod (ReadWriteMany when the shards may land on different nodes)")
 	fs.StringVar(&o.secret, "secret", defaultK8sSecret, "Secret holding the keys "+secretKeyTarget+" (base URL) and "+secretKeyToken+"; they reach the pods as $"+target.EnvTarget+" and $"+target.EnvToken)
@@ -176,7 +176,7 @@ func k8sConfig(fs *flag.FlagSet, o k8sOptions, account accountFlags, now time.Ti
 	runDir := k8s.RunDir(o.runID)
 	shardArgs := []string{"load",
 		"--scenario", scenarioArg,
-		"--shard", fmt.Sprintf("%s/%d", shardAuto, o.shards),
+		"--shard", fmt.Sprintf("%s/%d", results.ShardAuto, o.shards),
 		"--start-at", start.Format(time.RFC3339),
 		"--max-start-lag", o.maxStartLag.String(),
 		"--out", runDir,
@@ -292,10 +292,3 @@ func k8sComment(o k8sOptions, whole load.Plan, seed uint64, start time.Time, cfg
 		fmt.Sprintf("  kubectl%s wait --for=condition=complete --timeout=%ds job/%s; kubectl%s logs job/%s", ns, int64(k8s.DefaultReportDeadline/time.Second), report, ns, report),
 	}
 }
-
-// TODO(shards): these move next to the shard parser.
-const (
-	shardAuto          = "auto"
-	defaultMaxStartLag = load.DefaultMaxStartLag
-	defaultMaxSkew     = 2 * time.Second
-)
