@@ -97,17 +97,6 @@ func threeShards(offsets ...time.Duration) []shardRun {
 	return out
 }
 
-func findRunCheck(t *testing.T, s *results.Summary, name string) results.RunCheck {
-	t.Helper()
-	for _, c := range s.RunChecks {
-		if c.Name == name {
-			return c
-		}
-	}
-	require.Failf(t, "no run check", "%s in %+v", name, s.RunChecks)
-	return results.RunCheck{}
-}
-
 // TestShardWindowRate: one shard starting 1.5 s after the others. Over
 // the union of the shards' spans (Vegeta's merged rate), the run seems to
 // send 26.3/s; over the window all of them were sending, it sent what it
@@ -129,7 +118,7 @@ func TestShardWindowRate(t *testing.T) {
 	union := float64(s.Metrics.Requests) / s.Metrics.Duration.Seconds()
 	assert.InDelta(t, 300/11.4, union, 1e-9, "what the union of the spans says")
 	assert.Equal(t, 1500*time.Millisecond, s.Run.Merge.StartSkew)
-	assert.True(t, findRunCheck(t, s, RunCheckShardsTogether).Pass, "1.5 s is within the default 2 s")
+	assert.True(t, runCheckNamed(t, s, RunCheckShardsTogether).Pass, "1.5 s is within the default 2 s")
 	assert.Equal(t, VerdictPass, s.Verdict, "rate >= 29/s holds over the window: %v", r.Failures)
 }
 
@@ -206,7 +195,7 @@ func TestShardChecks(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.pass, r.Passed(), "failures: %v", r.Failures)
 			for name, want := range tt.checks {
-				c := findRunCheck(t, r.Summary, name)
+				c := runCheckNamed(t, r.Summary, name)
 				if prefix, ok := strings.CutSuffix(want.msg, "…"); ok {
 					assert.True(t, strings.HasPrefix(c.Message, prefix), "%s: %q", name, c.Message)
 				} else {

@@ -119,8 +119,9 @@ const standInStartIn = 15 * time.Second
 // and the results claim on a temporary folder.
 func TestK8sStandIn(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and runs a 2-second sharded load")
+		t.Skip("waits for a common start, then runs a 2-second sharded load")
 	}
+	t.Parallel()      // its wait overlaps TestK8sStandInWithEmulator's
 	bin := os.Args[0] // as upsertbench, with runAsMainEnv
 	const shards, token = 3, "ub-standin-token"
 
@@ -208,4 +209,74 @@ func TestK8sStandIn(t *testing.T) {
 	assert.True(t, rep.Failed, "the report Job fails")
 	assert.Equal(t, exitFail, rep.Pods[0].ExitCode)
 	assert.Contains(t, rep.Pods[0].Stdout+rep.Pods[0].Stderr, "shard 2/3 is missing")
+}
+
+// TestK8sStandInWithEmulator: with --with-emulator the target is the
+// emulator Deployment behind its Service, configured by the scenario
+// (the free tier's 429s would show as failed answers); the Secret holds
+// only the token.
+func TestK8sStandInWithEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a common start, then runs a 1-second sharded load")
+	}
+	t.Parallel()
+	const shards, token, runID = 2, "ub-standin-emulator-token", "emu"
+	scenario := filepath.Join(t.TempDir(), "emu.yaml")
+	require.NoError(t, os.WriteFile(scenario, []byte(`name: emu
+seed: 12
+stages:
+  - duration: 1s
+    rate: 10
+batch:
+  size: 5
+sample: 0
+emulator:
+  tier: professional
+  latency: fixed:5ms
+thresholds:
+  - success == 100%
+  - requests == 10
+`), 0o644))
+	var out, errOut bytes.Buffer
+	code := runMain([]string{"k8s", "--scenario", scenario, "--shards", strconv.Itoa(shards), "--with-emulator",
+		"--run-id", runID, "--image", "upsertbench:standin", "--start-in", standInStartIn.String(),
+		"--claim", "results", "--secret", "creds"}, &out, &errOut)
+	require.Equal(t, exitPass, code, errOut.String())
+	m, err := k8stest.Decode(out.Bytes())
+	require.NoError(t, err)
+
+	claim := t.TempDir()
+	cluster := &k8stest.Cluster{
+		Entrypoint: os.Args[0],
+		ImageEnv:   []string{runAsMainEnv + "=1"},
+		Secrets:    map[string]map[string]string{"creds": {secretKeyToken: token}},
+		Claims:     map[string]string{"results": claim},
+		Dir:        t.TempDir(),
+		MaxGrace:   5 * time.Second,
+	}
+	require.NoError(t, cluster.Load(m))
+	t.Cleanup(cluster.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	addr, err := cluster.StartDeployment(ctx, k8s.EmulatorName(runID))
+	require.NoError(t, err, "the emulator passes its readiness probe")
+	job, err := cluster.RunJob(ctx, k8s.JobName(runID))
+	require.NoError(t, err)
+	for _, pod := range job.Pods {
+		t.Logf("%s exit %d\n%s%s", pod.Name, pod.ExitCode, pod.Stdout, pod.Stderr)
+		assert.Contains(t, pod.Env, "UPSERTBENCH_TARGET=http://"+addr, "the Service's address")
+	}
+	require.False(t, job.Failed, "shard Job failed: %s", job.Reason)
+	require.Len(t, job.Pods, shards)
+
+	rep, err := cluster.RunJob(ctx, k8s.ReportJobName(runID))
+	require.NoError(t, err)
+	require.Len(t, rep.Pods, 1)
+	require.False(t, rep.Failed, "report Job failed: %s\n%s%s", rep.Reason, rep.Pods[0].Stdout, rep.Pods[0].Stderr)
+	merged, err := results.ReadSummary(filepath.Join(claim, runID, "report"))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(10), merged.Metrics.Requests, "the merged total is the plan")
+	assert.Equal(t, map[string]int{"200": 10}, merged.Metrics.StatusCodes, "every answer came from the emulator")
+	t.Logf("stand-in with emulator: %d shards, %d requests merged (plan 10), start skew %s", shards, merged.Metrics.Requests, merged.Run.Merge.StartSkew)
 }

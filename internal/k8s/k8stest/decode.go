@@ -112,40 +112,25 @@ func isBlank(doc []byte) bool {
 }
 
 // Job returns the Job of that name, or nil.
-func (m *Manifests) Job(name string) *batchv1.Job {
-	for i := range m.Jobs {
-		if m.Jobs[i].Name == name {
-			return &m.Jobs[i]
-		}
-	}
-	return nil
-}
+func (m *Manifests) Job(name string) *batchv1.Job { return named(m.Jobs, name) }
 
 // ConfigMap returns the ConfigMap of that name, or nil.
-func (m *Manifests) ConfigMap(name string) *corev1.ConfigMap {
-	for i := range m.ConfigMaps {
-		if m.ConfigMaps[i].Name == name {
-			return &m.ConfigMaps[i]
-		}
-	}
-	return nil
-}
+func (m *Manifests) ConfigMap(name string) *corev1.ConfigMap { return named(m.ConfigMaps, name) }
 
 // Deployment returns the Deployment of that name, or nil.
-func (m *Manifests) Deployment(name string) *appsv1.Deployment {
-	for i := range m.Deployments {
-		if m.Deployments[i].Name == name {
-			return &m.Deployments[i]
-		}
-	}
-	return nil
-}
+func (m *Manifests) Deployment(name string) *appsv1.Deployment { return named(m.Deployments, name) }
 
 // Service returns the Service of that name, or nil.
-func (m *Manifests) Service(name string) *corev1.Service {
-	for i := range m.Services {
-		if m.Services[i].Name == name {
-			return &m.Services[i]
+func (m *Manifests) Service(name string) *corev1.Service { return named(m.Services, name) }
+
+// named finds the object of that name among objects of one kind.
+func named[T any, P interface {
+	*T
+	GetName() string
+}](objects []T, name string) *T {
+	for i := range objects {
+		if P(&objects[i]).GetName() == name {
+			return &objects[i]
 		}
 	}
 	return nil
