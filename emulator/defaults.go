@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
 // The default and calculated properties of a task, the one place that
@@ -253,7 +254,7 @@ func appendPreview(b, body []byte, scratch *previewScratch) ([]byte, bool) {
 			}
 			rest = rest[i:]
 		case 'u':
-			if r := hexVal(rest[i+2:]); r <= ' ' || r == '<' || r == '>' || r == '&' {
+			if r := jsonscan.HexVal(rest[i+2:]); r <= ' ' || r == '<' || r == '>' || r == '&' {
 				return appendPreviewDecoded(b[:start], body, scratch)
 			}
 			b = append(b, rest[i:i+6]...)
@@ -265,6 +266,14 @@ func appendPreview(b, body []byte, scratch *previewScratch) ([]byte, bool) {
 	}
 	return b, special
 }
+
+// Byte-lane masks of hasDoubleSpace: the low bit, the high bit and the
+// low seven bits of every byte of a word.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+	lo7 = 0x7f7f7f7f7f7f7f7f
+)
 
 // hasDoubleSpace reports whether s holds two spaces in a row, eight bytes
 // at a time (bytes.Contains stops at every single space of a text).
@@ -296,7 +305,7 @@ func isSpaceEscape(c byte) bool { return c == 'n' || c == 'r' || c == 't' || c =
 // appendPreviewDecoded is appendPreview for any body: it decodes body into
 // scratch and reads it character by character.
 func appendPreviewDecoded(b, body []byte, scratch *previewScratch) ([]byte, bool) {
-	text := appendUnescaped(scratch.text[:0], body)
+	text := jsonscan.Unescape(scratch.text[:0], body)
 	scratch.text = text
 	start := len(b)
 	space := false // a white space run is pending

@@ -115,12 +115,13 @@
 //     TestNumbersAndBooleansAsValues, TestWholeRequestRefusals.
 //   - Datetime properties (hs_timestamp, hs_task_reminders) accept epoch
 //     milliseconds or ISO 8601 (a full date-time with any fraction and Z or
-//     an offset, or a date at midnight UTC), are kept as the instant (to the
-//     millisecond) and answered as Java's Instant prints it: UTC, three
-//     fractional digits only when the milliseconds are not zero. Source:
-//     hubspot-facts.md, "Answers normalise what was written". Confidence:
-//     confirmed. Option: none. Tests: TestDatetimesAnsweredAsInstants,
-//     FuzzISO8601, FuzzUpsert.
+//     an offset, or a date at midnight UTC; read by hubspot.ParseInstant,
+//     which FuzzISO8601 in package hubspot holds to time.Parse), are kept
+//     as the instant (to the millisecond) and answered as Java's Instant
+//     prints it: UTC, three fractional digits only when the milliseconds
+//     are not zero. Source: hubspot-facts.md, "Answers normalise what was
+//     written". Confidence: confirmed. Option: none. Tests:
+//     TestDatetimesAnsweredAsInstants, FuzzUpsert.
 //   - Every instant of an answer prints the same way: createdAt, updatedAt,
 //     requestedAt, startedAt, completedAt, hs_createdate,
 //     hs_lastmodifieddate (hubspot.AppendInstant, the one writer). Source:

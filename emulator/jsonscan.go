@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
 // scanner is a small, strict, allocation-free JSON reader specialised for
@@ -288,77 +286,15 @@ func (s *scanner) arrayNext(first bool) bool {
 	return true
 }
 
-// isStop tells the bytes that end a string's plain run: the closing quote,
-// a backslash, and control characters (which JSON forbids raw).
-var isStop = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-	lo7 = 0x7f7f7f7f7f7f7f7f
-)
-
-// stopBytes has the high bit set in exactly the bytes of x (eight body
-// bytes, little-endian) that are '"', '\\' or below 0x20. The tests work on
-// the low seven bits t of each byte, where adding never carries into the
-// next byte: t equals c (below 0x80) when (t^c)+0x7f lacks the high bit,
-// and t is below 0x20 when t+0x60 does; a byte with its own high bit set
-// is none of them.
-func stopBytes(x uint64) uint64 {
-	t := x & lo7
-	quote := (t ^ '"'*lsb) + lo7
-	back := (t ^ '\\'*lsb) + lo7
-	ctl := t + 0x60*lsb
-	return ^(quote&back&ctl | x) & msb
-}
-
-// gatherHigh packs the high bits of the eight bytes of m (all other bits
-// clear) into the low eight bits, byte i to bit i.
-func gatherHigh(m uint64) uint64 { return ((m >> 7) * 0x0102040810204080) >> 56 }
-
 // indexStops fills s.stops with one bit per body byte, set for the bytes
-// stopBytes flags. Building it is one branch-free pass over the body, eight
-// bytes at a time; after that, finding where a string ends (nextStop) is
-// a shift and a count of trailing zeros, where a scan from the string's
-// start paid a loop and a mispredicted exit per string, and a request has
-// thousands of short strings.
+// that end a string's plain run (jsonscan.IndexStops, the one owner of that
+// bitmap), and, when the body has invalid UTF-8, for every byte from 0x80
+// up, for str to check.
 func (s *scanner) indexStops() {
-	d := s.data
-	n := (len(d) + 63) / 64
-	if cap(s.stops) < n {
-		s.stops = make([]uint64, n)
-	}
-	s.stops = s.stops[:n]
-	i := 0
-	for ; i+64 <= len(d); i += 64 {
-		w := (*[64]byte)(d[i : i+64]) // constant offsets below: no bounds checks
-		s.stops[i>>6] = gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[0:]))) |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[8:])))<<8 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[16:])))<<16 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[24:])))<<24 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[32:])))<<32 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[40:])))<<40 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[48:])))<<48 |
-			gatherHigh(stopBytes(binary.LittleEndian.Uint64(w[56:])))<<56
-	}
-	if i < len(d) {
-		var m uint64
-		for k, c := range d[i:] {
-			if isStop[c] {
-				m |= 1 << k
-			}
-		}
-		s.stops[i>>6] = m
-	}
+	s.stops = jsonscan.IndexStops(s.stops, s.data)
 	if s.badUTF8 {
 		// Rare: mark every byte from 0x80 up, for str to check.
-		for k, c := range d {
+		for k, c := range s.data {
 			if c >= utf8.RuneSelf {
 				s.stops[k>>6] |= 1 << (k & 63)
 			}
@@ -368,21 +304,7 @@ func (s *scanner) indexStops() {
 
 // nextStop returns the position of the first quote, backslash or control
 // character at or after p, or len(s.data).
-func (s *scanner) nextStop(p int) int {
-	w := p >> 6
-	if w >= len(s.stops) {
-		return len(s.data)
-	}
-	if m := s.stops[w] >> (p & 63); m != 0 {
-		return p + bits.TrailingZeros64(m)
-	}
-	for w++; w < len(s.stops); w++ {
-		if m := s.stops[w]; m != 0 {
-			return w<<6 + bits.TrailingZeros64(m)
-		}
-	}
-	return len(s.data)
-}
+func (s *scanner) nextStop(p int) int { return jsonscan.NextStop(s.stops, len(s.data), p) }
 
 // memberResult is what compactMember found.
 type memberResult uint8
@@ -518,7 +440,7 @@ func (s *scanner) str() (rawString, bool) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				p += 2
 			case 'u':
-				if p+6 > len(data) || !isHex4(data[p+2:p+6]) {
+				if p+6 > len(data) || !jsonscan.IsHex4(data[p+2:p+6]) {
 					s.pos = p
 					return rawString{}, s.fail("Unexpected character in a \\u escape: expected 4 hex digits")
 				}
@@ -588,35 +510,6 @@ func (s *scanner) scalar(field fieldPath) (rawString, bool) {
 		return rawString{raw: s.data[start:s.pos]}, true
 	}
 	return rawString{}, s.wrongType(field, "String")
-}
-
-func isHex4(b []byte) bool {
-	for _, c := range b[:4] {
-		if !isHex(c) {
-			return false
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexVal(b []byte) rune {
-	var r rune
-	for _, c := range b[:4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		default:
-			r |= rune(c - 'A' + 10)
-		}
-	}
-	return r
 }
 
 func (s *scanner) literal(word string) bool {
@@ -756,7 +649,7 @@ func (s *scanner) wire(r rawString) rawString {
 // date-time that already has that form is returned as it is, and one with
 // ".000" loses it without calendar arithmetic.
 func (s *scanner) instantText(v []byte) (text []byte, ok bool) {
-	ms, ok := parseInstant(v)
+	ms, ok := hubspot.ParseInstant(v)
 	switch {
 	case !ok:
 		return nil, false
@@ -784,63 +677,8 @@ func (s *scanner) wireSlow(r rawString) rawString {
 
 func (s *scanner) unescapeSlow(raw []byte) []byte {
 	start := len(s.arena)
-	s.arena = appendUnescaped(s.arena, raw)
+	s.arena = jsonscan.Unescape(s.arena, raw)
 	return s.arena[start:len(s.arena):len(s.arena)]
-}
-
-// appendUnescaped decodes the escapes of a syntactically valid JSON string
-// body. Lone surrogates and each byte of invalid UTF-8 become U+FFFD, as
-// encoding/json does.
-func appendUnescaped(dst, raw []byte) []byte {
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRune(raw[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = utf8.AppendRune(dst, utf8.RuneError)
-			} else {
-				dst = append(dst, raw[i:i+size]...)
-			}
-			i += size
-			continue
-		}
-		if c != '\\' {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		switch raw[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := hexVal(raw[i+2:])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-					if r2 := hexVal(raw[i+2:]); utf16.DecodeRune(r, r2) != utf8.RuneError {
-						dst = utf8.AppendRune(dst, utf16.DecodeRune(r, r2))
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, raw[i+1])
-		}
-		i += 2
-	}
-	return dst
 }
 
 // lineCol turns a byte offset into Jackson-style 1-based line and column.

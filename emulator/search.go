@@ -262,7 +262,7 @@ func (e *Emulator) compileFilter(st *requestState, f *searchFilter) (answer, boo
 			n, err := strconv.ParseUint(v, 10, 63)
 			return int64(n), err == nil
 		}
-		return parseInstant([]byte(v))
+		return hubspot.ParseInstant([]byte(v))
 	}
 	bad := func(v string) (answer, bool) {
 		if kind == valueID {

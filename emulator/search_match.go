@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
 // How search reads and compares a record's values.
@@ -44,11 +45,11 @@ func (e *Emulator) searchField(v *record, idx int, kind valueKind, buf *[]byte) 
 	}
 	fv := fieldValue{present: true, text: raw}
 	if bytes.IndexByte(raw, '\\') >= 0 {
-		*buf = appendUnescaped((*buf)[:0], raw)
+		*buf = jsonscan.Unescape((*buf)[:0], raw)
 		fv.text = *buf
 	}
 	if kind == valueDate {
-		fv.num, fv.numOK = parseInstant(fv.text)
+		fv.num, fv.numOK = hubspot.ParseInstant(fv.text)
 	}
 	return fv
 }
@@ -170,7 +171,7 @@ func (e *Emulator) matchesQuery(v *record, words []string, buf *[]byte) bool {
 	hay := (*buf)[:0]
 	for _, name := range []string{hubspot.PropTaskSubject, hubspot.PropTaskBody} {
 		if raw, ok := lookupPacked(v.props(), uint8(e.schema.index[name])); ok {
-			hay = appendLower(hay, appendUnescaped(nil, raw))
+			hay = appendLower(hay, jsonscan.Unescape(nil, raw))
 			hay = append(hay, ' ')
 		}
 	}

@@ -520,18 +520,18 @@ func TestParseInstant(t *testing.T) {
 		}
 		want, err := time.Parse(layout, v)
 		require.NoError(t, err)
-		got, ok := parseInstant([]byte(v))
+		got, ok := hubspot.ParseInstant([]byte(v))
 		assert.True(t, ok, v)
 		assert.Equal(t, want.UnixMilli(), got, v)
 	}
 	for _, v := range []string{"1767225600000", "-1", "0"} {
 		n, _ := strconv.ParseInt(v, 10, 64)
-		got, ok := parseInstant([]byte(v))
+		got, ok := hubspot.ParseInstant([]byte(v))
 		assert.True(t, ok)
 		assert.Equal(t, n, got)
 	}
 	for _, v := range []string{"", "yesterday", "2026-13-01", "2026-02-30", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00"} {
-		_, ok := parseInstant([]byte(v))
+		_, ok := hubspot.ParseInstant([]byte(v))
 		assert.False(t, ok, v)
 	}
 }

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/cpuclock"
 )
 
 // BenchmarkAppendBatch is the hot path of the load engine: one 100-input
@@ -34,12 +34,12 @@ func BenchmarkAppendBatch(b *testing.B) {
 			var buf []byte
 			var n uint64
 			b.ReportAllocs()
-			cpu := startCPU()
+			cpu := cpuclock.Start()
 			for b.Loop() {
 				buf = g.AppendBatch(buf[:0], n)
 				n++
 			}
-			cpu.report(b)
+			cpu.Report(b, 1, "cpu-ns/op")
 			b.SetBytes(int64(len(buf)))
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 		})
@@ -88,7 +88,7 @@ func BenchmarkNaive(b *testing.B) {
 	b.ReportAllocs()
 	var n int
 	var size int
-	cpu := startCPU()
+	cpu := cpuclock.Start()
 	for b.Loop() {
 		req := hubspot.BatchUpsertRequest{Inputs: make([]hubspot.UpsertInput, hubspot.MaxBatchInputs)}
 		for i := range req.Inputs {
@@ -117,7 +117,7 @@ func BenchmarkNaive(b *testing.B) {
 		size = len(body)
 		n++
 	}
-	cpu.report(b)
+	cpu.Report(b, 1, "cpu-ns/op")
 	b.SetBytes(int64(size))
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 }
@@ -129,26 +129,5 @@ func BenchmarkNew(b *testing.B) {
 		if _, err := New(WithSeed(uint64(i)+1e9), WithOwnerIDs("1")); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// cpuClock measures the process's CPU time (user+system). On a shared,
-// oversubscribed machine wall time per op mostly measures the neighbours;
-// CPU time per op is what the code itself costs.
-type cpuClock struct{ start time.Duration }
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func startCPU() cpuClock { return cpuClock{start: cpuTime()} }
-
-func (c cpuClock) report(b *testing.B) {
-	if d := cpuTime() - c.start; d > 0 && b.N > 0 {
-		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
