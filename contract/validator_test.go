@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -512,17 +511,4 @@ func TestValidatorExcerpt(t *testing.T) {
 	assert.True(t, strings.HasSuffix(ex, "…"))
 	assert.LessOrEqual(t, len(ex), validatorExcerptLimit+len("…"))
 	assert.NotContains(t, ex, "\uFFFD", "cut on a rune boundary")
-}
-
-// hubspotReferenceDir finds HubSpot's published documents, or skips.
-func hubspotReferenceDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("UPSERTBENCH_REFERENCE_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "reference")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "hubspot-tasks-v3.json")); err != nil {
-		t.Skipf("HubSpot's reference OpenAPI documents are not available at %s (set UPSERTBENCH_REFERENCE_DIR to the folder holding hubspot-tasks-v3.json and hubspot-tasks-2026-03.json): %v", dir, err)
-	}
-	return dir
 }
