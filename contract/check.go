@@ -9,7 +9,7 @@ import (
 
 // The semantic checks. Each is a name in findings, test names and reports;
 // CheckRequestSchema and CheckResponseSchema (the OpenAPI document) sit next
-// to them in validator.go.
+// to them in validator.go. Promises() says which promise each one enforces.
 const (
 	// CheckContentType: every JSON answer is labelled application/json.
 	CheckContentType CheckName = "content-type"
@@ -17,36 +17,64 @@ const (
 	// synchronous call.
 	CheckBatchStatus CheckName = "batch-status"
 	// CheckTimestamps: timestamps parse as RFC 3339 and are ordered
-	// (requestedAt ≤ startedAt ≤ completedAt, createdAt ≤ updatedAt).
+	// (requestedAt ≤ startedAt ≤ completedAt, createdAt ≤ updatedAt), and a
+	// batch's times fall within the call on the local clock, give or take
+	// the allowed clock skew.
 	CheckTimestamps CheckName = "timestamps"
 	// CheckAccounting: every input answered exactly once, as a result or a
 	// 207 error, numErrors == len(errors), no duplicates; correlated by unique
 	// value or objectWriteTraceId, never by position.
 	CheckAccounting CheckName = "accounting"
-	// CheckEcho: the properties a result echoes carry the values just sent.
+	// CheckResultFields: every record's id is a non-empty string of digits
+	// and a live record says archived:false.
+	CheckResultFields CheckName = "result-fields"
+	// CheckTraceIDs: a result carries the objectWriteTraceId of the input
+	// that wrote it.
+	CheckTraceIDs CheckName = "trace-ids"
+	// CheckEcho: the properties a result echoes carry the values just sent,
+	// compared by meaning (a datetime is the same instant in either form).
 	CheckEcho CheckName = "echo"
 	// CheckNewFlags: fresh unique values come back new:true, known ones new:false.
 	CheckNewFlags CheckName = "new-flags"
-	// CheckStableIDs: an update answers with the id the create returned.
+	// CheckStableIDs: a unique value keeps its record id across calls and
+	// endpoints (upsert, batch read, GET).
 	CheckStableIDs CheckName = "stable-ids"
-	// CheckReadAfterWrite: a batch read returns what was last written.
+	// CheckUpdatedAt: an update that changes a value moves updatedAt
+	// forward, and reads show it.
+	CheckUpdatedAt CheckName = "updated-at"
+	// CheckReadAfterWrite: batch read and GET return what was last written;
+	// cleared values come back absent (or null).
 	CheckReadAfterWrite CheckName = "read-after-write"
 	// CheckUnsentKept: properties an update did not send keep their values.
 	CheckUnsentKept CheckName = "unsent-kept"
+	// CheckRequestedProperties: batch read and GET return the properties
+	// asked for and none other than HubSpot's system ones.
+	CheckRequestedProperties CheckName = "requested-properties"
+	// CheckGetByID: GET tasks/{id} answers the record asked for, by id or by
+	// unique value, and 404 OBJECT_NOT_FOUND for an id nobody has.
+	CheckGetByID CheckName = "get-by-id"
 	// CheckPartialFailure: valid and invalid inputs with trace ids → 207
 	// whose errors name the invalid trace ids; the valid ones are written.
 	CheckPartialFailure CheckName = "partial-failure"
+	// CheckAllOrNothing: without trace ids one invalid input fails the whole
+	// batch with 400, and nothing of it is written.
+	CheckAllOrNothing CheckName = "all-or-nothing"
+	// CheckArchive: batch archive answers 204 and the records are gone:
+	// batch read answers 207 OBJECT_NOT_FOUND and GET answers 404.
+	CheckArchive CheckName = "archive"
 	// CheckBadInput: a bad request gets its documented 4xx, never 2xx or 5xx.
 	CheckBadInput CheckName = "bad-input"
 	// CheckErrorBody: an error answer carries the error envelope (status,
-	// message, correlationId as a UUID, category).
+	// message, correlationId as a UUID, a category of HubSpot's).
 	CheckErrorBody CheckName = "error-body"
 	// CheckMethodNotAllowed: an unsupported method gets 405.
 	CheckMethodNotAllowed CheckName = "method-not-allowed"
-	// CheckAuth: no or a wrong token → 401; a read-only token → 403 on writes.
+	// CheckAuth: no or a wrong token → 401; a read-only token → 403 on
+	// writes, in HubSpot's missing-scopes body.
 	CheckAuth CheckName = "auth"
 	// CheckRateLimitHeaders: when sent, X-HubSpot-RateLimit-* headers are on
-	// every answer, Max is constant and Remaining decreases within a window.
+	// every answer, Max is constant, Remaining ≤ Max and goes down within a
+	// window, and the interval is HubSpot's 10 seconds.
 	CheckRateLimitHeaders CheckName = "rate-limit-headers"
 	// CheckRateLimitProbe (opt-in): a burst past the limit gets a 429 whose
 	// body names errorType RATE_LIMIT and a policyName.
@@ -57,10 +85,17 @@ const (
 
 // SemanticChecks lists the checks of this file in the order reports show them.
 var SemanticChecks = []CheckName{
-	CheckContentType, CheckBatchStatus, CheckTimestamps, CheckAccounting, CheckEcho,
-	CheckNewFlags, CheckStableIDs, CheckReadAfterWrite, CheckUnsentKept, CheckPartialFailure,
-	CheckBadInput, CheckErrorBody, CheckMethodNotAllowed, CheckAuth,
+	CheckContentType, CheckBatchStatus, CheckTimestamps, CheckAccounting, CheckResultFields,
+	CheckTraceIDs, CheckEcho, CheckNewFlags, CheckStableIDs, CheckUpdatedAt, CheckReadAfterWrite,
+	CheckUnsentKept, CheckRequestedProperties, CheckGetByID, CheckPartialFailure, CheckAllOrNothing,
+	CheckArchive, CheckBadInput, CheckErrorBody, CheckMethodNotAllowed, CheckAuth,
 	CheckRateLimitHeaders, CheckRateLimitProbe, CheckCleanup,
+}
+
+// AllChecks lists every check the suite runs, the schema checks first, in
+// the order reports show them.
+func AllChecks() []CheckName {
+	return append([]CheckName{CheckRequestSchema, CheckResponseSchema}, SemanticChecks...)
 }
 
 // trimBodyLimit bounds Sent and Received: enough to recognise the body, short

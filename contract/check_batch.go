@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
@@ -25,8 +24,10 @@ type exchangeCheck struct {
 var semanticExchangeChecks = []exchangeCheck{
 	{CheckContentType, func(ex *parsedExchange) bool { return len(ex.ResponseBody) > 0 }, func(ex *parsedExchange) []Finding { return checkContentType(ex.Exchange) }},
 	{CheckBatchStatus, isBatchOperation, checkBatchStatus},
-	{CheckTimestamps, isBatchOperation, checkTimestamps},
+	{CheckTimestamps, hasRecords, checkTimestamps},
 	{CheckAccounting, isUpsertAnswer, checkAccounting},
+	{CheckResultFields, hasRecords, checkResultFields},
+	{CheckTraceIDs, isUpsertAnswer, checkTraceIDs},
 	{CheckEcho, isUpsertAnswer, checkEcho},
 	{CheckErrorBody, func(ex *parsedExchange) bool { return ex.StatusCode >= 400 && ex.operation() != opOther }, func(ex *parsedExchange) []Finding { return checkErrorBody(ex.Exchange) }},
 }
@@ -38,6 +39,11 @@ func isBatchOperation(ex *parsedExchange) bool {
 
 func isUpsertAnswer(ex *parsedExchange) bool {
 	return ex.operation() == opUpsert && ex.isBatchAnswer()
+}
+
+// hasRecords: a batch answer of upsert or read, or a record from GET.
+func hasRecords(ex *parsedExchange) bool {
+	return isBatchOperation(ex) || (ex.operation() == opGet && ex.StatusCode == http.StatusOK)
 }
 
 func checkContentType(ex Exchange) []Finding {
@@ -98,38 +104,55 @@ type stamp struct {
 	value   hubspot.Timestamp
 }
 
-func checkTimestamps(ex *parsedExchange) []Finding {
-	var top []stamp
-	var perResult [][]stamp
-	add := func(dst []stamp, ptr string, ts hubspot.Timestamp) []stamp {
-		return append(dst, stamp{ptr, ts})
-	}
-	if ex.operation() == opUpsert {
+// recordStamps are the timestamps of one record: createdAt and updatedAt
+// (ordered), archivedAt (format only: it has no documented relation).
+func recordStamps(ptr string, created, updated, archived hubspot.Timestamp) []stamp {
+	return []stamp{{ptr + "/createdAt", created}, {ptr + "/updatedAt", updated}, {ptr + "/archivedAt", archived}}
+}
+
+// answerStamps collects the batch times (nil for GET) and every record's
+// times of an answer; ok is false when the body does not decode.
+func answerStamps(ex *parsedExchange) (batch []stamp, records [][]stamp, ok bool) {
+	switch ex.operation() {
+	case opUpsert:
 		resp, _, ok := ex.upsertResponse()
 		if !ok {
-			return nil
+			return nil, nil, false
 		}
-		top = add(add(add(top, "/requestedAt", resp.RequestedAt), "/startedAt", resp.StartedAt), "/completedAt", resp.CompletedAt)
+		batch = []stamp{{"/requestedAt", resp.RequestedAt}, {"/startedAt", resp.StartedAt}, {"/completedAt", resp.CompletedAt}}
 		for i, r := range resp.Results {
-			p := "/results/" + strconv.Itoa(i)
-			perResult = append(perResult, []stamp{{p + "/createdAt", r.CreatedAt}, {p + "/updatedAt", r.UpdatedAt}, {p + "/archivedAt", r.ArchivedAt}})
+			records = append(records, recordStamps("/results/"+strconv.Itoa(i), r.CreatedAt, r.UpdatedAt, r.ArchivedAt))
 		}
-	} else {
+	case opRead:
 		resp, ok := ex.readResponse()
 		if !ok {
-			return nil
+			return nil, nil, false
 		}
-		top = add(add(add(top, "/requestedAt", resp.RequestedAt), "/startedAt", resp.StartedAt), "/completedAt", resp.CompletedAt)
+		batch = []stamp{{"/requestedAt", resp.RequestedAt}, {"/startedAt", resp.StartedAt}, {"/completedAt", resp.CompletedAt}}
 		for i, r := range resp.Results {
-			p := "/results/" + strconv.Itoa(i)
-			perResult = append(perResult, []stamp{{p + "/createdAt", r.CreatedAt}, {p + "/updatedAt", r.UpdatedAt}, {p + "/archivedAt", r.ArchivedAt}})
+			records = append(records, recordStamps("/results/"+strconv.Itoa(i), r.CreatedAt, r.UpdatedAt, r.ArchivedAt))
 		}
+	case opGet:
+		obj, ok := ex.getResponse()
+		if !ok {
+			return nil, nil, false
+		}
+		records = append(records, recordStamps("", obj.CreatedAt, obj.UpdatedAt, obj.ArchivedAt))
+	default:
+		return nil, nil, false
+	}
+	return batch, records, true
+}
+
+func checkTimestamps(ex *parsedExchange) []Finding {
+	batch, records, ok := answerStamps(ex)
+	if !ok {
+		return nil
 	}
 	var fields []FieldFailure
-	// Order is checked only on the first two stamps of each result
-	// (createdAt, updatedAt); archivedAt has no documented relation.
-	fields = append(fields, orderedStamps(top, len(top))...)
-	for _, rs := range perResult {
+	fields = append(fields, orderedStamps(batch, len(batch))...)
+	fields = append(fields, clockWindow(batch, ex.SentAt, ex.ReceivedAt, ex.skew)...)
+	for _, rs := range records {
 		fields = append(fields, orderedStamps(rs, 2)...)
 	}
 	if len(fields) == 0 {
@@ -137,8 +160,8 @@ func checkTimestamps(ex *parsedExchange) []Finding {
 	}
 	f := ex.finding(CheckTimestamps,
 		fmt.Sprintf("%d timestamp problem(s): %s", len(fields), fields[0].Message),
-		"timestamps are RFC 3339 date-times with requestedAt ≤ startedAt ≤ completedAt and createdAt ≤ updatedAt",
-		"write timestamps in UTC as 2006-01-02T15:04:05.000Z, taken from one clock in the order the work happens")
+		"timestamps are RFC 3339 date-times with requestedAt ≤ startedAt ≤ completedAt and createdAt ≤ updatedAt; a synchronous batch is received, started and completed during the call",
+		"write timestamps in UTC (2006-01-02T15:04:05.000Z), taken from one clock, kept in sync with NTP, in the order the work happens")
 	f.Fields = fields
 	return []Finding{f}
 }
@@ -172,6 +195,39 @@ func orderedStamps(ss []stamp, n int) []FieldFailure {
 
 func lastSegment(ptr string) string {
 	return ptr[strings.LastIndexByte(ptr, '/')+1:]
+}
+
+// clockWindow holds each batch time to the call: no earlier than the
+// request left and no later than the answer arrived, on our clock, give or
+// take skew (the two clocks differ, and the network takes time). With no
+// call times it checks nothing.
+func clockWindow(batch []stamp, sent, received time.Time, skew time.Duration) []FieldFailure {
+	if sent.IsZero() || received.IsZero() {
+		return nil
+	}
+	lo, hi := sent.Add(-skew), received.Add(skew)
+	var out []FieldFailure
+	for _, s := range batch {
+		if s.value == "" {
+			continue
+		}
+		t, err := s.value.Time()
+		if err != nil {
+			continue // orderedStamps reports it
+		}
+		var off time.Duration
+		switch {
+		case t.Before(lo):
+			off = sent.Sub(t)
+		case t.After(hi):
+			off = t.Sub(received)
+		default:
+			continue
+		}
+		out = append(out, FieldFailure{Pointer: s.pointer, Message: fmt.Sprintf("%s %s is %s outside the call (sent %s, answered %s by the local clock; allowed skew %s)",
+			lastSegment(s.pointer), s.value, off.Round(time.Millisecond), hubspot.FormatTimestamp(sent), hubspot.FormatTimestamp(received), skew)})
+	}
+	return out
 }
 
 // correlation maps each result and 207 error of an upsert answer to the
@@ -350,65 +406,8 @@ func checkEcho(ex *parsedExchange) []Finding {
 	}
 	f := ex.finding(CheckEcho,
 		fmt.Sprintf("%d echoed propert(ies) differ from what was sent: %s", len(fields), fields[0].Message),
-		"a result echoes the properties its input wrote, with the values written",
+		"a result echoes the properties its input wrote, with the values written, compared by meaning: a datetime written as epoch milliseconds may come back as the same instant in ISO 8601 (hubspot-facts.md)",
 		"return each written property in the result's properties with its stored value")
 	f.Fields = fields
 	return []Finding{f}
-}
-
-// echoDiff compares sent property values with what came back.
-func echoDiff(prefix string, sent, got map[string]string) []FieldFailure {
-	var out []FieldFailure
-	names := make([]string, 0, len(sent))
-	for k := range sent {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		want := sent[k]
-		have, ok := got[k]
-		switch {
-		case !ok && want == "":
-			// A cleared value may come back absent.
-		case !ok:
-			out = append(out, FieldFailure{Pointer: prefix + k, Message: fmt.Sprintf("%s was sent as %q but is missing", k, trimValue(want))})
-		case !sameValue(k, want, have):
-			out = append(out, FieldFailure{Pointer: prefix + k, Message: fmt.Sprintf("%s was sent as %q but came back %q", k, trimValue(want), trimValue(have))})
-		}
-	}
-	return out
-}
-
-func trimValue(s string) string {
-	const limit = 60
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// sameValue compares property values; date properties accept epoch
-// milliseconds and ISO 8601, so equal instants in either form are equal.
-func sameValue(prop, a, b string) bool {
-	if a == b {
-		return true
-	}
-	if prop != hubspot.PropTimestamp && prop != hubspot.PropTaskReminders {
-		return false
-	}
-	ta, okA := parseInstant(a)
-	tb, okB := parseInstant(b)
-	return okA && okB && ta.Equal(tb)
-}
-
-func parseInstant(s string) (time.Time, bool) {
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(ms), true
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
 }

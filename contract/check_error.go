@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/upsertbench/upsertbench/hubspot"
 )
@@ -13,6 +15,18 @@ import (
 // correlationId; the version nibble is not constrained because HubSpot's
 // ids are not all version 4.
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// errorCategories are the categories an error answer may carry: HubSpot's
+// documented and observed ones (hubspot-facts.md, "Errors"; HubSpot's
+// error-handling guide names VALIDATION_ERROR and RATE_LIMITS), and for
+// the statuses whose category HubSpot has not been seen to send (405, 413,
+// 415, 5xx) the ones the emulator chose, a documented choice.
+var errorCategories = []string{
+	hubspot.CategoryValidation, hubspot.CategoryInvalidAuthentication, hubspot.CategoryMissingScopes,
+	hubspot.CategoryConflict, hubspot.CategoryObjectNotFound, hubspot.CategoryRateLimits,
+	hubspot.CategoryUnsupportedMediaType, hubspot.CategoryRequestTooLarge, hubspot.CategoryMethodNotAllowed,
+	hubspot.CategoryInternalError,
+}
 
 // isUUID reports whether s is a UUID in canonical text form.
 func isUUID(s string) bool { return uuidPattern.MatchString(s) }
@@ -27,7 +41,7 @@ func checkErrorBody(ex Exchange) []Finding {
 	}
 	f := ex.finding(CheckErrorBody,
 		fmt.Sprintf("error answer %d has a malformed error body: %s", ex.StatusCode, fields[0].Message),
-		`an error answer is HubSpot's envelope {"status":"error","message":…,"correlationId":<UUID>,"category":…}`,
+		`an error answer is HubSpot's envelope {"status":"error","message":…,"correlationId":<UUID>,"category":…} with one of HubSpot's categories`,
 		"answer every error with that envelope and a fresh UUID correlationId, so clients can report it to support")
 	f.SpecPath = "#/components/schemas/Error"
 	f.Fields = fields
@@ -72,8 +86,11 @@ func errorBodyProblems(status int, body []byte) []FieldFailure {
 		}
 		return out
 	}
-	if s, ok := str("category"); !ok || s == "" {
+	switch s, ok := str("category"); {
+	case !ok || s == "":
 		out = append(out, FieldFailure{Pointer: "/category", Message: "category is missing or empty"})
+	case !slices.Contains(errorCategories, s):
+		out = append(out, FieldFailure{Pointer: "/category", Message: fmt.Sprintf("category %q is not one of HubSpot's (%s)", s, strings.Join(errorCategories, ", "))})
 	}
 	return out
 }

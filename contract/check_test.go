@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,7 +94,24 @@ func TestSemanticExchangeChecks(t *testing.T) {
 		{"numErrors mismatch", upsertExchange(207, checkTestRequest, batchBody("COMPLETE", []string{okResult1}, `,"numErrors":2,"errors":[`+errEntry+`]`)), []CheckName{CheckAccounting}},
 		{"200 with errors", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1}, `,"numErrors":1,"errors":[`+errEntry+`]`)), []CheckName{CheckAccounting}},
 		{"unknown trace id", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
-			checkTestResult("102", "ub-2", "t9", `,"hs_task_subject":"Email Bo","hs_task_priority":"HIGH"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckAccounting}},
+			checkTestResult("102", "ub-2", "t9", `,"hs_task_subject":"Email Bo","hs_task_priority":"HIGH"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckAccounting, CheckTraceIDs}},
+		{"trace id dropped", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
+			checkTestResult("102", "ub-2", "", `,"hs_task_subject":"Email Bo","hs_task_priority":"HIGH"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckTraceIDs}},
+		{"id not digits", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
+			checkTestResult("task-102", "ub-2", "t2", `,"hs_task_subject":"Email Bo","hs_task_priority":"HIGH"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckResultFields}},
+		{"empty id", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
+			checkTestResult("", "ub-2", "t2", `,"hs_task_subject":"Email Bo","hs_task_priority":"HIGH"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckResultFields}},
+		{"archived live record", upsertExchange(200, checkTestRequest, strings.Replace(batchBody("COMPLETE", []string{okResult1, okResult2}, ""), `"archived":false`, `"archived":true`, 1)), []CheckName{CheckResultFields}},
+		{"due date echoed as the same instant in ISO 8601", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{
+			checkTestResult("101", "ub-1", "t1", `,"hs_task_subject":"Call Acme","hs_timestamp":"2025-11-28T12:00:00Z"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true), okResult2}, "")), nil},
+		{"due date echoed a second off", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{
+			checkTestResult("101", "ub-1", "t1", `,"hs_task_subject":"Call Acme","hs_timestamp":"2025-11-28T12:00:01Z"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true), okResult2}, "")), []CheckName{CheckEcho}},
+		{"batch times inside the call", timedExchange(0, 0), nil},
+		{"batch times an hour after the call", timedExchange(time.Hour, 0), []CheckName{CheckTimestamps}},
+		{"batch times ten minutes before the call", timedExchange(0, 10*time.Minute), []CheckName{CheckTimestamps}},
+		{"batch times four minutes off: within the skew", timedExchange(4*time.Minute, 0), nil},
+		{"GET answer with a bad id and inverted times", getExchange(`{"id":"x1","properties":{},"createdAt":"2026-11-28T13:00:00Z","updatedAt":"2026-11-28T12:00:00Z","archived":false}`), []CheckName{CheckTimestamps, CheckResultFields}},
+		{"GET answer", getExchange(`{"id":"101","properties":{"hs_task_body":null},"createdAt":"2026-11-28T12:00:00Z","updatedAt":"2026-11-28T12:00:00.500Z","archived":false}`), nil},
 		{"echo dropped", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
 			checkTestResult("102", "ub-2", "t2", `,"hs_task_subject":"Email Bo"`, "2026-11-28T12:00:00.120Z", "2026-11-28T12:00:00.120Z", true)}, "")), []CheckName{CheckEcho}},
 		{"echo changed", upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1,
@@ -110,6 +128,22 @@ func TestSemanticExchangeChecks(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// timedExchange is a valid upsert answer whose call happened `early`
+// before its batch times, or `late` after them, on the local clock.
+func timedExchange(early, late time.Duration) Exchange {
+	ex := upsertExchange(200, checkTestRequest, batchBody("COMPLETE", []string{okResult1, okResult2}, ""))
+	batch, _ := time.Parse(time.RFC3339Nano, "2026-11-28T12:00:00.100Z")
+	ex.SentAt = batch.Add(-early).Add(late)
+	ex.ReceivedAt = ex.SentAt.Add(40 * time.Millisecond)
+	return ex
+}
+
+func getExchange(body string) Exchange {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	return Exchange{Method: http.MethodGet, Path: "/crm/objects/2026-03/tasks/101?properties=hs_task_body", StatusCode: 200, ResponseHeader: h, ResponseBody: []byte(body)}
 }
 
 func TestFindingsCarryExcerpts(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	fastjson "github.com/goccy/go-json"
 
@@ -23,6 +24,10 @@ type Exchange struct {
 	StatusCode     int
 	ResponseHeader http.Header
 	ResponseBody   []byte
+	// SentAt and ReceivedAt bracket the call on the local clock: when the
+	// request left and when the answer had been read. Zero when unknown
+	// (the clock-window part of the timestamps check is then skipped).
+	SentAt, ReceivedAt time.Time
 }
 
 // operation is what an exchange was, as far as the checks care.
@@ -33,16 +38,22 @@ const (
 	opUpsert
 	opRead
 	opArchive
+	opGet
 )
 
 // operation classifies the exchange by method and path in either version.
 func (ex Exchange) operation() operation {
-	if ex.Method != http.MethodPost {
-		return opOther
-	}
 	p := pathOnly(ex.Path)
 	v, ok := hubspot.VersionOfPath(p)
-	if !ok {
+	if !ok || (ex.Method != http.MethodPost && ex.Method != http.MethodGet) {
+		return opOther
+	}
+	if ex.Method == http.MethodGet {
+		// GET tasks/{taskId}: one non-empty segment after the tasks path.
+		id, found := strings.CutPrefix(p, v.TasksPath()+"/")
+		if found && id != "" && !strings.Contains(id, "/") && id != "batch" {
+			return opGet
+		}
 		return opOther
 	}
 	switch p {
@@ -88,6 +99,13 @@ func (ex Exchange) upsertResponse() (resp hubspot.BatchUpsertResponseWithErrors,
 	return resp, present, ok
 }
 
+// getResponse decodes a 200 answer to GET tasks/{taskId}.
+func (ex Exchange) getResponse() (hubspot.SimplePublicObject, bool) {
+	var obj hubspot.SimplePublicObject
+	ok := decodeJSON(ex.ResponseBody, &obj)
+	return obj, ok
+}
+
 // readResponse decodes a 200 or 207 batch read answer.
 func (ex Exchange) readResponse() (hubspot.BatchReadResponseWithErrors, bool) {
 	var resp hubspot.BatchReadResponseWithErrors
@@ -107,18 +125,24 @@ func mediaTypeJSON(ct string) bool {
 // belongs to one goroutine (one CheckExchange call).
 type parsedExchange struct {
 	Exchange
-	reqDone, respDone, readDone, corrDone bool
-	req                                   hubspot.BatchUpsertRequest
-	reqOK                                 bool
-	resp                                  hubspot.BatchUpsertResponseWithErrors
-	present                               map[string]json.RawMessage
-	respOK                                bool
-	read                                  hubspot.BatchReadResponseWithErrors
-	readOK                                bool
-	corr                                  correlation
+	reqDone, respDone, readDone, getDone, corrDone bool
+	req                                            hubspot.BatchUpsertRequest
+	reqOK                                          bool
+	resp                                           hubspot.BatchUpsertResponseWithErrors
+	present                                        map[string]json.RawMessage
+	respOK                                         bool
+	read                                           hubspot.BatchReadResponseWithErrors
+	readOK                                         bool
+	get                                            hubspot.SimplePublicObject
+	getOK                                          bool
+	corr                                           correlation
+	// skew is how far the target's clock may be from ours (timestamps).
+	skew time.Duration
 }
 
-func parseExchange(ex Exchange) *parsedExchange { return &parsedExchange{Exchange: ex} }
+func parseExchange(ex Exchange) *parsedExchange {
+	return &parsedExchange{Exchange: ex, skew: DefaultClockSkew}
+}
 
 func (p *parsedExchange) upsertRequest() (hubspot.BatchUpsertRequest, bool) {
 	if !p.reqDone {
@@ -142,6 +166,14 @@ func (p *parsedExchange) readResponse() (hubspot.BatchReadResponseWithErrors, bo
 		p.readDone = true
 	}
 	return p.read, p.readOK
+}
+
+func (p *parsedExchange) getResponse() (hubspot.SimplePublicObject, bool) {
+	if !p.getDone {
+		p.get, p.getOK = p.Exchange.getResponse()
+		p.getDone = true
+	}
+	return p.get, p.getOK
 }
 
 // correlation of the upsert request and answer; call only when both decoded.

@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"net/http"
+	"time"
 )
 
 // CheckExchange runs every stateless check on one exchange: the request and
@@ -14,14 +15,22 @@ import (
 // It is safe for concurrent use: the load engine calls it on sampled
 // responses from many goroutines. ex is only read.
 func CheckExchange(v *Validator, ex Exchange) []Finding {
-	_, fs := checkExchange(v, ex, true)
+	_, fs := checkExchange(v, ex, exchangeOptions{withRequest: true, skew: DefaultClockSkew})
 	return fs
 }
 
+// exchangeOptions tune checkExchange for the suite.
+type exchangeOptions struct {
+	// withRequest validates the request too; off for requests that are bad
+	// on purpose.
+	withRequest bool
+	// skew is how far the target's clock may be from ours.
+	skew time.Duration
+}
+
 // checkExchange is CheckExchange that also names the checks that applied,
-// so the suite can report passes, and can leave out the request schema for
-// requests that are bad on purpose.
-func checkExchange(v *Validator, ex Exchange, withRequest bool) (ran []CheckName, fs []Finding) {
+// so the suite can report passes.
+func checkExchange(v *Validator, ex Exchange, opts exchangeOptions) (ran []CheckName, fs []Finding) {
 	if v == nil {
 		var err error
 		if v, err = DefaultValidator(); err != nil {
@@ -31,7 +40,7 @@ func checkExchange(v *Validator, ex Exchange, withRequest bool) (ran []CheckName
 		}
 	}
 	if ex.operation() != opOther {
-		if withRequest && ex.Method == http.MethodPost {
+		if opts.withRequest && ex.Method == http.MethodPost {
 			ran = append(ran, CheckRequestSchema)
 			fs = append(fs, withExcerpts(ex, v.ValidateRequest(ex.httpRequest(), ex.RequestBody))...)
 		}
@@ -39,6 +48,7 @@ func checkExchange(v *Validator, ex Exchange, withRequest bool) (ran []CheckName
 		fs = append(fs, withExcerpts(ex, v.ValidateResponseTo(ex.Method, pathOnly(ex.Path), ex.StatusCode, ex.ResponseHeader, ex.ResponseBody))...)
 	}
 	p := parseExchange(ex)
+	p.skew = opts.skew
 	for _, c := range semanticExchangeChecks {
 		if c.applies(p) {
 			ran = append(ran, c.name)

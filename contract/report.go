@@ -25,12 +25,16 @@ const (
 // accounting on "upsert-create". A fail carries the findings; a skip carries
 // the reason it could not run.
 type CheckResult struct {
-	Check    CheckName     `json:"check"`
-	Case     string        `json:"case"`
-	Status   Status        `json:"status"`
-	Reason   string        `json:"reason,omitempty"`
-	Findings []Finding     `json:"findings,omitempty"`
-	Duration time.Duration `json:"-"`
+	Check  CheckName `json:"check"`
+	Case   string    `json:"case"`
+	Status Status    `json:"status"`
+	// StatusCode is the HTTP status of the answer the check judged (0 when
+	// none), so a promise about one status is not taken as exercised by
+	// another.
+	StatusCode int           `json:"statusCode,omitempty"`
+	Reason     string        `json:"reason,omitempty"`
+	Findings   []Finding     `json:"findings,omitempty"`
+	Duration   time.Duration `json:"-"`
 }
 
 // Report is the outcome of a suite run. It never holds a credential: the
@@ -78,24 +82,42 @@ func (r *Report) Findings() []Finding {
 	return out
 }
 
-// WriteText writes a table of checks and cases with pass/fail/skip and the
-// reason, then the findings of every failure, then a summary line.
+// WriteText writes the report for people: one line per check with its
+// counts, then every failure in full (what was sent, what came back, what
+// the contract says, how to fix it), then the promises the run could not
+// exercise, a summary line and the verdict.
 func (r *Report) WriteText(w io.Writer) error {
+	return r.writeText(w, false)
+}
+
+// WriteTextVerbose is WriteText with one line per check and case instead
+// of per check, and every promise of the inventory with its outcome.
+func (r *Report) WriteTextVerbose(w io.Writer) error {
+	return r.writeText(w, true)
+}
+
+func (r *Report) writeText(w io.Writer, verbose bool) error {
 	fmt.Fprintf(w, "contract suite against %s (API %s, key prefix %s)\n\n", r.Target, r.Version, r.KeyPrefix)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tCASE\tRESULT  DETAIL")
-	for _, c := range r.Checks {
-		detail := c.Reason
-		if c.Status == StatusFail && len(c.Findings) > 0 {
-			detail = c.Findings[0].Message
-			if n := len(c.Findings); n > 1 {
-				detail += fmt.Sprintf(" (+%d more)", n-1)
+	if verbose {
+		fmt.Fprintln(tw, "CHECK\tCASE\tRESULT  DETAIL")
+		for _, c := range r.Checks {
+			detail := c.Reason
+			if c.Status == StatusFail && len(c.Findings) > 0 {
+				detail = c.Findings[0].Message
+				if n := len(c.Findings); n > 1 {
+					detail += fmt.Sprintf(" (+%d more)", n-1)
+				}
 			}
+			// The last two columns are padded by hand: a tab after the last
+			// cell would make tabwriter pad it with trailing spaces.
+			row := fmt.Sprintf("%-6s  %s", strings.ToUpper(string(c.Status)), oneLineText(detail, 100))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, c.Case, strings.TrimRight(row, " "))
 		}
-		// The last two columns are padded by hand: a tab after the last
-		// cell would make tabwriter pad it with trailing spaces.
-		row := fmt.Sprintf("%-6s  %s", strings.ToUpper(string(c.Status)), oneLineText(detail, 100))
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, c.Case, strings.TrimRight(row, " "))
+	} else {
+		for _, s := range r.checkSummaries() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", strings.ToUpper(string(s.status)), s.check, s.detail())
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -109,11 +131,137 @@ func (r *Report) WriteText(w io.Writer) error {
 			writeFindingText(w, f)
 		}
 	}
+	r.writePromisesText(w, verbose)
 	pass, fail, skip := r.Counts()
-	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped in %s; cleaned up %d records\n",
+	fmt.Fprintf(w, "%d passed, %d failed, %d skipped in %s; cleaned up %d records\n",
 		pass, fail, skip, r.Duration.Round(time.Millisecond), r.CleanedUp)
 	_, err := fmt.Fprintln(w, verdict(r.Passed()))
 	return err
+}
+
+// checkSummary is one check's line: its results counted.
+type checkSummary struct {
+	check            CheckName
+	status           Status
+	pass, fail, skip int
+	reason           string // the first skip's
+}
+
+func (s checkSummary) detail() string {
+	n := s.pass + s.fail + s.skip
+	cases := func(k int) string {
+		if k == 1 {
+			return "1 case"
+		}
+		return fmt.Sprintf("%d cases", k)
+	}
+	var d string
+	switch {
+	case s.fail > 0:
+		d = fmt.Sprintf("%d of %s failed", s.fail, cases(n))
+	case s.pass > 0:
+		d = cases(s.pass)
+	default:
+		return oneLineText(s.reason, 120)
+	}
+	if s.skip > 0 {
+		d += fmt.Sprintf(", %d skipped: %s", s.skip, oneLineText(s.reason, 100))
+	}
+	return d
+}
+
+// checkSummaries counts the results per check, in the order of AllChecks
+// (checks it does not know follow in the order they ran).
+func (r *Report) checkSummaries() []checkSummary {
+	known := map[CheckName]bool{}
+	for _, c := range AllChecks() {
+		known[c] = true
+	}
+	var out []checkSummary
+	var order []CheckName
+	seen := map[CheckName]*checkSummary{}
+	for _, c := range r.Checks {
+		s, ok := seen[c.Check]
+		if !ok {
+			s = &checkSummary{check: c.Check}
+			seen[c.Check] = s
+			order = append(order, c.Check)
+		}
+		switch c.Status {
+		case StatusPass:
+			s.pass++
+		case StatusFail:
+			s.fail++
+		case StatusSkip:
+			s.skip++
+			if s.reason == "" {
+				s.reason = c.Reason
+			}
+		}
+	}
+	for _, c := range AllChecks() {
+		if s, ok := seen[c]; ok {
+			out = append(out, *s)
+		}
+	}
+	for _, c := range order {
+		if !known[c] {
+			out = append(out, *seen[c])
+		}
+	}
+	for i := range out {
+		s := &out[i]
+		switch {
+		case s.fail > 0:
+			s.status = StatusFail
+		case s.pass > 0:
+			s.status = StatusPass
+		default:
+			s.status = StatusSkip
+		}
+	}
+	return out
+}
+
+// writePromisesText says how many promises the run kept and lists the ones
+// it could not exercise, with why; verbose lists every promise.
+func (r *Report) writePromisesText(w io.Writer, verbose bool) {
+	ps := r.Promises()
+	kept, broken, skipped := countPromises(ps)
+	fmt.Fprintf(w, "\npromises: %d kept, %d broken, %d not exercised (of %d)\n", kept, broken, skipped, len(ps))
+	shown := 0
+	for _, p := range ps {
+		switch {
+		case verbose:
+			line := fmt.Sprintf("  %-6s  %s: %s", statusWord(p.Status), p.ID, p.Text)
+			if p.Reason != "" {
+				line += " — " + p.Reason
+			}
+			fmt.Fprintln(w, line)
+		case p.Status == StatusSkip:
+			if shown++; shown <= maxNotExercisedShown {
+				fmt.Fprintf(w, "  not exercised: %s — %s\n", p.ID, oneLineText(p.Reason, 140))
+			}
+		}
+	}
+	if more := shown - maxNotExercisedShown; more > 0 {
+		fmt.Fprintf(w, "  … and %d more not exercised (-v lists every promise)\n", more)
+	}
+}
+
+// maxNotExercisedShown bounds the promises the short text lists as not
+// exercised: a run that exercised few of them says so in the count.
+const maxNotExercisedShown = 10
+
+// statusWord is how a promise's outcome reads.
+func statusWord(s Status) string {
+	switch s {
+	case StatusPass:
+		return "KEPT"
+	case StatusFail:
+		return "BROKEN"
+	}
+	return "SKIP"
 }
 
 func verdict(ok bool) string {
@@ -175,7 +323,21 @@ type reportJSON struct {
 	Fail       int             `json:"fail"`
 	Skip       int             `json:"skip"`
 	CleanedUp  int             `json:"cleanedUp"`
-	Checks     []checkJSON     `json:"checks"`
+	// Promises: how the run kept each promise of the inventory (derived
+	// from checks; not read back).
+	PromisesKept         int           `json:"promisesKept"`
+	PromisesBroken       int           `json:"promisesBroken"`
+	PromisesNotExercised int           `json:"promisesNotExercised"`
+	Promises             []promiseJSON `json:"promises,omitempty"`
+	Checks               []checkJSON   `json:"checks"`
+}
+
+// promiseJSON is a promise's outcome; its text and source are in Promises().
+type promiseJSON struct {
+	ID     string    `json:"id"`
+	Check  CheckName `json:"check"`
+	Status Status    `json:"status"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 type checkJSON struct {
@@ -197,6 +359,11 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	}
 	for i, c := range r.Checks {
 		out.Checks[i] = checkJSON{CheckResult: c, DurationMS: millis(c.Duration)}
+	}
+	ps := r.Promises()
+	out.PromisesKept, out.PromisesBroken, out.PromisesNotExercised = countPromises(ps)
+	for _, p := range ps {
+		out.Promises = append(out.Promises, promiseJSON{ID: p.ID, Check: p.Check, Status: p.Status, Reason: p.Reason})
 	}
 	return json.Marshal(out)
 }

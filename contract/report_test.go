@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,12 +39,62 @@ func sampleReport() *Report {
 	}
 }
 
+// textReport has several cases per check, a failure and skips: what the
+// text outputs are for.
+func textReport() *Report {
+	r := sampleReport()
+	r.Checks = []CheckResult{
+		{Check: CheckResponseSchema, Case: CaseCreate, Status: StatusPass, StatusCode: 200},
+		{Check: CheckResponseSchema, Case: CaseRepeat, Status: StatusPass, StatusCode: 200},
+		{Check: CheckResponseSchema, Case: CaseNoToken, Status: StatusPass, StatusCode: 401},
+		{Check: CheckAccounting, Case: CaseCreate, Status: StatusPass, StatusCode: 200},
+		{Check: CheckAccounting, Case: CaseRepeat, Status: StatusPass, StatusCode: 200},
+		sampleReport().Checks[1], // new-flags fails on upsert-repeat
+		{Check: CheckNewFlags, Case: CaseCreate, Status: StatusPass, StatusCode: 200},
+		{Check: CheckAuth, Case: CaseNoToken, Status: StatusPass, StatusCode: 401},
+		{Check: CheckAuth, Case: CaseReadOnlyToken, Status: StatusSkip, Reason: "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)"},
+		{Check: CheckRateLimitProbe, Case: CaseRateLimitProbe, Status: StatusSkip, Reason: "opt-in: run with --probe-rate-limit"},
+	}
+	return r
+}
+
 func TestReportText(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, sampleReport().WriteText(&buf))
+	require.NoError(t, textReport().WriteText(&buf))
 	golden.Equal(t, filepath.Join("testdata", "report.txt"), buf.Bytes())
-	for _, s := range []string{"sent:", "received:", "contract:", "fix:", "cleaned up 16 records", "1.234s", "SKIP", "FAIL"} {
-		assert.Contains(t, buf.String(), s)
+	out := buf.String()
+	// 8 promises exercised; the text lists 10 of the rest.
+	notExercised := len(Promises()) - 8
+	for _, s := range []string{"sent:", "received:", "contract:", "fix:", "cleaned up 16 records", "1.234s", "FAIL  new-flags", "1 of 2 cases failed",
+		"PASS  auth", "1 case, 1 skipped: no read-only token given", "SKIP  rate-limit-probe", "opt-in",
+		fmt.Sprintf("promises: 7 kept, 1 broken, %d not exercised (of %d)", notExercised, len(Promises())),
+		fmt.Sprintf("… and %d more not exercised", notExercised-10)} {
+		assert.Contains(t, out, s)
+	}
+	var checkLines []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "PASS  ") || strings.HasPrefix(line, "FAIL  ") || strings.HasPrefix(line, "SKIP  ") {
+			checkLines = append(checkLines, line)
+		}
+	}
+	require.Len(t, checkLines, 5, "one line per check:\n%s", out)
+	for i, c := range []CheckName{CheckResponseSchema, CheckAccounting, CheckNewFlags, CheckAuth, CheckRateLimitProbe} {
+		assert.Contains(t, checkLines[i], " "+string(c)+" ")
+	}
+}
+
+func TestReportTextVerbose(t *testing.T) {
+	var buf bytes.Buffer
+	rep := textReport()
+	require.NoError(t, rep.WriteTextVerbose(&buf))
+	golden.Equal(t, filepath.Join("testdata", "report-verbose.txt"), buf.Bytes())
+	out := buf.String()
+	for _, c := range rep.Checks {
+		assert.Contains(t, out, string(c.Check)+" ", c.Case)
+		assert.Contains(t, out, c.Case, c.Check)
+	}
+	for _, p := range Promises() {
+		assert.Contains(t, out, p.ID+": "+p.Text)
 	}
 }
 

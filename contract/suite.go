@@ -29,6 +29,14 @@ const (
 	// not say its limit; with a known Max the probe sends Max+probeMargin.
 	DefaultProbeRequests = 1000
 	probeMargin          = 20
+	// DefaultClockSkew is how far a target's clock may be from ours: a
+	// batch's requestedAt, startedAt and completedAt must fall within the
+	// call, widened by this much on both sides.
+	DefaultClockSkew = 5 * time.Minute
+	// EmulatorTier is the tier an emulator the suite runs against should
+	// have: its limits make the emulator send rate-limit headers (and a 429
+	// to the probe), so every promise can be exercised.
+	EmulatorTier = hubspot.TierProfessional
 	// maxResponseBytes bounds what the suite reads of one answer.
 	maxResponseBytes = 32 << 20
 )
@@ -57,6 +65,9 @@ type SuiteConfig struct {
 	// KeyPrefix starts every unique value the suite writes, so its records
 	// are recognisable and apart from anyone else's (default "ub-<random>").
 	KeyPrefix string
+	// ClockSkew is how far the target's clock may be from the local one
+	// when batch times are held to the call (default DefaultClockSkew).
+	ClockSkew time.Duration
 	// Seed seeds the generated batches (default generators.DefaultSeed).
 	Seed uint64
 	// BatchSize is the number of inputs per batch (default DefaultSuiteBatchSize).
@@ -113,6 +124,12 @@ func NewSuite(cfg SuiteConfig) (*Suite, error) {
 			return nil, err
 		}
 		cfg.KeyPrefix = "ub-" + hex.EncodeToString(b[:])
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = DefaultClockSkew
+	}
+	if cfg.ClockSkew < 0 {
+		return nil, fmt.Errorf("contract: clock skew %s is negative; give how far the target's clock may be off, e.g. %s", cfg.ClockSkew, DefaultClockSkew)
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = generators.DefaultSeed
@@ -178,6 +195,7 @@ func (s *Suite) Run(ctx context.Context) *Report {
 		prefix:  prefix,
 		report:  &Report{Target: s.target, Version: s.cfg.Version, KeyPrefix: prefix, Seed: s.cfg.Seed, StartedAt: time.Now().UTC()},
 		cleanup: map[string]struct{}{},
+		written: &writtenRecords{},
 	}
 	start := time.Now()
 	r.run()
@@ -194,16 +212,11 @@ type suiteRun struct {
 	report *Report
 	// sent is every answer to a request with the main token, in order, for
 	// the rate-limit header check.
-	sent []timedExchange
+	sent []Exchange
 	// cleanup holds the record ids to archive at the end.
 	cleanup map[string]struct{}
-	// state shared by the upsert-semantics cases.
-	created *upsertStep
-}
-
-type timedExchange struct {
-	at time.Time
-	ex Exchange
+	// written is what the upsert cases wrote, for the read and GET cases.
+	written *writtenRecords
 }
 
 // Which token a request carries.
@@ -216,22 +229,43 @@ const (
 	credWrong
 )
 
+// request is one call the suite makes. Body is sent as is; a nil Body
+// with BodyReader streams that instead (the oversized body).
+type request struct {
+	method, path, contentType string
+	body                      []byte
+	bodyReader                io.Reader
+	contentLength             int64
+	cred                      credential
+}
+
 // send performs one request and returns the exchange. err is a transport
 // failure (no answer); the exchange then has StatusCode 0.
 func (r *suiteRun) send(method, path, contentType string, body []byte, cred credential) (Exchange, error) {
-	ex := Exchange{Method: method, Path: path, RequestBody: body, RequestHeader: http.Header{}}
+	return r.do(request{method: method, path: path, contentType: contentType, body: body, cred: cred})
+}
+
+func (r *suiteRun) do(rq request) (Exchange, error) {
+	ex := Exchange{Method: rq.method, Path: rq.path, RequestBody: rq.body, RequestHeader: http.Header{}}
 	ctx, cancel := context.WithTimeout(r.ctx, DefaultSuiteTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, r.s.base.String()+path, bytes.NewReader(body))
+	var body io.Reader = bytes.NewReader(rq.body)
+	if rq.bodyReader != nil {
+		body = rq.bodyReader
+	}
+	req, err := http.NewRequestWithContext(ctx, rq.method, r.s.base.String()+rq.path, body)
 	if err != nil {
 		return ex, err
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	if rq.bodyReader != nil {
+		req.ContentLength = rq.contentLength
+	}
+	if rq.contentType != "" {
+		req.Header.Set("Content-Type", rq.contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	ex.RequestHeader = req.Header.Clone() // before the token: exchanges never hold credentials
-	switch cred {
+	switch rq.cred {
 	case credMain:
 		req.Header.Set("Authorization", "Bearer "+r.s.cfg.Token)
 	case credReadOnly:
@@ -239,7 +273,7 @@ func (r *suiteRun) send(method, path, contentType string, body []byte, cred cred
 	case credWrong:
 		req.Header.Set("Authorization", "Bearer "+wrongToken())
 	}
-	at := time.Now()
+	ex.SentAt = time.Now()
 	resp, err := r.s.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return ex, r.scrub(err)
@@ -248,11 +282,12 @@ func (r *suiteRun) send(method, path, contentType string, body []byte, cred cred
 	ex.StatusCode = resp.StatusCode
 	ex.ResponseHeader = resp.Header
 	ex.ResponseBody, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	ex.ReceivedAt = time.Now()
 	if err != nil {
 		return ex, r.scrub(err)
 	}
-	if cred == credMain {
-		r.sent = append(r.sent, timedExchange{at: at, ex: ex})
+	if rq.cred == credMain {
+		r.sent = append(r.sent, ex)
 	}
 	return ex, nil
 }
@@ -278,23 +313,32 @@ func (r *suiteRun) scrub(err error) error {
 
 // Recording results.
 
-func (r *suiteRun) result(check CheckName, caseName string, fs []Finding, d time.Duration) {
+// result records check on caseName against an answer with HTTP status
+// code (0 when none): a pass without findings, a fail with them.
+func (r *suiteRun) result(check CheckName, caseName string, code int, fs []Finding, d time.Duration) {
 	st := StatusPass
 	if len(fs) > 0 {
 		st = StatusFail
 	}
-	r.report.Checks = append(r.report.Checks, CheckResult{Check: check, Case: caseName, Status: st, Findings: fs, Duration: d})
+	r.report.Checks = append(r.report.Checks, CheckResult{Check: check, Case: caseName, Status: st, StatusCode: code, Findings: fs, Duration: d})
 }
 
 func (r *suiteRun) skip(check CheckName, caseName, reason string) {
 	r.report.Checks = append(r.report.Checks, CheckResult{Check: check, Case: caseName, Status: StatusSkip, Reason: reason})
 }
 
+// skipAll records the same skip for several checks.
+func (r *suiteRun) skipAll(checks []CheckName, caseName, reason string) {
+	for _, c := range checks {
+		r.skip(c, caseName, reason)
+	}
+}
+
 // transportFailure records a failed request as a failure of each check the
 // case would have run: a target that does not answer keeps no contract.
 func (r *suiteRun) transportFailure(caseName string, checks []CheckName, method, path string, body []byte, err error) {
 	for _, c := range checks {
-		r.result(c, caseName, []Finding{{
+		r.result(c, caseName, 0, []Finding{{
 			Check: c, Message: "no answer: " + err.Error(), Method: method, Path: path, Sent: trimBody(body),
 			Reason:   "the target answers every request with an HTTP response",
 			HowToFix: "check that the target is up and reachable at the base URL, and that it answers within " + DefaultSuiteTimeout.String(),
@@ -304,8 +348,14 @@ func (r *suiteRun) transportFailure(caseName string, checks []CheckName, method,
 
 // exchangeResults runs the stateless checks on ex and records one result
 // per check that applied, all under caseName.
-func (r *suiteRun) exchangeResults(caseName string, ex Exchange, withRequest bool, d time.Duration) {
-	ran, fs := checkExchange(r.s.cfg.Validator, ex, withRequest)
+func (r *suiteRun) exchangeResults(caseName string, ex Exchange, withRequest bool) {
+	ran, fs := checkExchange(r.s.cfg.Validator, ex, exchangeOptions{withRequest: withRequest, skew: r.s.cfg.ClockSkew})
+	r.recordRan(caseName, ex, ran, fs)
+}
+
+// recordRan records one result per check that ran, with its findings.
+func (r *suiteRun) recordRan(caseName string, ex Exchange, ran []CheckName, fs []Finding) {
+	d := ex.ReceivedAt.Sub(ex.SentAt)
 	for _, c := range ran {
 		var mine []Finding
 		for _, f := range fs {
@@ -313,7 +363,7 @@ func (r *suiteRun) exchangeResults(caseName string, ex Exchange, withRequest boo
 				mine = append(mine, f)
 			}
 		}
-		r.result(c, caseName, mine, d)
+		r.result(c, caseName, ex.StatusCode, mine, d)
 	}
 }
 
@@ -331,15 +381,18 @@ func (r *suiteRun) interrupted(check CheckName, caseName string) bool {
 func (r *suiteRun) run() {
 	gen, err := r.s.generator(r.prefix)
 	if err != nil { // NewSuite built the same generator with the base prefix
-		r.result(CheckRequestSchema, "setup", []Finding{{Check: CheckRequestSchema, Message: "generator: " + err.Error()}}, 0)
+		r.result(CheckRequestSchema, "setup", 0, []Finding{{Check: CheckRequestSchema, Message: "generator: " + err.Error()}}, 0)
 		return
 	}
 	r.gen = gen
 	r.upsertCases()
+	r.getCases()
 	r.partialFailureCase()
+	r.allOrNothingCase()
 	r.badInputCases()
 	r.methodCases()
 	r.authCases()
+	r.archiveCase()
 	r.rateLimitHeaderCase()
 	r.cleanupCase()
 	r.rateLimitProbeCase()

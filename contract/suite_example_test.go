@@ -48,8 +48,10 @@ func ExampleCheckExchange() {
 	// Output: batch-status
 }
 
-// WriteText renders the report as a table; failures follow with what was
-// sent, what came back, what the contract says and how to fix it.
+// WriteText renders the report for people: one line per check with its
+// counts, every failure in full (what was sent, what came back, what the
+// contract says and how to fix it), and which promises the run could not
+// exercise, and why. WriteTextVerbose lists every case and every promise.
 func ExampleReport_WriteText() {
 	rep := &contract.Report{Target: "http://127.0.0.1:8080", Version: "v3", KeyPrefix: "ub-doc", Checks: []contract.CheckResult{
 		{Check: contract.CheckAccounting, Case: "upsert-create", Status: contract.StatusPass},
@@ -59,10 +61,21 @@ func ExampleReport_WriteText() {
 	// Output:
 	// contract suite against http://127.0.0.1:8080 (API v3, key prefix ub-doc)
 	//
-	// CHECK       CASE                  RESULT  DETAIL
-	// accounting  upsert-create         PASS
-	// auth        auth/read-only-token  SKIP    no read-only token given
+	// PASS  accounting  1 case
+	// SKIP  auth        no read-only token given
 	//
+	// promises: 2 kept, 0 broken, 67 not exercised (of 69)
+	//   not exercised: request.schema — no request-schema result for upsert-create, upsert-repeat, upsert-change, partial-failure, archive/create, read-back, partial-failure-read,…
+	//   not exercised: schema.upsert-200 — no response-schema result for upsert-create, upsert-repeat, upsert-change, partial-failure, archive/create: the run did not get there (inte…
+	//   not exercised: schema.upsert-207 — no response-schema result for partial-failure: the run did not get there (interrupted, or a case it builds on failed)
+	//   not exercised: schema.read-200 — no response-schema result for read-back, partial-failure-read, all-or-nothing-read, archive/read: the run did not get there (interrupted, o…
+	//   not exercised: schema.read-207 — no response-schema result for read-back, partial-failure-read, all-or-nothing-read, archive/read: the run did not get there (interrupted, o…
+	//   not exercised: schema.get-200 — no response-schema result for get/by-id, get/by-unique-value: the run did not get there (interrupted, or a case it builds on failed)
+	//   not exercised: schema.archive-204 — no response-schema result for archive/batch: the run did not get there (interrupted, or a case it builds on failed)
+	//   not exercised: schema.error-400 — no response-schema result for bad/*, all-or-nothing: the run did not get there (interrupted, or a case it builds on failed)
+	//   not exercised: schema.error-401 — no response-schema result for auth/no-token, auth/wrong-token: the run did not get there (interrupted, or a case it builds on failed)
+	//   not exercised: schema.error-403 — no read-only token given
+	//   … and 57 more not exercised (-v lists every promise)
 	// 1 passed, 0 failed, 1 skipped in 0s; cleaned up 0 records
 	// PASS
 }

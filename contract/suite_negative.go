@@ -3,8 +3,10 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"time"
+	"strconv"
+	"strings"
 
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
@@ -15,16 +17,16 @@ const (
 	CaseNoToken       = "auth/no-token"
 	CaseWrongToken    = "auth/wrong-token"
 	CaseReadOnlyToken = "auth/read-only-token"
-	CaseCleanup       = "archive"
 )
 
 // unsupportedMethods are sent to the upsert path; each must get 405.
 var unsupportedMethods = []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-// badInputCases sends each of the generators' bad batches. A faithful
-// target answers the documented 4xx with the error envelope. Where the
-// status is the emulator's own choice (HubSpot's answer is unknown), any
-// 4xx passes, so a real HubSpot is not failed on a guess.
+// badInputCases sends each of the generators' bad batches and one body
+// over any size limit. A faithful target answers the documented 4xx with
+// the error envelope. Where the status is the emulator's own choice
+// (HubSpot's answer is unknown), any 4xx passes, so a real HubSpot is not
+// failed on a guess.
 func (r *suiteRun) badInputCases() {
 	for _, bc := range r.gen.BadCases() {
 		caseName := "bad/" + bc.Name
@@ -32,17 +34,71 @@ func (r *suiteRun) badInputCases() {
 			return
 		}
 		path := r.s.cfg.Version.UpsertPath()
-		start := time.Now()
 		ex, err := r.send(bc.Method, path, bc.ContentType, bc.Body, credMain)
-		d := time.Since(start)
 		if err != nil {
 			r.transportFailure(caseName, []CheckName{CheckBadInput}, bc.Method, path, bc.Body, err)
 			continue
 		}
-		r.exchangeResults(caseName, ex, false, d)
+		r.exchangeResults(caseName, ex, false)
 		r.collectWritten(ex)
-		r.result(CheckBadInput, caseName, badInputFindings(ex, bc), d)
+		r.result(CheckBadInput, caseName, ex.StatusCode, badInputFindings(ex, bc), ex.ReceivedAt.Sub(ex.SentAt))
 	}
+	r.tooLargeCase()
+}
+
+// CaseBodyTooLarge sends a body larger than any endpoint's limit.
+const CaseBodyTooLarge = "bad/body-too-large"
+
+// tooLargeBytes is the size of the oversized body: above 10 MiB, the
+// emulator's limit (HubSpot's is not published). It is streamed, never
+// held in memory, and a target that refuses it by Content-Length need not
+// read it.
+const tooLargeBytes = 10<<20 + 1<<10
+
+// tooLargeCase streams a syntactically valid batch of tooLargeBytes whose
+// one input has an enormous body: refused whatever the limit, with 413
+// where the target enforces one (documented choice: HubSpot's limit and
+// answer are unknown, so any 4xx passes the bad-input check).
+func (r *suiteRun) tooLargeCase() {
+	if r.interrupted(CheckBadInput, CaseBodyTooLarge) {
+		return
+	}
+	head := fmt.Sprintf(`{"inputs":[{"id":%q,"idProperty":%q,"properties":{%q:"`, r.prefix+"-too-large", r.s.cfg.IDProperty, hubspot.PropTaskBody)
+	const tail = `"}}]}`
+	path := r.s.cfg.Version.UpsertPath()
+	rq := request{method: http.MethodPost, path: path, contentType: jsonContentType, cred: credMain,
+		bodyReader:    io.MultiReader(strings.NewReader(head), &repeatReader{b: 'x', n: tooLargeBytes - int64(len(head)+len(tail))}, strings.NewReader(tail)),
+		contentLength: tooLargeBytes}
+	// What the finding shows: the start of the body, not 10 MiB of it.
+	rq.body = []byte(head + "xxxx… (" + strconv.Itoa(tooLargeBytes) + " bytes in all)")
+	ex, err := r.do(rq)
+	if err != nil {
+		r.transportFailure(CaseBodyTooLarge, []CheckName{CheckBadInput}, rq.method, path, rq.body, err)
+		return
+	}
+	r.exchangeResults(CaseBodyTooLarge, ex, false)
+	r.collectWritten(ex)
+	bc := generators.BadCase{Name: "body-too-large", Description: "a batch of " + strconv.Itoa(tooLargeBytes) + " bytes, over any body size limit",
+		Status: http.StatusRequestEntityTooLarge, Category: hubspot.CategoryRequestTooLarge, Evidence: generators.EvidenceChoice}
+	r.result(CheckBadInput, CaseBodyTooLarge, ex.StatusCode, badInputFindings(ex, bc), ex.ReceivedAt.Sub(ex.SentAt))
+}
+
+// repeatReader yields n copies of b.
+type repeatReader struct {
+	b byte
+	n int64
+}
+
+func (rr *repeatReader) Read(p []byte) (int, error) {
+	if rr.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), rr.n)
+	for i := range p[:k] {
+		p[i] = rr.b
+	}
+	rr.n -= k
+	return int(k), nil
 }
 
 // collectWritten remembers records a lenient target wrote for a request
@@ -89,7 +145,9 @@ func badInputFindings(ex Exchange, bc generators.BadCase) []Finding {
 	return nil
 }
 
-// methodCases sends unsupported methods to the upsert path.
+// methodCases sends unsupported methods to the upsert path. The 405 is an
+// error answer of the path's operation, so its body is held to the Error
+// schema of POST's default response.
 func (r *suiteRun) methodCases() {
 	path := r.s.cfg.Version.UpsertPath()
 	for _, m := range unsupportedMethods {
@@ -97,21 +155,40 @@ func (r *suiteRun) methodCases() {
 		if r.interrupted(CheckMethodNotAllowed, caseName) {
 			return
 		}
-		start := time.Now()
 		ex, err := r.send(m, path, "", nil, credMain)
-		d := time.Since(start)
 		if err != nil {
 			r.transportFailure(caseName, []CheckName{CheckMethodNotAllowed}, m, path, nil, err)
 			continue
 		}
+		r.errorAnswerResults(caseName, ex)
 		var fs []Finding
 		if ex.StatusCode != http.StatusMethodNotAllowed {
 			fs = append(fs, ex.finding(CheckMethodNotAllowed, fmt.Sprintf("%s %s answered %d, want 405", m, path, ex.StatusCode),
 				"batch upsert is POST only; any other method is answered 405 Method Not Allowed",
 				"route only POST to the upsert handler and answer other methods 405 with an Allow: POST header"))
 		}
-		r.result(CheckMethodNotAllowed, caseName, fs, d)
+		r.result(CheckMethodNotAllowed, caseName, ex.StatusCode, fs, ex.ReceivedAt.Sub(ex.SentAt))
 	}
+}
+
+// errorAnswerResults checks an answer to a method the path does not serve:
+// content type, and for an error its body against the Error schema of the
+// path's POST operation and the error envelope.
+func (r *suiteRun) errorAnswerResults(caseName string, ex Exchange) {
+	ran, fs := []CheckName{}, []Finding{}
+	if len(ex.ResponseBody) > 0 {
+		ran = append(ran, CheckContentType)
+		fs = append(fs, checkContentType(ex)...)
+	}
+	if ex.StatusCode >= 400 {
+		ran = append(ran, CheckResponseSchema, CheckErrorBody)
+		for _, f := range withExcerpts(ex, r.s.cfg.Validator.ValidateResponseTo(http.MethodPost, pathOnly(ex.Path), ex.StatusCode, ex.ResponseHeader, ex.ResponseBody)) {
+			f.Method = ex.Method
+			fs = append(fs, f)
+		}
+		fs = append(fs, checkErrorBody(ex)...)
+	}
+	r.recordRan(caseName, ex, ran, fs)
 }
 
 // authCases sends a valid fresh batch without a token, with a wrong one,
@@ -119,89 +196,50 @@ func (r *suiteRun) methodCases() {
 // target that wrongly accepts it only adds records the cleanup archives.
 func (r *suiteRun) authCases() {
 	cases := []struct {
-		name   string
-		cred   credential
-		want   int
-		reason string
-		fix    string
+		name     string
+		cred     credential
+		want     int
+		category string
+		reason   string
+		fix      string
 	}{
-		{CaseNoToken, credNone, http.StatusUnauthorized, "a request without a bearer token is refused with 401 INVALID_AUTHENTICATION",
+		{CaseNoToken, credNone, http.StatusUnauthorized, hubspot.CategoryInvalidAuthentication,
+			"a request without a bearer token is refused with 401 INVALID_AUTHENTICATION",
 			"require Authorization: Bearer <token> on every API request"},
-		{CaseWrongToken, credWrong, http.StatusUnauthorized, "a request with an unknown token is refused with 401 INVALID_AUTHENTICATION",
+		{CaseWrongToken, credWrong, http.StatusUnauthorized, hubspot.CategoryInvalidAuthentication,
+			"a request with an unknown token is refused with 401 INVALID_AUTHENTICATION",
 			"check the token against the known ones before doing anything else"},
-		{CaseReadOnlyToken, credReadOnly, http.StatusForbidden, "a token without the write scope is refused writes with 403 MISSING_SCOPES",
+		{CaseReadOnlyToken, credReadOnly, http.StatusForbidden, hubspot.CategoryMissingScopes,
+			"a token without the write scope is refused writes with 403 MISSING_SCOPES",
 			"check the token's scopes; writes need " + hubspot.WriteScope},
 	}
 	path := r.s.cfg.Version.UpsertPath()
 	for i, c := range cases {
 		if c.cred == credReadOnly && r.s.cfg.ReadOnlyToken == "" {
-			r.skip(CheckAuth, c.name, "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)")
+			const why = "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)"
+			r.skip(CheckAuth, c.name, why)
 			continue
 		}
 		if r.interrupted(CheckAuth, c.name) {
 			return
 		}
-		body := r.gen.AppendBatch(nil, uint64(100+i)) // fresh keys, far from the other cases
-		start := time.Now()
+		body := r.gen.AppendBatch(nil, uint64(batchAuthFirst+i)) // fresh keys, far from the other cases
 		ex, err := r.send(http.MethodPost, path, jsonContentType, body, c.cred)
-		d := time.Since(start)
 		if err != nil {
 			r.transportFailure(c.name, []CheckName{CheckAuth}, http.MethodPost, path, body, err)
 			continue
 		}
+		r.exchangeResults(c.name, ex, false)
 		r.collectWritten(ex)
 		var fs []Finding
-		if ex.StatusCode != c.want {
+		var e hubspot.Error
+		switch {
+		case ex.StatusCode != c.want:
 			fs = append(fs, ex.finding(CheckAuth, fmt.Sprintf("%s answered %d, want %d", c.name, ex.StatusCode, c.want), c.reason, c.fix))
+		case json.Unmarshal(ex.ResponseBody, &e) == nil && e.Category != c.category:
+			fs = append(fs, ex.finding(CheckAuth, fmt.Sprintf("%s answered %d with category %q, want %s", c.name, ex.StatusCode, e.Category, c.category), c.reason,
+				"set category "+c.category))
 		}
-		r.result(CheckAuth, c.name, fs, d)
-		if ex.StatusCode >= 400 {
-			r.result(CheckErrorBody, c.name, checkErrorBody(ex), 0)
-		}
+		r.result(CheckAuth, c.name, ex.StatusCode, fs, ex.ReceivedAt.Sub(ex.SentAt))
 	}
-}
-
-// cleanupCase archives every record the run created, in batches of 100.
-// It runs on a context of its own so an interrupted run still cleans up.
-func (r *suiteRun) cleanupCase() {
-	if len(r.cleanup) == 0 {
-		r.skip(CheckCleanup, CaseCleanup, "the run created no records")
-		return
-	}
-	ids := make([]string, 0, len(r.cleanup))
-	for id := range r.cleanup {
-		ids = append(ids, id)
-	}
-	sortStrings(ids)
-	saved := r.ctx
-	ctx, cancel := contextForCleanup(saved)
-	defer cancel()
-	r.ctx = ctx
-	defer func() { r.ctx = saved }()
-
-	path := r.s.cfg.Version.ArchivePath()
-	var fs []Finding
-	start := time.Now()
-	for lo := 0; lo < len(ids); lo += hubspot.MaxBatchInputs {
-		chunk := ids[lo:min(lo+hubspot.MaxBatchInputs, len(ids))]
-		req := hubspot.BatchArchiveRequest{}
-		for _, id := range chunk {
-			req.Inputs = append(req.Inputs, hubspot.ObjectID{ID: id})
-		}
-		body, _ := json.Marshal(req)
-		ex, err := r.send(http.MethodPost, path, jsonContentType, body, credMain)
-		if err != nil {
-			fs = append(fs, Finding{Check: CheckCleanup, Message: "archive failed: " + err.Error(), Method: http.MethodPost, Path: path, Sent: trimBody(body),
-				HowToFix: "archive the records whose unique value starts with " + r.prefix + " by hand"})
-			continue
-		}
-		if ex.StatusCode/100 != 2 {
-			fs = append(fs, ex.finding(CheckCleanup, fmt.Sprintf("archive of %d records answered %d", len(chunk), ex.StatusCode),
-				"POST .../batch/archive answers 204 once the records are archived",
-				"archive the records whose unique value starts with "+r.prefix+" by hand"))
-			continue
-		}
-		r.report.CleanedUp += len(chunk)
-	}
-	r.result(CheckCleanup, CaseCleanup, fs, time.Since(start))
 }

@@ -30,51 +30,55 @@ func contextForCleanup(parent context.Context) (context.Context, context.CancelF
 func sortStrings(s []string) { slices.Sort(s) }
 
 // limitedAnswer is whether an answer passed the point where a target
-// applies its rate limit: authenticated, routed, method allowed.
+// applies its rate limit: authenticated, routed, method allowed. A 404 of
+// GET tasks/{id} is routed (the record is missing, not the route).
 func limitedAnswer(ex Exchange) bool {
 	switch ex.StatusCode {
-	case 0, http.StatusUnauthorized, http.StatusNotFound, http.StatusMethodNotAllowed:
+	case 0, http.StatusUnauthorized, http.StatusMethodNotAllowed:
 		return false
+	case http.StatusNotFound:
+		return ex.operation() == opGet
 	}
 	return true
 }
 
 // rateLimitHeaderCase looks at every answer the run got with the main
 // token. Targets need not send the headers; when they send them at all,
-// they must be on every answer, with a constant Max and a Remaining that
-// goes down with every request inside one window.
+// they must be on every answer, coherent, with a constant Max and a
+// Remaining that goes down with every request inside one window.
 func (r *suiteRun) rateLimitHeaderCase() {
-	var seen []timedExchange
+	var seen []Exchange
 	sends := false
-	for _, te := range r.sent {
-		if !limitedAnswer(te.ex) {
+	for _, ex := range r.sent {
+		if !limitedAnswer(ex) {
 			continue
 		}
-		seen = append(seen, te)
-		if te.ex.ResponseHeader.Get(hubspot.HeaderRateLimitMax) != "" {
+		seen = append(seen, ex)
+		if ex.ResponseHeader.Get(hubspot.HeaderRateLimitMax) != "" {
 			sends = true
 		}
 	}
 	if !sends {
-		r.skip(CheckRateLimitHeaders, CaseRateLimitHeaders, "the target sends no "+hubspot.HeaderRateLimitMax+" headers")
+		r.skip(CheckRateLimitHeaders, CaseRateLimitHeaders, "the target sends no "+hubspot.HeaderRateLimitMax+" headers (a target without rate limits)")
 		return
 	}
-	r.result(CheckRateLimitHeaders, CaseRateLimitHeaders, rateLimitHeaderFindings(seen), 0)
+	r.result(CheckRateLimitHeaders, CaseRateLimitHeaders, 0, rateLimitHeaderFindings(seen), 0)
 }
 
 // rateLimitHeaderFindings checks a sequence of answers to sequential
 // requests made with one token.
-func rateLimitHeaderFindings(seen []timedExchange) []Finding {
+func rateLimitHeaderFindings(seen []Exchange) []Finding {
 	var fs []Finding
 	var firstMax string
 	var windowStart time.Time
-	var interval time.Duration
 	prevRemaining := -1
-	for i, te := range seen {
-		h := te.ex.ResponseHeader
+	wantInterval := strconv.FormatInt(hubspot.BurstWindow.Milliseconds(), 10)
+	intervalReported := false
+	for i, ex := range seen {
+		h := ex.ResponseHeader
 		maxV, remV := h.Get(hubspot.HeaderRateLimitMax), h.Get(hubspot.HeaderRateLimitRemaining)
 		if maxV == "" || remV == "" {
-			fs = append(fs, te.ex.finding(CheckRateLimitHeaders, fmt.Sprintf("answer %d has no %s/%s header while others have them", te.ex.StatusCode, hubspot.HeaderRateLimitMax, hubspot.HeaderRateLimitRemaining),
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("answer %d has no %s/%s header while others have them", ex.StatusCode, hubspot.HeaderRateLimitMax, hubspot.HeaderRateLimitRemaining),
 				"a target that sends rate-limit headers sends them on every answer, so clients can pace themselves",
 				"set the X-HubSpot-RateLimit-* headers on every authenticated answer, errors included"))
 			prevRemaining = -1
@@ -83,31 +87,42 @@ func rateLimitHeaderFindings(seen []timedExchange) []Finding {
 		if firstMax == "" {
 			firstMax = maxV
 		} else if maxV != firstMax {
-			fs = append(fs, te.ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s changed from %s to %s between requests", hubspot.HeaderRateLimitMax, firstMax, maxV),
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s changed from %s to %s between requests", hubspot.HeaderRateLimitMax, firstMax, maxV),
 				"Max is the size of the window's budget: constant for a token",
 				"send the configured limit, not a computed value"))
 		}
+		if iv := h.Get(hubspot.HeaderRateLimitIntervalMillis); iv != wantInterval && !intervalReported {
+			intervalReported = true
+			got := iv
+			if got == "" {
+				got = "absent"
+			}
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s is %s, want %s", hubspot.HeaderRateLimitIntervalMillis, got, wantInterval),
+				"HubSpot's burst limit is per rolling 10-second window, and Interval-Milliseconds says so",
+				"send "+hubspot.HeaderRateLimitIntervalMillis+": "+wantInterval+" with Max and Remaining"))
+		}
+		maxN, errMax := strconv.Atoi(maxV)
 		rem, err := strconv.Atoi(remV)
-		if err != nil {
-			fs = append(fs, te.ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s is %q, not an integer", hubspot.HeaderRateLimitRemaining, remV),
-				"Remaining counts the requests left in the window", "send a decimal integer"))
+		if err != nil || errMax != nil || rem < 0 {
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s %q / %s %q are not non-negative integers", hubspot.HeaderRateLimitMax, maxV, hubspot.HeaderRateLimitRemaining, remV),
+				"Max and Remaining count requests", "send decimal integers"))
 			prevRemaining = -1
 			continue
 		}
-		if ms, err := strconv.Atoi(h.Get(hubspot.HeaderRateLimitIntervalMillis)); err == nil && ms > 0 {
-			interval = time.Duration(ms) * time.Millisecond
-		} else if interval == 0 {
-			interval = hubspot.BurstWindow
+		if rem > maxN {
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s %d is above %s %d", hubspot.HeaderRateLimitRemaining, rem, hubspot.HeaderRateLimitMax, maxN),
+				"Remaining is what is left of the window's budget of Max requests: never more than Max",
+				"count the requests of the window and report Max minus them"))
 		}
 		// A rolling window frees budget once the oldest request is older
 		// than the interval; only compare answers inside one interval.
-		if i == 0 || te.at.Sub(windowStart) >= interval {
-			windowStart = te.at
+		if i == 0 || ex.SentAt.Sub(windowStart) >= hubspot.BurstWindow {
+			windowStart = ex.SentAt
 			prevRemaining = rem
 			continue
 		}
 		if prevRemaining >= 0 && rem >= prevRemaining && prevRemaining > 0 {
-			fs = append(fs, te.ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s went from %d to %d on the next request within one window", hubspot.HeaderRateLimitRemaining, prevRemaining, rem),
+			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s went from %d to %d on the next request within one window", hubspot.HeaderRateLimitRemaining, prevRemaining, rem),
 				"every request inside a window uses one unit of the budget, so Remaining goes down",
 				"count each request against the token's window and report what is left"))
 		}
@@ -128,7 +143,7 @@ func (r *suiteRun) rateLimitProbeCase() {
 	}
 	limit := DefaultProbeRequests
 	for i := len(r.sent) - 1; i >= 0; i-- {
-		if m, err := strconv.Atoi(r.sent[i].ex.ResponseHeader.Get(hubspot.HeaderRateLimitMax)); err == nil && m > 0 {
+		if m, err := strconv.Atoi(r.sent[i].ResponseHeader.Get(hubspot.HeaderRateLimitMax)); err == nil && m > 0 {
 			limit = min(m+probeMargin, DefaultProbeRequests)
 			break
 		}
@@ -151,11 +166,11 @@ func (r *suiteRun) rateLimitProbeCase() {
 		if ex.StatusCode != http.StatusTooManyRequests {
 			continue
 		}
-		r.result(CheckRateLimitProbe, CaseRateLimitProbe, probeFindings(ex), time.Since(start))
-		r.result(CheckErrorBody, CaseRateLimitProbe, checkErrorBody(ex), 0)
+		r.exchangeResults(CaseRateLimitProbe, ex, false)
+		r.result(CheckRateLimitProbe, CaseRateLimitProbe, ex.StatusCode, probeFindings(ex), time.Since(start))
 		return
 	}
-	r.result(CheckRateLimitProbe, CaseRateLimitProbe, []Finding{{
+	r.result(CheckRateLimitProbe, CaseRateLimitProbe, 0, []Finding{{
 		Check: CheckRateLimitProbe, Method: http.MethodPost, Path: path, Sent: trimBody(body),
 		Message:  fmt.Sprintf("%d requests in %s got no 429", limit, time.Since(start).Round(time.Millisecond)),
 		Reason:   "HubSpot limits each token to a burst per 10-second window (100–250 by tier) and answers 429 beyond it",

@@ -41,6 +41,9 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Uint64("seed", 0, "seed of the generated batches (default 1)")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every unique value the suite writes (default ub-<random>)")
 	record := fs.String("record", "", "save every exchange to this new folder, tokens scrubbed and ids normalised, for 'upsertbench fidelity --recording'")
+	var verbose bool
+	fs.BoolVar(&verbose, "v", false, "list every check and case, and every promise, instead of one line per check")
+	fs.BoolVar(&verbose, "verbose", false, "the same as -v")
 	var account accountFlags
 	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -90,7 +93,11 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("%v", err)
 	}
 	rep := s.Run(ctx)
-	if err := rep.WriteText(stdout); err != nil {
+	writeText := rep.WriteText
+	if verbose {
+		writeText = rep.WriteTextVerbose
+	}
+	if err := writeText(stdout); err != nil {
 		return err
 	}
 	if err := finishRecording(ctx.Err() == nil, stdout); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/internal/target"
 )
@@ -27,10 +28,12 @@ func TestContractCommandAgainstBuiltInEmulator(t *testing.T) {
 	code := runMain([]string{"contract", "--token", contractTestToken, "--probe-rate-limit", "--junit", junit, "--json", js}, &stdout, &stderr)
 	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	out := stdout.String()
-	for _, s := range []string{"CHECK", "accounting", "upsert-create", "PASS", "cleaned up", "rate-limit-probe"} {
+	for _, s := range []string{"PASS  accounting", "PASS  rate-limit-probe", "cleaned up", "0 broken, 0 not exercised"} {
 		assert.Contains(t, out, s)
 	}
 	assert.NotContains(t, out, "SKIP", "against the built-in emulator every check runs")
+	assert.NotContains(t, out, "upsert-create", "without -v, one line per check, not per case")
+	assert.LessOrEqual(t, strings.Count(out, "\n"), len(contract.AllChecks())+8, "a passing run is one line per check and a summary:\n%s", out)
 
 	raw, err := os.ReadFile(js)
 	require.NoError(t, err)
@@ -66,6 +69,19 @@ func TestContractCommandAgainstBuiltInEmulator(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 2, "no temporary files left behind")
+}
+
+// TestContractCommandVerbose: -v lists every check and case, and every
+// promise.
+func TestContractCommandVerbose(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := runMain([]string{"contract", "--token", contractTestToken, "-v"}, &stdout, &stderr)
+	out := stdout.String()
+	require.NotEqual(t, exitUsage, code, "stderr:\n%s", stderr.String())
+	for _, s := range []string{"CHECK", "CASE", "upsert-create", "bad/duplicate-ids", "auth/no-token", "KEPT    result.echo"} {
+		assert.Contains(t, out, s)
+	}
+	assert.Greater(t, strings.Count(out, "\n"), 2*len(contract.AllChecks()), "-v lists every case")
 }
 
 func TestContractCommandAgainstTarget(t *testing.T) {
