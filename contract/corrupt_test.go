@@ -651,6 +651,11 @@ var deviations = []deviation{
 			r.Header.Set("Authorization", "Bearer "+suiteTestToken)
 		}
 	}},
+	{promise: "auth.scopes-body", name: "403 without the scopes it needs", corrupt: func(c *corruptCall) {
+		if c.status == 403 {
+			c.edit(func(m map[string]any) { delete(m, "errors"); delete(m, "context") })
+		}
+	}},
 
 	{promise: "ratelimit.on-every-answer", name: "headers only on success", corrupt: func(c *corruptCall) {
 		if c.status >= 400 {

@@ -343,6 +343,9 @@ var promises = []Promise{
 	{ID: "auth.read-only-403", Text: "a write with a token without the write scope is refused with 403 MISSING_SCOPES",
 		Endpoints: []Endpoint{EndpointUpsert, EndpointArchive}, Source: fact("403 `MISSING_SCOPES`"),
 		Check: CheckAuth, Cases: []string{CaseReadOnlyToken}},
+	{ID: "auth.scopes-body", Text: "the 403 names the missing scopes in HubSpot's body: an entry with context.requiredGranularScopes",
+		Endpoints: []Endpoint{EndpointUpsert, EndpointArchive}, Source: fact(`"context": {"requiredGranularScopes": ["crm.objects.tasks.write"]}`),
+		Check: CheckAuth, Cases: []string{CaseScopesBody}},
 
 	// Rate limits.
 	{ID: "ratelimit.on-every-answer", Text: "a target that sends X-HubSpot-RateLimit-* headers sends them on every authenticated answer",

@@ -53,6 +53,7 @@ func textReport() *Report {
 		{Check: CheckNewFlags, Case: CaseCreate, Status: StatusPass, StatusCode: 200},
 		{Check: CheckAuth, Case: CaseNoToken, Status: StatusPass, StatusCode: 401},
 		{Check: CheckAuth, Case: CaseReadOnlyToken, Status: StatusSkip, Reason: "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)"},
+		{Check: CheckAuth, Case: CaseScopesBody, Status: StatusSkip, Reason: "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)"},
 		{Check: CheckRateLimitProbe, Case: CaseRateLimitProbe, Status: StatusSkip, Reason: "opt-in: run with --probe-rate-limit"},
 	}
 	return r
@@ -66,7 +67,7 @@ func TestReportText(t *testing.T) {
 	// 8 promises exercised; the text lists 10 of the rest.
 	notExercised := len(Promises()) - 8
 	for _, s := range []string{"sent:", "received:", "contract:", "fix:", "cleaned up 16 records", "1.234s", "FAIL  new-flags", "1 of 2 cases failed",
-		"PASS  auth", "1 case, 1 skipped: no read-only token given", "SKIP  rate-limit-probe", "opt-in",
+		"PASS  auth", "1 case, 2 skipped: no read-only token given", "SKIP  rate-limit-probe", "opt-in",
 		fmt.Sprintf("promises: 7 kept, 1 broken, %d not exercised (of %d)", notExercised, len(Promises())),
 		fmt.Sprintf("… and %d more not exercised", notExercised-10)} {
 		assert.Contains(t, out, s)

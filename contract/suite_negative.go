@@ -218,6 +218,7 @@ func (r *suiteRun) authCases() {
 		if c.cred == credReadOnly && r.s.cfg.ReadOnlyToken == "" {
 			const why = "no read-only token given (--read-only-token or UPSERTBENCH_READ_ONLY_TOKEN)"
 			r.skip(CheckAuth, c.name, why)
+			r.skip(CheckAuth, CaseScopesBody, why)
 			continue
 		}
 		if r.interrupted(CheckAuth, c.name) {
@@ -241,5 +242,42 @@ func (r *suiteRun) authCases() {
 				"set category "+c.category))
 		}
 		r.result(CheckAuth, c.name, ex.StatusCode, fs, ex.ReceivedAt.Sub(ex.SentAt))
+		if c.cred == credReadOnly {
+			if ex.StatusCode == http.StatusForbidden {
+				r.result(CheckAuth, CaseScopesBody, ex.StatusCode, scopesBodyFindings(ex), 0)
+			} else {
+				r.skip(CheckAuth, CaseScopesBody, fmt.Sprintf("the read-only token's write got %d, not the 403 whose body this checks", ex.StatusCode))
+			}
+		}
 	}
+}
+
+// CaseScopesBody is the body of the read-only token's 403.
+const CaseScopesBody = "auth/scopes-body"
+
+// scopesBodyFindings checks a 403 against HubSpot's missing-scopes body:
+// category MISSING_SCOPES and an entry of errors whose
+// context.requiredGranularScopes names the scopes the call needs
+// (hubspot-facts.md, "Exact texts").
+func scopesBodyFindings(ex Exchange) []Finding {
+	var e hubspot.Error
+	if json.Unmarshal(ex.ResponseBody, &e) != nil {
+		return nil // error-body reports a body that is not an error object
+	}
+	var fields []FieldFailure
+	if e.Category != hubspot.CategoryMissingScopes {
+		fields = append(fields, FieldFailure{Pointer: "/category", Message: fmt.Sprintf("category is %q, want %s", e.Category, hubspot.CategoryMissingScopes)})
+	}
+	named := false
+	for _, d := range e.Errors {
+		if len(d.Context["requiredGranularScopes"]) > 0 {
+			named = true
+		}
+	}
+	if !named {
+		fields = append(fields, FieldFailure{Pointer: "/errors", Message: "no entry of errors names the missing scopes in context.requiredGranularScopes"})
+	}
+	return fieldsFinding(ex, CheckAuth, fields, "the 403 is not HubSpot's missing-scopes body",
+		`HubSpot answers a missing scope with category MISSING_SCOPES and errors: [{"message": "One or more of the following scopes are required.", "context": {"requiredGranularScopes": [...]}}], so a client can tell which scope to add`,
+		"name the scopes the call needs in errors[].context.requiredGranularScopes")
 }
