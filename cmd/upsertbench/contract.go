@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/internal/target"
 )
 
 func init() {
@@ -32,7 +32,7 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("contract")
 	var tf targetFlags
 	tf.register(fs, true, false)
-	idProperty := fs.String("id-property", "", "unique property to upsert by, created with hasUniqueValue: true (default $"+envIDProperty+", else "+hubspot.DefaultIDProperty+")")
+	idProperty := fs.String("id-property", "", "unique property to upsert by, created with hasUniqueValue: true (default $"+target.EnvIDProperty+", else "+hubspot.DefaultIDProperty+")")
 	specFile := fs.String("spec", "", "validate against this OpenAPI 3 document instead of the embedded one, e.g. HubSpot's own")
 	apiVersion := fs.String("version", string(hubspot.VersionV3), "API version: v3 or 2026-03")
 	probe := fs.Bool("probe-rate-limit", false, "exhaust the burst limit to provoke a 429 and check its body (uses up to Max+20 calls)")
@@ -53,7 +53,7 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return usagef("--version: %v", err)
 	}
-	idProp := cmp.Or(*idProperty, os.Getenv(envIDProperty), hubspot.DefaultIDProperty)
+	idProp := target.IDProperty(*idProperty, os.Getenv)
 	if strings.ContainsAny(idProp, " \t\"/") {
 		return usagef("--id-property %q: give a property name like %s", idProp, hubspot.DefaultIDProperty)
 	}

@@ -7,18 +7,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/target"
-)
-
-// The environment of the commands besides target's (UPSERTBENCH_TARGET,
-// _TOKEN, _READ_ONLY_TOKEN, _ALLOW_REMOTE, _TIER).
-const (
-	envIDProperty = "UPSERTBENCH_ID_PROPERTY"
-	envOwnerIDs   = "UPSERTBENCH_OWNER_IDS"
-	envQueueIDs   = "UPSERTBENCH_QUEUE_IDS"
 )
 
 // targetFlags registers the flags that choose a target on fs: --target,
@@ -77,11 +70,6 @@ func tierNames() string {
 	return strings.Join(names, ", ")
 }
 
-// contractEmulatorTier gives the contract suite's in-process emulator
-// real limits, so the rate-limit header checks (and --probe-rate-limit)
-// have something to check.
-const contractEmulatorTier = hubspot.TierProfessional
-
 // startSuiteEmulator serves the in-process emulator the contract suite
 // runs against (contract, and run's suite phase): real limits, the unique
 // property, and a read-only token (readOnly, or a generated one) so the
@@ -93,7 +81,7 @@ func startSuiteEmulator(token, readOnly, idProperty string, opts ...emulator.Opt
 		}
 	}
 	base := []emulator.Option{
-		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contractEmulatorTier),
+		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contract.EmulatorTier),
 		emulator.WithUniqueProperties(idProperty),
 	}
 	if token != "" {
@@ -116,35 +104,12 @@ type accountFlags struct {
 }
 
 func (a *accountFlags) register(fs *flag.FlagSet) {
-	fs.Var(&a.owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable; default $"+envOwnerIDs+", comma-separated); a remote target without any gets no owners")
-	fs.Var(&a.queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable; default $"+envQueueIDs+"); a remote target without any gets no queues")
+	fs.Var(&a.owners, "owner-id", "a real hubspot_owner_id of the account to use in tasks (repeatable; default $"+target.EnvOwnerIDs+", comma-separated); a remote target without any gets no owners")
+	fs.Var(&a.queues, "queue-id", "a real task queue id of the account for hs_queue_membership_ids (repeatable; default $"+target.EnvQueueIDs+"); a remote target without any gets no queues")
 }
 
-// generatorOptions returns the generator options for t.
+// generatorOptions returns the generator options for t (target.GeneratorOptions
+// owns the rule).
 func (a *accountFlags) generatorOptions(t target.Target) []generators.Option {
-	owners, queues := a.owners, a.queues
-	if len(owners) == 0 {
-		owners = splitList(os.Getenv(envOwnerIDs))
-	}
-	if len(queues) == 0 {
-		queues = splitList(os.Getenv(envQueueIDs))
-	}
-	var opts []generators.Option
-	if t.Remote || len(owners) > 0 {
-		opts = append(opts, generators.WithOwnerIDs(owners...))
-	}
-	if t.Remote || len(queues) > 0 {
-		opts = append(opts, generators.WithQueueIDs(queues...))
-	}
-	return opts
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
+	return target.GeneratorOptions(t, a.owners, a.queues, os.Getenv)
 }

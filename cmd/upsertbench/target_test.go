@@ -41,8 +41,8 @@ func TestAccountFlagsGeneratorOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(envOwnerIDs, tt.env)
-			t.Setenv(envQueueIDs, "")
+			t.Setenv(target.EnvOwnerIDs, tt.env)
+			t.Setenv(target.EnvQueueIDs, "")
 			a := accountFlags{owners: tt.owners}
 			tg, err := target.Resolve(target.Flags{URL: tt.target, Token: "t", AllowRemote: true}, func(string) string { return "" })
 			require.NoError(t, err)

@@ -11,8 +11,6 @@ import (
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/emulator/emulatortest"
-	"github.com/upsertbench/upsertbench/generators"
-	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/target"
 )
 
@@ -87,16 +85,16 @@ func rank(all []contract.CheckName, c contract.CheckName) int {
 	return len(all)
 }
 
-// The environment FromEnv reads besides internal/target's (the target,
-// its tokens and the remote permission).
+// The environment FromEnv reads besides the target, its tokens and the
+// remote permission; internal/target owns these names and their rules.
 const (
 	// EnvIDProperty names the unique property the suite upserts by.
-	EnvIDProperty = "UPSERTBENCH_ID_PROPERTY"
+	EnvIDProperty = target.EnvIDProperty
 	// EnvOwnerIDs and EnvQueueIDs list a real account's owner and queue ids
 	// (comma-separated); a remote target gets these or none, as a real
 	// account refuses ids it does not have.
-	EnvOwnerIDs = "UPSERTBENCH_OWNER_IDS"
-	EnvQueueIDs = "UPSERTBENCH_QUEUE_IDS"
+	EnvOwnerIDs = target.EnvOwnerIDs
+	EnvQueueIDs = target.EnvQueueIDs
 )
 
 // FromEnv returns the configuration for the target the environment names:
@@ -113,7 +111,7 @@ func FromEnv(t testing.TB) contract.SuiteConfig {
 	if err != nil {
 		t.Fatalf("contracttest: %v", err)
 	}
-	idProp := cmp.Or(os.Getenv(EnvIDProperty), hubspot.DefaultIDProperty)
+	idProp := target.IDProperty("", os.Getenv)
 	if tg.Emulated() {
 		readOnly := tg.ReadOnlyToken
 		if readOnly == "" {
@@ -134,19 +132,6 @@ func FromEnv(t testing.TB) contract.SuiteConfig {
 	}
 	return contract.SuiteConfig{
 		BaseURL: tg.URL, Token: tg.Token, ReadOnlyToken: tg.ReadOnlyToken, IDProperty: idProp,
-		GeneratorOptions: []generators.Option{
-			generators.WithOwnerIDs(splitList(os.Getenv(EnvOwnerIDs))...),
-			generators.WithQueueIDs(splitList(os.Getenv(EnvQueueIDs))...),
-		},
+		GeneratorOptions: target.GeneratorOptions(tg, nil, nil, os.Getenv),
 	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

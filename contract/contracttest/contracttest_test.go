@@ -123,14 +123,14 @@ func TestFromEnv(t *testing.T) {
 		t.Setenv(target.EnvTarget, url)
 		t.Setenv(target.EnvToken, token)
 		t.Setenv(contracttest.EnvIDProperty, "crm_key")
-		t.Setenv(contracttest.EnvOwnerIDs, "")
+		t.Setenv(contracttest.EnvOwnerIDs, "42")
 		cfg := contracttest.FromEnv(t)
 		assert.Equal(t, url, cfg.BaseURL)
 		assert.Equal(t, token, cfg.Token)
 		assert.Equal(t, "crm_key", cfg.IDProperty)
 		assert.False(t, cfg.ProbeRateLimit, "a real target's burst budget is not spent unasked")
 
-		// Record what the suite sends: with no owner ids, no input names an owner.
+		// Record what the suite sends: the owner ids the environment names.
 		var sent bytes.Buffer
 		emu := emulator.New(emulator.WithToken(token), emulator.WithUniqueProperties("crm_key"))
 		rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +145,7 @@ func TestFromEnv(t *testing.T) {
 		require.NoError(t, err)
 		rep := s.Run(t.Context())
 		require.NotEmpty(t, rep.Checks)
-		assert.NotContains(t, sent.String(), `"hubspot_owner_id"`)
+		assert.Contains(t, sent.String(), `"hubspot_owner_id":"42"`)
 		assert.Contains(t, sent.String(), `"idProperty":"crm_key"`)
 	})
 }
