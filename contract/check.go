@@ -122,15 +122,6 @@ func trimBody(body []byte) string {
 	return strings.ToValidUTF8(string(body[:cut]), "\uFFFD") + "…"
 }
 
-// trimBodyValue marshals v and trims it like trimBody.
-func trimBodyValue(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return trimBody(b)
-}
-
 // finding builds a Finding located at the exchange, with trimmed bodies.
 func (ex Exchange) finding(check CheckName, message, reason, howToFix string) Finding {
 	return Finding{

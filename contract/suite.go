@@ -162,10 +162,6 @@ func (s *Suite) generator(prefix string, extra ...generators.Option) (*generator
 	return generators.New(append(opts, extra...)...)
 }
 
-// Config returns the configuration with defaults filled in. The tokens are
-// in it: do not print it.
-func (s *Suite) Config() SuiteConfig { return s.cfg }
-
 // redactURL drops user info from a URL for error messages.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)

@@ -20,8 +20,10 @@ import (
 	"github.com/upsertbench/upsertbench/internal/target"
 )
 
-// TestExampleTest is ExampleTest, run: the suite as subtests against an
-// emulator passes, one subtest per check and case.
+// TestExampleTest is the package doc's example, run: the suite as subtests
+// against an emulator passes, one subtest per check and case. (An Example
+// function cannot hold it: examples get no *testing.T, and one that is only
+// compiled is dead code to deadcode -test.)
 func TestExampleTest(t *testing.T) {
 	url, token := emulatortest.Start(t)
 	rep := contracttest.Test(t, contract.SuiteConfig{BaseURL: url, Token: token})
