@@ -6,6 +6,9 @@
 //	if !r.Passed() { t.Errorf("%s: %v", r.Summary.Verdict, r.Failures) }
 //	files, err := r.WriteAll(outDir, reports.AllFormats) // text, json, md, html, junit
 //
+// Publish does both and appends the run to the WithHistory file, as the
+// CLI's report, load and run do.
+//
 // Reports turns the files of a load run into what people and CI
 // read: it streams the results files of one or many shards (they merge),
 // recomputes the metrics, evaluates the scenario's thresholds on the merged
