@@ -13,6 +13,7 @@ import (
 	"github.com/upsertbench/upsertbench/contract"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/internal/runjob"
 	"github.com/upsertbench/upsertbench/internal/target"
 )
 
@@ -68,7 +69,7 @@ func runContract(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	baseURL, tok, ro := t.URL, t.Token, t.ReadOnlyToken
 	if t.Emulated() {
-		srv, roTok, err := startSuiteEmulator(tok, ro, idProp)
+		srv, roTok, err := runjob.StartSuiteEmulator(tok, ro, idProp)
 		if err != nil {
 			return fmt.Errorf("starting the in-process emulator: %w", err)
 		}

@@ -165,7 +165,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if shard.Count > 1 {
 		return shardDone(sum, shard, runDir, o.out, stdout)
 	}
-	verdict := reportAndPrint([]string{o.out}, o.out, reports.AllFormats, "", false, stdout, stderr)
+	verdict := reportAndPrint([]string{o.out}, o.out, reports.AllFormats, false, stdout)
 	if sum.Run.Interrupted {
 		// Partial figures: whatever the thresholds said, the run did not
 		// finish, and that is what the exit line must say.

@@ -84,31 +84,34 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *history != "" {
 		opts = append(opts, reports.WithHistory(*history))
 	}
-	return reportAndPrint(ins, *out, fmts, *history, *quiet, stdout, stderr, opts...)
+	return reportAndPrint(ins, *out, fmts, *quiet, stdout, opts...)
 }
 
-// reportAndPrint builds the report of dirs, writes the formats into out,
-// appends the history, prints the text report and the path of the HTML
-// page, and turns the verdict into the command's result. Shared by report
-// and run.
-func reportAndPrint(dirs []string, out string, formats []string, history string, quiet bool, stdout, stderr io.Writer, opts ...reports.Option) error {
-	r, err := reports.Build(dirs, opts...)
+// reportAndPrint publishes the report of dirs (reports.Publish: the
+// formats into out, the history appended when opts name one) and prints
+// it. Shared by report and load.
+func reportAndPrint(dirs []string, out string, formats []string, quiet bool, stdout io.Writer, opts ...reports.Option) error {
+	r, paths, err := reports.Publish(dirs, out, formats, opts...)
 	if err != nil {
-		var ie *reports.InputError
-		if errors.As(err, &ie) {
-			return usagef("cannot read %s: %v", ie.Path, ie.Err)
-		}
-		return usagef("%v", err)
+		return reportError(err)
 	}
-	paths, err := r.WriteAll(out, formats)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+	return printReport(r, paths, quiet, stdout)
+}
+
+// reportError is the command's error for an error of the report step: an
+// input it cannot read names the file.
+func reportError(err error) error {
+	var ie *reports.InputError
+	if errors.As(err, &ie) {
+		return usagef("cannot read %s: %v", ie.Path, ie.Err)
 	}
-	if history != "" {
-		if err := r.AppendHistory(history); err != nil {
-			return fmt.Errorf("append history: %w", err)
-		}
-	}
+	return err
+}
+
+// printReport prints the text report and the paths of the files written,
+// unless quiet, and turns the verdict into the command's result. Shared by
+// report, load and run.
+func printReport(r *reports.Report, paths []string, quiet bool, stdout io.Writer) error {
 	if !quiet {
 		if err := r.WriteText(stdout); err != nil {
 			return err

@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/target"
@@ -50,16 +48,24 @@ func preflight(ctx context.Context, t target.Target) error {
 		return nil
 	}
 	err := target.Preflight(ctx, nil, t.URL)
-	var ue *target.UnreachableError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ue):
-		return usagef("%v", ue)
-	case ctx.Err() != nil:
-		return failedError{msg: "interrupted before any request was sent"}
+	if perr := preflightError(err); perr != nil {
+		return perr
 	}
 	return err
+}
+
+// preflightError is the command's error for an error of target.Preflight:
+// an unreachable target is bad configuration, an interruption before any
+// request a failure. It is nil for any other error.
+func preflightError(err error) error {
+	var ue *target.UnreachableError
+	switch {
+	case errors.As(err, &ue):
+		return usagef("%v", ue)
+	case errors.Is(err, context.Canceled):
+		return failedError{msg: "interrupted before any request was sent"}
+	}
+	return nil
 }
 
 func tierNames() string {
@@ -68,30 +74,6 @@ func tierNames() string {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
-}
-
-// startSuiteEmulator serves the in-process emulator the contract suite
-// runs against (contract, and run's suite phase): real limits, the unique
-// property, and a read-only token (readOnly, or a generated one) so the
-// 403 check runs. opts come last and win.
-func startSuiteEmulator(token, readOnly, idProperty string, opts ...emulator.Option) (srv *emulator.Server, readOnlyToken string, err error) {
-	if readOnly == "" {
-		if readOnly, err = emulator.NewToken(); err != nil {
-			return nil, "", err
-		}
-	}
-	base := []emulator.Option{
-		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contract.EmulatorTier),
-		emulator.WithUniqueProperties(idProperty),
-	}
-	if token != "" {
-		base = append(base, emulator.WithToken(token))
-	}
-	srv, err = emulator.Listen(emulator.DefaultAddr, append(base, opts...)...)
-	if err != nil {
-		return nil, "", err
-	}
-	return srv, readOnly, nil
 }
 
 // accountFlags are the ids of a real account's owners and queues. The
