@@ -77,6 +77,7 @@ func TestBadCases(t *testing.T) {
 		BadMissingIDProperty: func(t *testing.T, bc BadCase) {
 			req, err := strictInputs(bc.Body)
 			require.NoError(t, err)
+			require.NotEmpty(t, req.Inputs)
 			for _, in := range req.Inputs {
 				assert.Empty(t, in.IDProperty)
 			}
@@ -172,6 +173,7 @@ func idPropertyIs(name string) func(*testing.T, BadCase) {
 	return func(t *testing.T, bc BadCase) {
 		req, err := strictInputs(bc.Body)
 		require.NoError(t, err)
+		require.NotEmpty(t, req.Inputs)
 		for _, in := range req.Inputs {
 			assert.Equal(t, name, in.IDProperty)
 		}
@@ -185,12 +187,16 @@ func TestBadCasesUseTheGeneratorsSettings(t *testing.T) {
 	require.NoError(t, err)
 	req, err := strictInputs(bc.Body)
 	require.NoError(t, err)
+	require.NotEmpty(t, req.Inputs)
+	owners := 0
 	for _, in := range req.Inputs {
 		assert.Equal(t, "crm_key", in.IDProperty)
 		assert.True(t, strings.HasPrefix(in.ID, "ub-run42-bad-"), in.ID)
 		if o, ok := in.Properties[hubspot.PropOwnerID]; ok {
 			assert.Equal(t, "77", o)
+			owners++
 		}
 	}
+	assert.Positive(t, owners, "the owner id given reaches the bad cases")
 	assert.Len(t, BadCaseNames(), len(g.BadCases()))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -74,8 +75,10 @@ func TestDeterministic(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	g := mustNew(t, WithUpdateShare(0.4), WithTraceIDs(true), WithInvalidShare(0.1))
 	want := make([][]byte, 12)
+	wantBatch := make([]hubspot.BatchUpsertRequest, len(want))
 	for n := range want {
 		want[n] = g.AppendBatch(nil, uint64(n))
+		wantBatch[n] = g.Batch(uint64(n))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan string, 8*len(want))
@@ -89,7 +92,9 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- fmt.Sprintf("worker %d batch %d differs", w, n)
 				}
 				if i == w { // the struct path too, but once: it is the slow one
-					_ = g.Batch(uint64(n))
+					if !reflect.DeepEqual(g.Batch(uint64(n)), wantBatch[n]) {
+						errs <- fmt.Sprintf("worker %d Batch(%d) differs", w, n)
+					}
 				}
 			}
 		})

@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -98,14 +99,18 @@ func TestBothTimestampForms(t *testing.T) {
 	g := mustNew(t)
 	var iso, epoch int
 	for _, in := range g.Batch(0).Inputs {
-		if digits.MatchString(in.Properties[hubspot.PropTimestamp]) {
+		v, ok := in.Properties[hubspot.PropTimestamp]
+		require.True(t, ok, "a create without hs_timestamp")
+		if digits.MatchString(v) {
 			epoch++
-		} else {
-			iso++
+			continue
 		}
+		_, err := time.Parse(hubspot.TimeLayout, v)
+		require.NoError(t, err, "neither epoch milliseconds nor ISO 8601: %q", v)
+		iso++
 	}
 	assert.InDelta(t, 50, iso, 20)
-	assert.Equal(t, 100, iso+epoch)
+	assert.InDelta(t, 50, epoch, 20)
 }
 
 // TestWeights checks the enum mixes of creates against the configured
@@ -172,14 +177,19 @@ func TestOwnersAndQueues(t *testing.T) {
 	})
 	t.Run("real ids", func(t *testing.T) {
 		g := mustNew(t, WithOwnerIDs("101", "202"), WithQueueIDs("7"))
+		owners := map[string]int{}
+		queues := 0
 		for _, in := range g.Batch(0).Inputs {
 			if o, ok := in.Properties[hubspot.PropOwnerID]; ok {
-				assert.Contains(t, []string{"101", "202"}, o)
+				owners[o]++
 			}
 			if q, ok := in.Properties[hubspot.PropQueueMembershipIDs]; ok {
 				assert.Equal(t, "7", q)
+				queues++
 			}
 		}
+		assert.ElementsMatch(t, []string{"101", "202"}, slices.Collect(maps.Keys(owners)), "both ids given are used, no other")
+		assert.Positive(t, queues, "the queue id given is used")
 	})
 	t.Run("none", func(t *testing.T) {
 		g := mustNew(t, WithOwnerIDs(), WithQueueIDs())
@@ -228,9 +238,14 @@ func TestInvalidInputs(t *testing.T) {
 	})
 	t.Run("restricted kinds", func(t *testing.T) {
 		g := mustNew(t, WithInvalidShare(0.5), WithInvalidKinds(InvalidTimestamp))
+		bad := 0
 		for _, info := range g.Describe(3) {
 			assert.Contains(t, []InvalidKind{"", InvalidTimestamp}, info.Invalid)
+			if info.Invalid != "" {
+				bad++
+			}
 		}
+		assert.InDelta(t, 50, bad, 20, "half of 100 inputs are invalid, all of the one kind allowed")
 	})
 	t.Run("valid inputs do not change with the share", func(t *testing.T) {
 		clean := mustNew(t, WithSeed(2), WithUpdateShare(0.2))

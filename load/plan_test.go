@@ -27,7 +27,7 @@ func TestPlanCheck(t *testing.T) {
 		tier  hubspot.Tier
 		want  string // "" = allowed
 	}{
-		{"within free", constant(time.Minute, 10), results.Shard{}, hubspot.TierFree, ""},
+		{"within free", constant(time.Minute, 5), results.Shard{}, hubspot.TierFree, ""},
 		{"exactly the free burst", constant(time.Minute, 10), results.Shard{}, hubspot.TierFree, ""},
 		{"over the free burst", constant(time.Minute, 11), results.Shard{}, hubspot.TierFree,
 			`scenario "plan" is over quota: its busiest 10 s sends 110 requests, over the free tier's burst limit of 100 per 10 s; lower the rate or duration, set --tier to the account's tier, or pass --allow-over-quota`},

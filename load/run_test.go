@@ -212,11 +212,14 @@ func TestRunRateLimitedEmulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(50), sum.RateLimited[hubspot.PolicyTenSecondlyRolling])
 	assert.Zero(t, sum.RateLimited[results.PolicyUnknown])
+	limited := 0
 	for _, r := range readResults(t, dir) {
 		if r.Code == http.StatusTooManyRequests {
 			assert.Equal(t, hubspot.PolicyTenSecondlyRolling, r.Headers.Get(results.HeaderRateLimitPolicy))
+			limited++
 		}
 	}
+	assert.Equal(t, 50, limited, "results.bin holds every 429 the summary counts")
 }
 
 func TestRunRefusals(t *testing.T) {

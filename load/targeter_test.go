@@ -104,8 +104,9 @@ func TestTargeterErrors(t *testing.T) {
 	assert.Empty(t, tgt.Header.Get("Authorization"), "no token, no header")
 	_, ok := batchNumber(http.Header{headerBatch: {"x"}})
 	assert.False(t, ok)
-	_, ok = batchNumber(http.Header{headerBatch: {strconv.Itoa(3)}})
+	n, ok := batchNumber(http.Header{headerBatch: {strconv.Itoa(3)}})
 	assert.True(t, ok)
+	assert.Equal(t, uint64(3), n)
 }
 
 func BenchmarkTargeter(b *testing.B) {

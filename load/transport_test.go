@@ -69,13 +69,12 @@ func TestTransportKeepsOnlyWhatItNeeds(t *testing.T) {
 		name      string
 		query     string
 		code      uint16
-		bodyLen   int
 		bytesIn   string
 		policy    string
 		keepsBody bool
 	}{
-		{"drained 200", "", 200, 0, "30000", "", false},
-		{"kept 429", "?limit=1", 429, 0, "", hubspot.PolicyDaily, true},
+		{"drained 200", "", 200, "30000", "", false},
+		{"kept 429", "?limit=1", 429, "", hubspot.PolicyDaily, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,7 +93,7 @@ func TestGenerateUsageErrors(t *testing.T) {
 		args []string
 		want []string // all must appear in the one error line
 	}{
-		{"unknown flag", []string{"--colour"}, []string{"-colour", "generate -h"}},
+		{"unknown flag", []string{"--colour"}, []string{"unknown flag --colour", "generate -h"}},
 		{"size too big", []string{"--size", "101"}, []string{"--size", "1 to 100"}},
 		{"size zero", []string{"--size", "0"}, []string{"--size", "1 to 100"}},
 		{"size not a number", []string{"--size", "ten"}, []string{"size"}},
@@ -124,8 +125,10 @@ func TestGenerateUsageErrors(t *testing.T) {
 func TestGenerateHelp(t *testing.T) {
 	code, stdout, _ := runCLI(t, "generate", "-h")
 	assert.Equal(t, exitPass, code)
-	for _, f := range []string{"-size", "-seed", "-updates", "-trace-ids", "-invalid", "-invalid-share", "-id-property", "-version", "-n", "-format"} {
-		assert.Contains(t, stdout, f)
+	// Each flag on a line of its own: a substring would not do ("-n" is in
+	// "inputs-not-array", "-invalid" in "-invalid-share").
+	for _, f := range []string{"size", "seed", "updates", "trace-ids", "invalid", "invalid-share", "id-property", "version", "n", "format"} {
+		assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(f)+`( |$)`, stdout)
 	}
 	code, stdout, _ = runCLI(t, "help")
 	assert.Equal(t, exitPass, code)
