@@ -332,7 +332,13 @@ func (r *suiteRun) skipAll(checks []CheckName, caseName, reason string) {
 
 // transportFailure records a failed request as a failure of each check the
 // case would have run: a target that does not answer keeps no contract.
+// A request that failed because the run was cancelled says nothing about
+// the target: its checks are skipped as interrupted, never failed.
 func (r *suiteRun) transportFailure(caseName string, checks []CheckName, method, path string, body []byte, err error) {
+	if r.ctx.Err() != nil {
+		r.skipAll(checks, caseName, "interrupted: "+r.ctx.Err().Error())
+		return
+	}
 	for _, c := range checks {
 		r.result(c, caseName, 0, []Finding{{
 			Check: c, Message: "no answer: " + err.Error(), Method: method, Path: path, Sent: trimBody(body),

@@ -127,3 +127,28 @@ func TestSuiteUnreachableTarget(t *testing.T) {
 	assert.Contains(t, out.String(), "no answer")
 	assert.NotContains(t, out.String(), suiteTestToken)
 }
+
+// A suite cancelled before its first request (Ctrl-C) records no failure:
+// a request the run itself cancelled says nothing about the target. Every
+// check that did not run is skipped as interrupted, and the report does not
+// pass.
+func TestSuiteInterruptedBeforeTheFirstRequest(t *testing.T) {
+	s, err := NewSuite(SuiteConfig{BaseURL: serveEmulator(t, emulatorForSuite()), Token: suiteTestToken})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep := s.Run(ctx)
+	pass, fail, skip := rep.Counts()
+	assert.Zero(t, fail, "no check fails because the run was cancelled")
+	assert.Zero(t, pass)
+	assert.Positive(t, skip)
+	interrupted := 0
+	for _, c := range rep.Checks {
+		assert.Equal(t, StatusSkip, c.Status, "%s/%s", c.Check, c.Case)
+		if strings.HasPrefix(c.Reason, "interrupted: ") {
+			interrupted++
+		}
+	}
+	assert.Positive(t, interrupted, "the cases that sent are skipped as interrupted")
+	assert.False(t, rep.Passed(), "an interrupted suite never passes")
+}
