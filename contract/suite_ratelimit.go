@@ -70,7 +70,6 @@ func (r *suiteRun) rateLimitHeaderCase() {
 func rateLimitHeaderFindings(seen []Exchange) []Finding {
 	var fs []Finding
 	var firstMax string
-	var windowStart time.Time
 	prevRemaining := -1
 	wantInterval := strconv.FormatInt(hubspot.BurstWindow.Milliseconds(), 10)
 	intervalReported := false
@@ -114,14 +113,12 @@ func rateLimitHeaderFindings(seen []Exchange) []Finding {
 				"Remaining is what is left of the window's budget of Max requests: never more than Max",
 				"count the requests of the window and report Max minus them"))
 		}
-		// A rolling window frees budget once the oldest request is older
-		// than the interval; only compare answers inside one interval.
-		if i == 0 || ex.SentAt.Sub(windowStart) >= hubspot.BurstWindow {
-			windowStart = ex.SentAt
-			prevRemaining = rem
-			continue
-		}
-		if prevRemaining >= 0 && rem >= prevRemaining && prevRemaining > 0 {
+		// A rolling window frees one unit of budget when a request leaves
+		// it, interval after it was sent. Remaining must fall from the
+		// previous answer to this one unless an earlier request of the
+		// sequence may have left the window in between (with a margin for
+		// the time between sending and the target's clock).
+		if i > 0 && prevRemaining > 0 && rem >= prevRemaining && !budgetFreedBetween(seen[:i], seen[i-1].SentAt, ex.SentAt) {
 			fs = append(fs, ex.finding(CheckRateLimitHeaders, fmt.Sprintf("%s went from %d to %d on the next request within one window", hubspot.HeaderRateLimitRemaining, prevRemaining, rem),
 				"every request inside a window uses one unit of the budget, so Remaining goes down",
 				"count each request against the token's window and report what is left"))
@@ -129,6 +126,23 @@ func rateLimitHeaderFindings(seen []Exchange) []Finding {
 		prevRemaining = rem
 	}
 	return fs
+}
+
+// windowMargin is how far a request's send time may be from the instant
+// the target counted it (connection set-up, scheduling, clock granularity).
+const windowMargin = time.Second
+
+// budgetFreedBetween reports whether a request of earlier, sent before the
+// answer at from, may have left the rolling window by the answer at to.
+func budgetFreedBetween(earlier []Exchange, from, to time.Time) bool {
+	lo := from.Add(-hubspot.BurstWindow - windowMargin)
+	hi := to.Add(-hubspot.BurstWindow + windowMargin)
+	for _, e := range earlier {
+		if !e.SentAt.Before(lo) && !e.SentAt.After(hi) {
+			return true
+		}
+	}
+	return false
 }
 
 // rateLimitProbeCase (opt-in) sends cheap batch reads of a value nobody
