@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/contract"
-	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/emulator/emulatortest"
 	"github.com/upsertbench/upsertbench/internal/target"
 )
@@ -113,16 +112,9 @@ func FromEnv(t testing.TB) contract.SuiteConfig {
 	}
 	idProp := target.IDProperty("", os.Getenv)
 	if tg.Emulated() {
-		readOnly := tg.ReadOnlyToken
-		if readOnly == "" {
-			if readOnly, err = emulator.NewToken(); err != nil {
-				t.Fatalf("contracttest: %v", err)
-			}
-		}
-		opts := []emulator.Option{emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contract.EmulatorTier),
-			emulator.WithUniqueProperties(idProp)}
-		if tg.Token != "" {
-			opts = append(opts, emulator.WithToken(tg.Token))
+		opts, readOnly, err := target.SuiteEmulatorOptions(tg.Token, tg.ReadOnlyToken, idProp, contract.EmulatorTier)
+		if err != nil {
+			t.Fatalf("contracttest: %v", err)
 		}
 		url, token := emulatortest.Start(t, opts...)
 		return contract.SuiteConfig{BaseURL: url, Token: token, ReadOnlyToken: readOnly, IDProperty: idProp, ProbeRateLimit: true}

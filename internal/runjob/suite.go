@@ -3,6 +3,7 @@ package runjob
 import (
 	"bytes"
 	"fmt"
+	"github.com/upsertbench/upsertbench/internal/target"
 	"io"
 	"path/filepath"
 
@@ -26,17 +27,9 @@ const (
 // so the 403 check runs. token "" lets the emulator generate one
 // (srv.Token). opts come last and win.
 func StartSuiteEmulator(token, readOnly, idProperty string, opts ...emulator.Option) (srv *emulator.Server, readOnlyToken string, err error) {
-	if readOnly == "" {
-		if readOnly, err = emulator.NewToken(); err != nil {
-			return nil, "", err
-		}
-	}
-	base := []emulator.Option{
-		emulator.WithReadOnlyToken(readOnly), emulator.WithTier(contract.EmulatorTier),
-		emulator.WithUniqueProperties(idProperty),
-	}
-	if token != "" {
-		base = append(base, emulator.WithToken(token))
+	base, readOnly, err := target.SuiteEmulatorOptions(token, readOnly, idProperty, contract.EmulatorTier)
+	if err != nil {
+		return nil, "", err
 	}
 	srv, err = emulator.Listen(emulator.DefaultAddr, append(base, opts...)...)
 	if err != nil {
