@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/upsertbench/upsertbench/internal/results/resultstest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,23 +167,7 @@ func TestRunInterrupted(t *testing.T) {
 	defer cancel()
 	// Ctrl-C once results.bin holds a few flushed records: the load phase
 	// is under way (the contract suite is over by then).
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if fi, err := os.Stat(filepath.Join(out, results.ResultsFile)); err == nil && fi.Size() >= 2048 {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
+	done := resultstest.CancelOnceWritten(ctx, cancel, out, 2048)
 	var stdout, stderr bytes.Buffer
 	err := runRun(ctx, []string{"--scenario", scenario, "--out", out, "--latency", "fixed:5ms", "--history", hist}, &stdout, &stderr)
 	cancel()

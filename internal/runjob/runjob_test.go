@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"github.com/upsertbench/upsertbench/internal/results/resultstest"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -239,23 +239,7 @@ func TestRunInterruptedInTheLoad(t *testing.T) {
 	hist := filepath.Join(dir, "history.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if fi, err := os.Stat(filepath.Join(out, results.ResultsFile)); err == nil && fi.Size() >= 2048 {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
+	done := resultstest.CancelOnceWritten(ctx, cancel, out, 2048)
 	res, err := Run(ctx, Config{
 		Scenario: parse(t, longScenario), OutDir: out, Latency: "fixed:5ms",
 		ReportOptions: []reports.Option{reports.WithHistory(hist)},
