@@ -67,3 +67,30 @@ const (
 func ObjectURL(portalID, objectID string) string {
 	return "https://app.hubspot.com/contacts/" + portalID + "/record/" + ObjectTypeID + "/" + objectID
 }
+
+// NumWritableTaskProperties is len(WritableTaskProperties), for arrays
+// indexed like it.
+const NumWritableTaskProperties = 9
+
+// WritablePropertyIndex returns the position of name in
+// WritableTaskProperties, or -1. It does not allocate; the load engine asks
+// it for every property of every result.
+func WritablePropertyIndex(name []byte) int {
+	if len(name) >= len(writableByLength) {
+		return -1
+	}
+	for _, i := range writableByLength[len(name)] {
+		if string(name) == WritableTaskProperties[i] {
+			return int(i)
+		}
+	}
+	return -1
+}
+
+// writableByLength lists the WritableTaskProperties positions by name length.
+var writableByLength = func() (t [32][]uint8) {
+	for i, p := range WritableTaskProperties {
+		t[len(p)] = append(t[len(p)], uint8(i))
+	}
+	return t
+}()

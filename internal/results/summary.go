@@ -89,6 +89,10 @@ type Summary struct {
 	ErrorsOmitted uint64 `json:"errorsOmitted,omitempty"`
 
 	Contract ContractSummary `json:"contract"`
+	// Invariants are the run-wide invariants over every answer, the
+	// read-back verification and the full schema check under load (nil:
+	// a summary from before they existed, or a run that had none).
+	Invariants *InvariantsSummary `json:"invariants,omitempty"`
 
 	// RunChecks are the checks over the whole run (was anything
 	// answered, did it run to the end), in the order the reports show them.

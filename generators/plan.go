@@ -1,0 +1,154 @@
+package generators
+
+import (
+	"bytes"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// What a checker of answers needs to know about a batch, without building
+// it: which key each input names, whether it creates or updates, whether it
+// is meant to fail, which properties it writes. PlanBatch replays the same
+// draws as AppendBatch (one code path, Generator.next), so the two cannot
+// disagree; it allocates nothing once dst has grown.
+
+// PropMask has one bit per entry of hubspot.WritableTaskProperties, in
+// that order: the properties an input writes besides its unique property.
+type PropMask uint16
+
+// Has reports whether property i of hubspot.WritableTaskProperties is in
+// the mask.
+func (m PropMask) Has(i int) bool { return m&(1<<i) != 0 }
+
+// writtenProps maps the bits of PropMask to the generator's property
+// indices (pKey and pExtra have no bit); TestPropMaskOrder holds it to
+// hubspot.WritableTaskProperties.
+var writtenProps = [...]int{pTimestamp, pSubject, pBody, pOwner, pStatus, pPriority, pType, pReminders, pQueue}
+
+// Planned is the plan of one input of a batch. Its position in the batch is
+// its index in PlanBatch's result; its trace id is TraceID(n, position).
+type Planned struct {
+	// Key is the stream key number: the input's unique value is Key(Key).
+	Key uint64
+	// Update says the key was created by an earlier batch of the stream
+	// (see Generator for what that guarantees).
+	Update bool
+	// Invalid is the bad value the input carries ("" for a valid input);
+	// a faithful target refuses such an input.
+	Invalid InvalidKind
+	// Writes are the properties the input sets besides the unique one.
+	Writes PropMask
+}
+
+// PlanBatch appends the plan of batch n, input by input, to dst and returns
+// the extended slice: what AppendBatch(nil, n) sends, without the values.
+func (g *Generator) PlanBatch(dst []Planned, n uint64) []Planned {
+	var b batch
+	g.start(n, &b)
+	var in input
+	for i := 0; i < g.cfg.size; i++ {
+		g.next(&b, i, &in)
+		var m PropMask
+		for bit, p := range writtenProps {
+			if in.is(p) {
+				m |= 1 << bit
+			}
+		}
+		dst = append(dst, Planned{Key: in.key, Update: in.update, Invalid: in.bad, Writes: m})
+	}
+	return dst
+}
+
+var _ [len(writtenProps)]struct{} = [hubspot.NumWritableTaskProperties]struct{}{}
+
+// ParseKey is the inverse of Key for this stream: the stream key number of
+// a unique value (unescaped), and false when the value is not one of this
+// stream's keys (another prefix, another shard's number, not a canonical
+// decimal).
+func (g *Generator) ParseKey(value []byte) (uint64, bool) {
+	raw := g.prefix.raw
+	if len(value) < len(raw)+2 || string(value[:len(raw)]) != raw || value[len(raw)] != '-' {
+		return 0, false
+	}
+	rest := value[len(raw):]
+	num, ok := parseCanonicalUint(rest[1:])
+	if !ok {
+		return 0, false
+	}
+	shards := uint64(g.cfg.shards)
+	if num%shards != uint64(g.cfg.shard) {
+		return 0, false
+	}
+	return num / shards, true
+}
+
+// ParseTraceID is the inverse of TraceID for this stream: the batch number
+// and input position an objectWriteTraceId names, and false when it is not
+// one this stream sends (another shard's, or not a trace id of ours).
+func (g *Generator) ParseTraceID(id []byte) (n uint64, i int, ok bool) {
+	if g.cfg.shards > 1 {
+		if len(id) == 0 || id[0] != 's' {
+			return 0, 0, false
+		}
+		j := bytes.IndexByte(id, 'b')
+		if j < 0 {
+			return 0, 0, false
+		}
+		s, ok := parseCanonicalUint(id[1:j])
+		if !ok || s != uint64(g.cfg.shard+1) {
+			return 0, 0, false
+		}
+		id = id[j:]
+	}
+	if len(id) == 0 || id[0] != 'b' {
+		return 0, 0, false
+	}
+	dash := bytes.IndexByte(id, '-')
+	if dash < 0 {
+		return 0, 0, false
+	}
+	n, ok = parseCanonicalUint(id[1:dash])
+	if !ok {
+		return 0, 0, false
+	}
+	pos, ok := parseCanonicalUint(id[dash+1:])
+	if !ok || pos >= uint64(g.cfg.size) {
+		return 0, 0, false
+	}
+	return n, int(pos), true
+}
+
+// parseCanonicalUint parses what strconv.AppendUint writes: decimal digits,
+// no sign, no leading zero (except "0" itself), no overflow.
+func parseCanonicalUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+// Shard is this stream's shard, 0-based, and the number of shards.
+func (g *Generator) Shard() (index, count int) { return g.cfg.shard, g.cfg.shards }
+
+// KeyNumber is the number in the unique value of stream key k, which is
+// unique across the shards of a run: Key(k) is "<prefix>-<KeyNumber(k)>".
+func (g *Generator) KeyNumber(k uint64) uint64 {
+	return k*uint64(g.cfg.shards) + uint64(g.cfg.shard)
+}
+
+// KeyPrefix is the prefix of every unique value of the stream.
+func (g *Generator) KeyPrefix() string { return g.prefix.raw }
+
+// TraceIDs reports whether inputs carry an objectWriteTraceId.
+func (g *Generator) TraceIDs() bool { return g.cfg.traceIDs }

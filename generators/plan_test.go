@@ -1,0 +1,129 @@
+package generators
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/hubspot"
+)
+
+// TestPlanBatchMatchesBatch holds PlanBatch to the batches themselves:
+// the same key, the same create/update decision and exactly the properties
+// the encoded input carries.
+func TestPlanBatchMatchesBatch(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"creates", nil},
+		{"updates", []Option{WithUpdateShare(0.6), WithUpdateLag(2), WithTraceIDs(true)}},
+		{"invalid", []Option{WithUpdateShare(0.3), WithTraceIDs(true), WithInvalidShare(0.2)}},
+		{"owners-queues-shard", []Option{WithUpdateShare(0.5), WithOwnerIDs("11", "12"), WithQueueIDs("7", "8", "9"), WithShard(2, 3)}},
+		{"small", []Option{WithBatchSize(3), WithUpdateShare(0.5)}},
+	}
+	names := hubspot.WritableTaskProperties
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := mustNew(t, tt.opts...)
+			var plan []Planned
+			for n := uint64(0); n < 25; n++ {
+				plan = g.PlanBatch(plan[:0], n)
+				req := g.Batch(n)
+				desc := g.Describe(n)
+				require.Len(t, plan, len(req.Inputs))
+				for i, p := range plan {
+					in := req.Inputs[i]
+					assert.Equal(t, in.ID, g.Key(p.Key), "batch %d input %d key", n, i)
+					assert.Equal(t, desc[i].Update, p.Update)
+					assert.Equal(t, desc[i].Invalid, p.Invalid)
+					for bit, name := range names {
+						_, has := in.Properties[name]
+						if p.Invalid == "" {
+							assert.Equal(t, has, p.Writes.Has(bit), "batch %d input %d property %s", n, i, name)
+						} else if p.Writes.Has(bit) {
+							assert.True(t, has, "an invalid input writes at least what its plan says")
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestPlanBatchDoesNotAllocate(t *testing.T) {
+	g := mustNew(t, WithUpdateShare(0.5), WithTraceIDs(true))
+	plan := g.PlanBatch(nil, 0)
+	allocs := testing.AllocsPerRun(20, func() { plan = g.PlanBatch(plan[:0], 7) })
+	assert.Zero(t, allocs)
+}
+
+func TestPropMaskOrder(t *testing.T) {
+	require.Len(t, writtenProps, len(hubspot.WritableTaskProperties))
+	for bit, p := range writtenProps {
+		assert.Equal(t, hubspot.WritableTaskProperties[bit], propNames[p], "bit %d", bit)
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	for _, shards := range []int{1, 3} {
+		for shard := 1; shard <= shards; shard++ {
+			g := mustNew(t, WithKeyPrefix("ub-7f"), WithShard(shard, shards))
+			for _, k := range []uint64{0, 1, 9, 10, 12345, 1 << 40} {
+				got, ok := g.ParseKey([]byte(g.Key(k)))
+				require.True(t, ok, g.Key(k))
+				assert.Equal(t, k, got)
+				assert.Equal(t, fmt.Sprintf("ub-7f-%d", g.KeyNumber(k)), g.Key(k))
+			}
+		}
+	}
+	g := mustNew(t, WithKeyPrefix("ub-7f"), WithShard(2, 3))
+	for _, bad := range []string{"", "ub-7f", "ub-7f-", "ub-7f-x", "ub-7f-01", "ub-7f--1", "ub-7f-+1",
+		"ub-7e-1", "ub-7f-3" /* shard 1's */, "ub-7f-1 ", "ub-7f-99999999999999999999999"} {
+		_, ok := g.ParseKey([]byte(bad))
+		assert.False(t, ok, "%q", bad)
+	}
+}
+
+func TestParseTraceID(t *testing.T) {
+	for _, shards := range []int{1, 4} {
+		g := mustNew(t, WithShard(shards, shards), WithTraceIDs(true), WithBatchSize(50))
+		for _, n := range []uint64{0, 1, 77, 1 << 33} {
+			for _, i := range []int{0, 9, 49} {
+				id := g.TraceID(n, i)
+				gn, gi, ok := g.ParseTraceID([]byte(id))
+				require.True(t, ok, id)
+				assert.Equal(t, n, gn)
+				assert.Equal(t, i, gi)
+			}
+		}
+	}
+	one := mustNew(t, WithBatchSize(50))
+	four := mustNew(t, WithShard(2, 4), WithBatchSize(50))
+	for _, tc := range []struct {
+		g  *Generator
+		id string
+	}{
+		{one, ""}, {one, "b"}, {one, "b1"}, {one, "b1-"}, {one, "b-1"}, {one, "b01-1"}, {one, "b1-50"},
+		{one, "x1-1"}, {one, "s1b1-1"}, {four, "b1-1"}, {four, "s1b1-1"}, {four, "s2b"}, {four, "s02b1-1"},
+		{one, "b1-1-1"}, {one, "b18446744073709551616-1"},
+	} {
+		_, _, ok := tc.g.ParseTraceID([]byte(tc.id))
+		assert.False(t, ok, "%q", tc.id)
+	}
+}
+
+func TestParseCanonicalUint(t *testing.T) {
+	for _, v := range []uint64{0, 1, 10, 1<<64 - 1} {
+		got, ok := parseCanonicalUint([]byte(strconv.FormatUint(v, 10)))
+		assert.True(t, ok)
+		assert.Equal(t, v, got)
+	}
+	for _, bad := range []string{"", "00", "18446744073709551616", "-1", "1a"} {
+		_, ok := parseCanonicalUint([]byte(bad))
+		assert.False(t, ok, bad)
+	}
+}

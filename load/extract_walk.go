@@ -1,0 +1,680 @@
+package load
+
+import (
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
+)
+
+// Two walks over an answer set the same facts. The compact walk reads the
+// form encoders write — no whitespace, no escapes in member names, the
+// expected types — in one pass with few calls, finding string ends with
+// bytes.IndexByte (vector instructions). At the first thing outside that
+// form it gives up, and the general walk, which reads any JSON (and refuses
+// what encoding/json refuses), starts over. Giving up is never an error:
+// validity is the general walk's to decide — with one exception, for
+// speed: the compact walk does not look for raw control characters inside
+// strings without escapes, which encoding/json refuses. Such an answer is
+// broken JSON, and the schema check, not the invariants, reports it.
+
+// compactDepth bounds the nesting the compact walk follows in values it
+// skips; deeper is left to the general walk.
+const compactDepth = 32
+
+// compact reads d in the compact form; false means "use the general walk"
+// (out is then to be reset by it).
+func (x *extractor) compact(d []byte, out *answerFacts) bool {
+	out.reset()
+	if len(d) < 2 || d[0] != '{' {
+		return false
+	}
+	p := 1
+	if d[p] == '}' {
+		return trailingSpace(d, p+1)
+	}
+	for {
+		name, v, ok := compactKey(d, p)
+		if !ok {
+			return false
+		}
+		switch {
+		case string(name) == "results" && d[v] == '[':
+			out.results = out.results[:0]
+			p, ok = x.compactResults(d, v, out)
+		case string(name) == "errors" && d[v] == '[':
+			out.failed, out.unnamedErrors = out.failed[:0], 0
+			p, ok = x.compactErrors(d, v, out)
+		default:
+			p, ok = compactSkip(d, v, 0)
+		}
+		if !ok || p >= len(d) {
+			return false
+		}
+		switch d[p] {
+		case ',':
+			p++
+		case '}':
+			return trailingSpace(d, p+1)
+		default:
+			return false
+		}
+	}
+}
+
+// compactKey reads `"name":` at p, name without escapes; v is where the
+// value starts (not whitespace). Member names are short: a byte loop.
+func compactKey(d []byte, p int) (name []byte, v int, ok bool) {
+	if p >= len(d) || d[p] != '"' {
+		return nil, 0, false
+	}
+	e := p + 1
+	for e < len(d) && d[e] != '"' {
+		if d[e] == '\\' {
+			return nil, 0, false
+		}
+		e++
+	}
+	if e+2 >= len(d) || d[e+1] != ':' || d[e+2] <= ' ' {
+		return nil, 0, false
+	}
+	return d[p+1 : e], e + 2, true
+}
+
+// compactStringEnd finds the end of the string whose quote is at p: the
+// first quote not escaped. esc says the string has escapes; those are
+// checked strictly: it is jsonscan.StringAt, one eight-bytes-at-a-time pass
+// for quotes, backslashes and control characters alike.
+func compactStringEnd(d []byte, p int) (end int, esc, ok bool) {
+	return jsonscan.StringAt(d, p)
+}
+
+// compactString reads the string at p, decoded, and its raw span.
+func compactString(d []byte, p int, out *answerFacts) (val []byte, sp span, end int, ok bool) {
+	if p >= len(d) || d[p] != '"' {
+		return nil, span{}, 0, false
+	}
+	end, esc, ok := compactStringEnd(d, p)
+	if !ok {
+		return nil, span{}, 0, false
+	}
+	sp = span{int32(p + 1), int32(end - 1)}
+	val = d[p+1 : end-1]
+	if esc {
+		val = out.unescape(val)
+	}
+	return val, sp, end, true
+}
+
+// next reads the ',' or the closing byte after a member or element at p.
+func next(d []byte, p int, closing byte) (q int, more, ok bool) {
+	if p >= len(d) {
+		return p, false, false
+	}
+	switch d[p] {
+	case ',':
+		return p + 1, true, true
+	case closing:
+		return p + 1, false, true
+	}
+	return p, false, false
+}
+
+func (x *extractor) compactResults(d []byte, p int, out *answerFacts) (int, bool) {
+	p++
+	if p < len(d) && d[p] == ']' {
+		return p + 1, true
+	}
+	for {
+		if p >= len(d) || d[p] != '{' {
+			return p, false
+		}
+		out.results = append(out.results, resultFacts{})
+		var ok, more bool
+		if p, ok = x.compactResult(d, p, &out.results[len(out.results)-1], out); !ok {
+			return p, false
+		}
+		if p, more, ok = next(d, p, ']'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	p++
+	if p < len(d) && d[p] == '}' {
+		return p + 1, true
+	}
+	for {
+		name, v, ok := compactKey(d, p)
+		if !ok {
+			return p, false
+		}
+		switch string(name) {
+		case "id":
+			var val []byte
+			var sp span
+			if val, sp, p, ok = compactString(d, v, out); !ok {
+				return p, false
+			}
+			x.setID(r, val, sp)
+		case "new":
+			switch {
+			case len(d)-v >= 4 && string(d[v:v+4]) == "true":
+				r.setNew(true)
+				p = v + 4
+			case len(d)-v >= 5 && string(d[v:v+5]) == "false":
+				r.setNew(false)
+				p = v + 5
+			default:
+				return p, false
+			}
+		case "updatedAt":
+			var val []byte
+			if val, _, p, ok = compactString(d, v, out); !ok {
+				return p, false
+			}
+			r.setUpdated(val, out)
+		case "objectWriteTraceId":
+			var val []byte
+			var sp span
+			if val, sp, p, ok = compactString(d, v, out); !ok {
+				return p, false
+			}
+			x.setTrace(r, val, sp)
+		case "properties":
+			if d[v] != '{' {
+				return p, false
+			}
+			r.startProperties()
+			if p, ok = x.compactProperties(d, v, r, out); !ok {
+				return p, false
+			}
+		default:
+			if p, ok = compactSkip(d, v, 0); !ok {
+				return p, false
+			}
+		}
+		var more bool
+		if p, more, ok = next(d, p, '}'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactProperties(d []byte, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	p++
+	if p < len(d) && d[p] == '}' {
+		return p + 1, true
+	}
+	for {
+		name, v, ok := compactKey(d, p)
+		if !ok {
+			return p, false
+		}
+		switch d[v] {
+		case '"':
+			var val []byte
+			var sp span
+			if val, sp, p, ok = compactString(d, v, out); !ok {
+				return p, false
+			}
+			x.setProp(r, name, val, sp)
+		case 'n':
+			if len(d)-v < 4 || string(d[v:v+4]) != "null" {
+				return p, false
+			}
+			x.nonStringProp(r, name)
+			p = v + 4
+		default:
+			return p, false
+		}
+		var more bool
+		if p, more, ok = next(d, p, '}'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactErrors(d []byte, p int, out *answerFacts) (int, bool) {
+	p++
+	if p < len(d) && d[p] == ']' {
+		return p + 1, true
+	}
+	for {
+		if p >= len(d) || d[p] != '{' {
+			return p, false
+		}
+		named := 0
+		var ok, more bool
+		if p, ok = x.compactErrorEntry(d, p, out, &named); !ok {
+			return p, false
+		}
+		if named == 0 {
+			out.unnamedErrors++
+		}
+		if p, more, ok = next(d, p, ']'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactErrorEntry(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+	p++
+	if p < len(d) && d[p] == '}' {
+		return p + 1, true
+	}
+	for {
+		name, v, ok := compactKey(d, p)
+		if !ok {
+			return p, false
+		}
+		if string(name) == "context" && d[v] == '{' {
+			p, ok = x.compactErrorContext(d, v, out, named)
+		} else {
+			p, ok = compactSkip(d, v, 0)
+		}
+		if !ok {
+			return p, false
+		}
+		var more bool
+		if p, more, ok = next(d, p, '}'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactErrorContext(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+	p++
+	if p < len(d) && d[p] == '}' {
+		return p + 1, true
+	}
+	for {
+		name, v, ok := compactKey(d, p)
+		if !ok {
+			return p, false
+		}
+		if string(name) != "objectWriteTraceId" || d[v] != '[' {
+			if p, ok = compactSkip(d, v, 0); !ok {
+				return p, false
+			}
+		} else if p, ok = x.compactTraceList(d, v, out, named); !ok {
+			return p, false
+		}
+		var more bool
+		if p, more, ok = next(d, p, '}'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+func (x *extractor) compactTraceList(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+	p++
+	if p < len(d) && d[p] == ']' {
+		return p + 1, true
+	}
+	for {
+		var ok, more bool
+		if p < len(d) && d[p] == '"' {
+			var val []byte
+			if val, _, p, ok = compactString(d, p, out); !ok {
+				return p, false
+			}
+			if x.failedTrace(val, out) {
+				*named++
+			}
+		} else if p, ok = compactSkip(d, p, 0); !ok {
+			return p, false
+		}
+		if p, more, ok = next(d, p, ']'); !ok || !more {
+			return p, ok
+		}
+	}
+}
+
+// compactSkip skips any compact value at p, checking its syntax.
+func compactSkip(d []byte, p, depth int) (int, bool) {
+	if p >= len(d) {
+		return p, false
+	}
+	switch c := d[p]; {
+	case c == '"':
+		end, _, ok := compactStringEnd(d, p)
+		return end, ok
+	case c == 't':
+		return literal(d, p, "true")
+	case c == 'f':
+		return literal(d, p, "false")
+	case c == 'n':
+		return literal(d, p, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		return jsonscan.NumberAt(d, p)
+	case c == '{':
+		if depth >= compactDepth {
+			return p, false
+		}
+		p++
+		if p < len(d) && d[p] == '}' {
+			return p + 1, true
+		}
+		for {
+			if p >= len(d) || d[p] != '"' {
+				return p, false
+			}
+			end, _, ok := compactStringEnd(d, p)
+			if !ok || end+1 >= len(d) || d[end] != ':' {
+				return p, false
+			}
+			if p, ok = compactSkip(d, end+1, depth+1); !ok {
+				return p, false
+			}
+			var more bool
+			if p, more, ok = next(d, p, '}'); !ok || !more {
+				return p, ok
+			}
+		}
+	case c == '[':
+		if depth >= compactDepth {
+			return p, false
+		}
+		p++
+		if p < len(d) && d[p] == ']' {
+			return p + 1, true
+		}
+		for {
+			var ok, more bool
+			if p, ok = compactSkip(d, p, depth+1); !ok {
+				return p, false
+			}
+			if p, more, ok = next(d, p, ']'); !ok || !more {
+				return p, ok
+			}
+		}
+	}
+	return p, false
+}
+
+func literal(d []byte, p int, word string) (int, bool) {
+	if len(d)-p >= len(word) && string(d[p:p+len(word)]) == word {
+		return p + len(word), true
+	}
+	return p, false
+}
+
+// trailingSpace reports whether only whitespace follows p.
+func trailingSpace(d []byte, p int) bool {
+	for ; p < len(d); p++ {
+		switch d[p] {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// general reads any JSON answer, with the bitmap of sc.
+func (x *extractor) general(sc *jsonscan.Scanner, out *answerFacts) error {
+	out.reset()
+	d := sc.Data
+	p := sc.Space(0)
+	if sc.KindAt(p) != jsonscan.Object {
+		return errUnreadableAnswer
+	}
+	it := sc.Members(p)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		name := x.key(sc, &it, k, out)
+		var end int
+		switch {
+		case string(name) == "results" && sc.KindAt(v) == jsonscan.Array:
+			out.results = out.results[:0] // a repeated member: the last one counts, as in encoding/json
+			end, ok = x.results(sc, v, out)
+		case string(name) == "errors" && sc.KindAt(v) == jsonscan.Array:
+			out.failed, out.unnamedErrors = out.failed[:0], 0
+			end, ok = x.errors(sc, v, out)
+		default:
+			end, ok = sc.Value(v)
+		}
+		if !ok {
+			return errUnreadableAnswer
+		}
+		it.Continue(end)
+	}
+	end, ok := it.End()
+	if !ok || sc.Space(end) != len(d) {
+		return errUnreadableAnswer
+	}
+	return nil
+}
+
+// key returns the decoded name of the member whose key starts at k.
+func (x *extractor) key(sc *jsonscan.Scanner, it *jsonscan.MemberIter, k int, out *answerFacts) []byte {
+	raw := sc.Data[k+1 : it.KeyEnd-1]
+	if !it.KeyEscaped {
+		return raw
+	}
+	return out.unescape(raw)
+}
+
+// stringAt decodes the string whose quote is at p; end is past it.
+func (x *extractor) stringAt(sc *jsonscan.Scanner, p int, out *answerFacts) (val []byte, raw span, end int, ok bool) {
+	end, esc, ok := sc.String(p)
+	if !ok {
+		return nil, span{}, end, false
+	}
+	raw = span{int32(p + 1), int32(end - 1)}
+	val = sc.Data[p+1 : end-1]
+	if esc {
+		val = out.unescape(val)
+	}
+	return val, raw, end, true
+}
+
+func (x *extractor) results(sc *jsonscan.Scanner, p int, out *answerFacts) (int, bool) {
+	el := sc.Elements(p)
+	for {
+		q, ok := el.Next()
+		if !ok {
+			return el.End()
+		}
+		out.results = append(out.results, resultFacts{})
+		end, ok := x.result(sc, q, &out.results[len(out.results)-1], out)
+		if !ok {
+			return end, false
+		}
+		el.Continue(end)
+	}
+}
+
+func (x *extractor) result(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	if sc.KindAt(p) != jsonscan.Object {
+		r.flags |= factMalformed
+		return sc.Value(p)
+	}
+	it := sc.Members(p)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			return it.End()
+		}
+		name := x.key(sc, &it, k, out)
+		kind := sc.KindAt(v)
+		var end int
+		switch string(name) {
+		case "id":
+			if kind != jsonscan.String {
+				r.badID()
+				break
+			}
+			var val []byte
+			var sp span
+			if val, sp, end, ok = x.stringAt(sc, v, out); !ok {
+				return end, false
+			}
+			x.setID(r, val, sp)
+			it.Continue(end)
+			continue
+		case "new":
+			if kind != jsonscan.Bool {
+				r.badNew()
+				break
+			}
+			r.setNew(sc.Data[v] == 't')
+		case "updatedAt":
+			if kind != jsonscan.String {
+				r.badUpdated()
+				break
+			}
+			var val []byte
+			if val, _, end, ok = x.stringAt(sc, v, out); !ok {
+				return end, false
+			}
+			r.setUpdated(val, out)
+			it.Continue(end)
+			continue
+		case "objectWriteTraceId":
+			if kind != jsonscan.String {
+				r.badTrace()
+				break
+			}
+			var val []byte
+			var sp span
+			if val, sp, end, ok = x.stringAt(sc, v, out); !ok {
+				return end, false
+			}
+			x.setTrace(r, val, sp)
+			it.Continue(end)
+			continue
+		case "properties":
+			r.startProperties()
+			if kind != jsonscan.Object {
+				r.flags |= factMalformed
+				break
+			}
+			if end, ok = x.properties(sc, v, r, out); !ok {
+				return end, false
+			}
+			it.Continue(end)
+			continue
+		}
+		if end, ok = sc.Value(v); !ok {
+			return end, false
+		}
+		it.Continue(end)
+	}
+}
+
+func (x *extractor) properties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	it := sc.Members(p)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			return it.End()
+		}
+		name := x.key(sc, &it, k, out)
+		if sc.KindAt(v) != jsonscan.String {
+			end, ok := sc.Value(v)
+			if !ok {
+				return end, false
+			}
+			x.nonStringProp(r, name)
+			it.Continue(end)
+			continue
+		}
+		val, sp, end, ok := x.stringAt(sc, v, out)
+		if !ok {
+			return end, false
+		}
+		x.setProp(r, name, val, sp)
+		it.Continue(end)
+	}
+}
+
+func (x *extractor) errors(sc *jsonscan.Scanner, p int, out *answerFacts) (int, bool) {
+	el := sc.Elements(p)
+	for {
+		q, ok := el.Next()
+		if !ok {
+			return el.End()
+		}
+		named := 0
+		var end int
+		if sc.KindAt(q) == jsonscan.Object {
+			end, ok = x.errorEntry(sc, q, out, &named)
+		} else {
+			end, ok = sc.Value(q)
+		}
+		if !ok {
+			return end, false
+		}
+		if named == 0 {
+			out.unnamedErrors++
+		}
+		el.Continue(end)
+	}
+}
+
+// errorEntry reads context.objectWriteTraceId of one 207 error entry.
+func (x *extractor) errorEntry(sc *jsonscan.Scanner, p int, out *answerFacts, named *int) (int, bool) {
+	it := sc.Members(p)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			return it.End()
+		}
+		var end int
+		if string(x.key(sc, &it, k, out)) == "context" && sc.KindAt(v) == jsonscan.Object {
+			end, ok = x.errorContext(sc, v, out, named)
+		} else {
+			end, ok = sc.Value(v)
+		}
+		if !ok {
+			return end, false
+		}
+		it.Continue(end)
+	}
+}
+
+func (x *extractor) errorContext(sc *jsonscan.Scanner, p int, out *answerFacts, named *int) (int, bool) {
+	it := sc.Members(p)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			return it.End()
+		}
+		if string(x.key(sc, &it, k, out)) != "objectWriteTraceId" || sc.KindAt(v) != jsonscan.Array {
+			end, ok := sc.Value(v)
+			if !ok {
+				return end, false
+			}
+			it.Continue(end)
+			continue
+		}
+		el := sc.Elements(v)
+		for {
+			q, ok := el.Next()
+			if !ok {
+				break
+			}
+			var end int
+			if sc.KindAt(q) == jsonscan.String {
+				var val []byte
+				if val, _, end, ok = x.stringAt(sc, q, out); !ok {
+					return end, false
+				}
+				if x.failedTrace(val, out) {
+					*named++
+				}
+			} else if end, ok = sc.Value(q); !ok {
+				return end, false
+			}
+			el.Continue(end)
+		}
+		end, ok := el.End()
+		if !ok {
+			return end, false
+		}
+		it.Continue(end)
+	}
+}

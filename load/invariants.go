@@ -1,0 +1,531 @@
+package load
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
+	"github.com/upsertbench/upsertbench/internal/results"
+)
+
+// DefaultMaxKeys caps the keys whose state the invariants keep: 1M keys,
+// 64 MB. Results for keys beyond it are still held to accounting and trace
+// ids, and counted as untracked; a scenario's batch keyspace keeps a long
+// run within the cap.
+const DefaultMaxKeys = 1 << 20
+
+// The run-wide invariants: every 2xx upsert answer is read (extract.go),
+// matched input by input against the batch's plan from the generator, and
+// folded into the per-key state (keystate.go). What does not hold is
+// counted per named invariant, with the first offenders and the two
+// answers that conflict. Answers are processed concurrently by several
+// goroutines in any order; the state is behind one mutex, held for the
+// fold only (a few microseconds per answer).
+
+// checkIndex numbers the invariants as results.InvariantNames lists them.
+type checkIndex int
+
+const (
+	chkOneID checkIndex = iota
+	chkNewOnce
+	chkTraceID
+	chkAccounting
+	chkUpdatedAt
+	chkLostWrite
+	chkStaleRead
+	numChecks
+)
+
+var checkUnits = [numChecks]string{
+	chkOneID: "keys", chkNewOnce: "results", chkTraceID: "results", chkAccounting: "inputs",
+	chkUpdatedAt: "results", chkLostWrite: "key reads", chkStaleRead: "key reads",
+}
+
+// checkLog is one invariant's tally.
+type checkLog struct {
+	checked, violations uint64
+	notChecked, note    string
+	offenders           []results.Offender
+}
+
+// batchInfo is what the invariants remember of every request: when it was
+// sent and answered (milliseconds into the run; sent rounded down, done
+// rounded up, so that "answered before sent" comparisons never claim an
+// order that did not happen) and its status (0: no answer).
+type batchInfo struct {
+	sent, done uint32
+	status     uint16
+}
+
+const batchPageBits = 14
+
+// batchTable maps batch numbers to batchInfo, in pages allocated as the run
+// goes: 12 bytes per request.
+type batchTable struct{ pages [][]batchInfo }
+
+func (t *batchTable) at(n uint64) *batchInfo {
+	p := n >> batchPageBits
+	for uint64(len(t.pages)) <= p {
+		t.pages = append(t.pages, nil)
+	}
+	if t.pages[p] == nil {
+		t.pages[p] = make([]batchInfo, 1<<batchPageBits)
+	}
+	return &t.pages[p][n&(1<<batchPageBits-1)]
+}
+
+func (t *batchTable) get(n uint64) (batchInfo, bool) {
+	p := n >> batchPageBits
+	if p >= uint64(len(t.pages)) || t.pages[p] == nil {
+		return batchInfo{}, false
+	}
+	b := t.pages[p][n&(1<<batchPageBits-1)]
+	return b, b.done != 0 || b.status != 0
+}
+
+// ackedBefore reports whether the answer to batch m had certainly arrived
+// before batch n was sent.
+func (t *batchTable) ackedBefore(mRef uint32, n uint64) bool {
+	m, ok := answerOf(mRef)
+	if !ok || m == n {
+		return false
+	}
+	bm, okM := t.get(m)
+	bn, okN := t.get(n)
+	return okM && okN && bm.done <= bn.sent
+}
+
+// delivery is one finished upsert exchange, handed to the invariants.
+type delivery struct {
+	n          uint64        // batch number
+	sent, done time.Duration // into the run
+	status     int           // 0: no answer (transport error)
+	body       *keptBody     // the 2xx answer's body; nil otherwise
+}
+
+// invariants checks a run's answers. process is safe for concurrent use;
+// summary is called once at the end.
+type invariants struct {
+	gen       *generators.Generator
+	x         *extractor
+	freshKeys bool   // keys cannot exist before the run (checks "never new")
+	maxKeys   uint64 // keys beyond are not tracked
+
+	mu         sync.Mutex
+	keys       keyTable
+	batches    batchTable
+	checks     [numChecks]checkLog
+	answers    uint64
+	results    uint64
+	unreadable uint64
+	unknown    uint64
+	untracked  uint64
+}
+
+func newInvariants(gen *generators.Generator, freshKeys bool, maxKeys uint64) *invariants {
+	inv := &invariants{gen: gen, x: newExtractor(gen), freshKeys: freshKeys, maxKeys: maxKeys}
+	if inv.maxKeys == 0 {
+		inv.maxKeys = DefaultMaxKeys
+	}
+	if !gen.TraceIDs() {
+		inv.checks[chkTraceID].notChecked = "the scenario sends no trace ids (batch.trace_ids: false); results that carry one anyway are still violations"
+	}
+	if !freshKeys {
+		inv.checks[chkNewOnce].note = "keys may exist from an earlier run with the same key prefix, so a created key that never answered new:true is not counted (set a run-unique key prefix to check it)"
+	}
+	return inv
+}
+
+// scratch is one worker's reusable memory.
+type scratch struct {
+	sc    jsonscan.Scanner
+	facts answerFacts
+	plan  []generators.Planned
+	// per input: results naming it, and whether an error entry names it
+	count  [128]uint8
+	failed [128]bool
+	// per result: the input it answers (-1: none) and why not
+	input []int16
+	why   []string
+	index keyIndex
+}
+
+// keyIndex finds an input of the batch by stream key: a small
+// open-addressing table, rebuilt per batch without allocating.
+type keyIndex struct {
+	keys [256]uint64
+	pos  [256]int16 // position + 1; 0 = empty
+}
+
+func (ix *keyIndex) build(plan []generators.Planned) {
+	ix.pos = [256]int16{}
+	for i, p := range plan {
+		h := keyHash(p.Key)
+		for ix.pos[h] != 0 {
+			h = (h + 1) & 255
+		}
+		ix.keys[h], ix.pos[h] = p.Key, int16(i+1)
+	}
+}
+
+func (ix *keyIndex) find(k uint64) int {
+	for h := keyHash(k); ix.pos[h] != 0; h = (h + 1) & 255 {
+		if ix.keys[h] == k {
+			return int(ix.pos[h] - 1)
+		}
+	}
+	return -1
+}
+
+func keyHash(k uint64) uint8 { return uint8((k * 0x9e3779b97f4a7c15) >> 56) }
+
+// ms converts a time into the run to the batch table's milliseconds.
+func msFloor(d time.Duration) uint32 {
+	if d <= 0 {
+		return 0
+	}
+	return uint32(min(int64(d/time.Millisecond), math.MaxUint32-1))
+}
+
+func msCeil(d time.Duration) uint32 {
+	if d <= 0 {
+		return 1
+	}
+	return uint32(min(int64((d+time.Millisecond-1)/time.Millisecond), math.MaxUint32-1))
+}
+
+// process folds one exchange into the invariants. Bodies are read, planned
+// and matched outside the lock; only the fold holds it.
+func (inv *invariants) process(d delivery, w *scratch) {
+	w.plan = inv.gen.PlanBatch(w.plan[:0], d.n)
+	info := batchInfo{sent: msFloor(d.sent), done: max(msCeil(d.done), msFloor(d.sent)), status: uint16(min(d.status, math.MaxUint16))}
+	switch {
+	case d.status >= 200 && d.status < 300:
+		inv.answer(d, info, w)
+	case d.status == 0 || d.status >= 500:
+		// No answer or a server error: the writes may or may not have
+		// happened (HubSpot documents nothing either way).
+		inv.mu.Lock()
+		*inv.batches.at(d.n) = info
+		inv.unknown++
+		for _, p := range w.plan {
+			if p.Key < inv.maxKeys {
+				inv.keys.at(p.Key).unknownWrite(p.Writes)
+			}
+		}
+		inv.mu.Unlock()
+	default:
+		// 4xx (429 included): the request was refused whole, nothing
+		// written. Remember when it happened, for nothing else.
+		inv.mu.Lock()
+		*inv.batches.at(d.n) = info
+		inv.mu.Unlock()
+	}
+}
+
+func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
+	var body []byte
+	err := errUnreadableAnswer
+	if d.body != nil {
+		body = d.body.b
+		err = inv.x.extract(body, &w.sc, &w.facts)
+	}
+	plan := w.plan
+	size := len(plan)
+	clear(w.count[:size])
+	clear(w.failed[:size])
+	facts := &w.facts
+	if err != nil {
+		facts.reset()
+	}
+	w.index.build(plan)
+	w.input = slices.Grow(w.input[:0], len(facts.results))[:len(facts.results)]
+	w.why = slices.Grow(w.why[:0], len(facts.results))[:len(facts.results)]
+	for ri := range facts.results {
+		r := &facts.results[ri]
+		j, why := -1, ""
+		switch {
+		case r.has(factKeyOurs):
+			if j = w.index.find(r.key); j < 0 {
+				why = "the batch has no input with this unique value"
+			}
+		case r.has(factKey):
+			why = "the unique value is not one this run sends"
+		case r.has(factTraceOurs) && r.traceN == d.n && int(r.traceI) < size:
+			j = int(r.traceI) // no unique value echoed: the trace id names the input
+		default:
+			why = "the result names no input: no unique value and no trace id of this batch"
+		}
+		w.input[ri], w.why[ri] = int16(j), why
+		if j >= 0 && w.count[j] < 255 {
+			w.count[j]++
+		}
+	}
+	extraFailed := 0
+	for _, f := range facts.failed {
+		if f.n == d.n && int(f.i) < size {
+			w.failed[f.i] = true
+		} else {
+			extraFailed++
+		}
+	}
+
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	*inv.batches.at(d.n) = info
+	inv.answers++
+	inv.results += uint64(len(facts.results))
+	if err != nil {
+		inv.unreadable++
+	}
+	acc := &inv.checks[chkAccounting]
+	acc.checked += uint64(size)
+	ref := inv.answerRef(d.n, info, "", "")
+
+	// Accounting, input by input.
+	unmatched := 0
+	for j := 0; j < size; j++ {
+		switch {
+		case w.count[j] > 1:
+			inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has %d results", j, w.count[j]), results.AnswerRef{}, ref)
+		case w.count[j] == 1 && w.failed[j]:
+			inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has a result and an error entry", j), results.AnswerRef{}, ref)
+		case w.count[j] == 0 && !w.failed[j]:
+			unmatched++
+		}
+	}
+	// Error entries that name no input cover as many inputs without a
+	// result (a target that sends no trace ids back cannot do better).
+	if excess := unmatched - facts.unnamedErrors; excess > 0 {
+		msg := "acknowledged (answered %d) but has no result and no error entry"
+		if err != nil {
+			msg = "acknowledged (answered %d) but the answer cannot be read: " + err.Error()
+		}
+		for j := 0; j < size && excess > 0; j++ {
+			if w.count[j] == 0 && !w.failed[j] {
+				inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf(msg, d.status), results.AnswerRef{}, ref)
+				excess--
+			}
+		}
+	}
+	for range extraFailed {
+		inv.violate(chkAccounting, "", "an error entry names an input of another batch", results.AnswerRef{}, ref)
+	}
+
+	for ri := range facts.results {
+		r := &facts.results[ri]
+		j := int(w.input[ri])
+		if j < 0 {
+			key := r.keySpan.of(body)
+			if key == "" {
+				key = "(none)"
+			}
+			inv.violate(chkAccounting, key, w.why[ri], results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), ""))
+			continue
+		}
+		in := &plan[j]
+		key := in.Key
+
+		// Trace ids: a result's trace id names this very input.
+		if r.has(factTrace) {
+			tc := &inv.checks[chkTraceID]
+			tc.checked++
+			if !r.has(factTraceOurs) || r.traceN != d.n || int(r.traceI) != j {
+				want := "no trace id (the scenario sends none)"
+				if inv.gen.TraceIDs() {
+					want = inv.gen.TraceID(d.n, j)
+				}
+				inv.violate(chkTraceID, inv.gen.Key(key), fmt.Sprintf("trace id %q, but the input with this unique value is %s", r.trSpan.of(body), want),
+					results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), "objectWriteTraceId "+r.trSpan.of(body)))
+			}
+		}
+		if key >= inv.maxKeys {
+			inv.untracked++
+			continue
+		}
+		inv.fold(d.n, info, key, in, r, body)
+	}
+}
+
+// fold applies one matched result to its key's state.
+func (inv *invariants) fold(n uint64, info batchInfo, key uint64, in *generators.Planned, r *resultFacts, body []byte) {
+	s := inv.keys.at(key)
+	seenBefore := s.is(ksSeen)
+	s.flags |= ksSeen
+	cur := func(detail string) results.AnswerRef { return inv.answerRef(n, info, r.idSpan.of(body), detail) }
+
+	if r.has(factID) {
+		switch {
+		case !s.is(ksID):
+			s.id, s.firstAns = r.id, ansRef(n)
+			s.flags |= ksID
+			if r.has(factIDHashed) {
+				s.flags |= ksIDHashed
+			}
+		case s.id != r.id || s.is(ksIDHashed) != r.has(factIDHashed):
+			inv.violate(chkOneID, inv.gen.Key(key), "the same unique value came back with two record ids",
+				inv.storedRef(s.firstAns, s, ""), cur(""))
+		}
+	}
+
+	if r.has(factNew) {
+		nc := &inv.checks[chkNewOnce]
+		nc.checked++
+		if r.has(factIsNew) {
+			switch {
+			case s.is(ksNew):
+				inv.violate(chkNewOnce, inv.gen.Key(key), "new:true a second time for the same key",
+					inv.storedRef(s.newAns, s, "new:true"), cur("new:true"))
+			case seenBefore && inv.batches.ackedBefore(s.firstAns, n):
+				inv.violate(chkNewOnce, inv.gen.Key(key), "new:true for a key whose earlier write was acknowledged before this request was sent",
+					inv.storedRef(s.firstAns, s, "new:false"), cur("new:true"))
+			default:
+				s.flags |= ksNew
+				s.newAns = ansRef(n)
+			}
+		}
+	}
+
+	var u int32
+	hasU := false
+	if r.has(factUpdated) {
+		u, hasU = inv.keys.rel(r.updated)
+		inv.checks[chkUpdatedAt].checked++
+	}
+	causal := hasU && s.updated() && inv.batches.ackedBefore(s.maxAns, n)
+	prevU, prevAns := s.maxU, s.maxAns
+	if s.write(n, u, hasU, in.Writes, r.echoed, &r.fp, causal) {
+		inv.violate(chkUpdatedAt, inv.gen.Key(key), "updatedAt went backwards after an earlier write was acknowledged",
+			inv.storedRef(prevAns, s, "updatedAt "+inv.instant(prevU)), cur("updatedAt "+inv.instant(u)))
+	}
+}
+
+// instant renders a relative updatedAt.
+func (inv *invariants) instant(rel int32) string {
+	return time.UnixMilli(inv.keys.abs(rel)).UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// answerRef describes an upsert answer for an offender.
+func (inv *invariants) answerRef(n uint64, info batchInfo, id, detail string) results.AnswerRef {
+	return results.AnswerRef{Kind: "upsert", Batch: n, At: time.Duration(info.sent) * time.Millisecond,
+		Status: int(info.status), ID: id, Detail: detail}
+}
+
+// storedRef describes an earlier answer the key state points to.
+func (inv *invariants) storedRef(ref uint32, s *keyState, detail string) results.AnswerRef {
+	n, ok := answerOf(ref)
+	if !ok {
+		return results.AnswerRef{Kind: "upsert", Detail: detail}
+	}
+	info, _ := inv.batches.get(n)
+	id := ""
+	if s.is(ksID) {
+		id = idText(s)
+	}
+	return inv.answerRef(n, info, id, detail)
+}
+
+// idText renders a stored id.
+func idText(s *keyState) string {
+	if s.is(ksIDHashed) {
+		return fmt.Sprintf("(non-numeric, hash %016x)", s.id)
+	}
+	return strconv.FormatUint(s.id, 10)
+}
+
+// violate counts a violation and keeps it as an offender while there is
+// room, one entry per key.
+func (inv *invariants) violate(c checkIndex, key, msg string, first, second results.AnswerRef) {
+	cl := &inv.checks[c]
+	cl.violations++
+	if len(cl.offenders) >= results.DefaultMaxOffenders {
+		return
+	}
+	for _, o := range cl.offenders {
+		if o.Key == key && key != "" {
+			return
+		}
+	}
+	cl.offenders = append(cl.offenders, results.Offender{Key: key, Message: msg, First: first, Second: second})
+}
+
+// finish runs the checks that need the whole run: every created key said
+// new:true once, and no id belongs to two unique values. It returns the
+// keys' (id, key) pairs sorted by id, for the shard's key file.
+func (inv *invariants) finish() []keyID {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	var ids []keyID
+	inv.keys.forEach(func(k uint64, s *keyState) bool {
+		if s.is(ksID) {
+			ids = append(ids, keyID{id: s.id, hashed: s.is(ksIDHashed), key: k, new: s.is(ksNew)})
+		}
+		if inv.freshKeys && s.is(ksSeen) && !s.is(ksNew) && !s.is(ksUnknown) {
+			inv.violate(chkNewOnce, inv.gen.Key(k), "the run created this key, yet no answer said new:true",
+				inv.storedRef(s.firstAns, s, "new:false"), results.AnswerRef{})
+		}
+		return true
+	})
+	inv.checks[chkOneID].checked = uint64(len(ids))
+	slices.SortFunc(ids, func(a, b keyID) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), cmpBool(a.hashed, b.hashed), cmp.Compare(a.key, b.key))
+	})
+	for i := 1; i < len(ids); i++ {
+		a, b := ids[i-1], ids[i]
+		if a.id != b.id || a.hashed != b.hashed {
+			continue
+		}
+		sa, sb := inv.keys.peek(a.key), inv.keys.peek(b.key)
+		inv.violate(chkOneID, inv.gen.Key(b.key), fmt.Sprintf("record id %s also came back for %s", idText(sb), inv.gen.Key(a.key)),
+			inv.storedRef(sa.firstAns, sa, "for "+inv.gen.Key(a.key)), inv.storedRef(sb.firstAns, sb, "for "+inv.gen.Key(b.key)))
+	}
+	return ids
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// keyID is one key's first id, for the end-of-run checks and the key file.
+type keyID struct {
+	id     uint64
+	hashed bool
+	key    uint64
+	new    bool
+}
+
+// summary is the invariants' part of summary.json.
+func (inv *invariants) summary() results.InvariantsSummary {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	s := results.InvariantsSummary{
+		Answers: inv.answers, Results: inv.results, Unreadable: inv.unreadable, UnknownOutcome: inv.unknown,
+		Keys: inv.keys.keys, KeyStateBytes: inv.keys.memory(), MaxKeys: inv.maxKeys, Untracked: inv.untracked,
+	}
+	for c := range numChecks {
+		cl := &inv.checks[c]
+		name := results.InvariantNames[c]
+		s.Checks = append(s.Checks, results.InvariantCheck{
+			Name: name, Description: results.InvariantDescriptions[name], Unit: checkUnits[c],
+			Checked: cl.checked, Violations: cl.violations, NotChecked: cl.notChecked, Note: cl.note,
+			Offenders: slices.Clone(cl.offenders),
+		})
+	}
+	return s
+}
+
+// keptBody is an answer body the transport kept for the invariants, from a
+// pool; the invariants give it back when they are done with it.
+type keptBody struct{ b []byte }
