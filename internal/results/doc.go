@@ -1,8 +1,10 @@
 // Package results is the format of a load run on disk and the streaming
 // arithmetic over it: results.bin (Vegeta's own binary encoding, one
 // *vegeta.Result per request, so `vegeta report` reads it), summary.json
-// (the Summary type) and findings.jsonl (contract findings from sampled
-// responses). The load engine writes these files; reports reads them back,
+// (the Summary type), findings.jsonl (contract findings from sampled
+// responses) and ids.bin (every key the run wrote with its first record id,
+// sorted by id: WriteIDs, OpenIDs, ReadIDs; the report merges the shards'
+// files to check one id per unique value across shards). The load engine writes these files; reports reads them back,
 // merges shards and renders. Nothing here keeps every sample in memory.
 //
 // Writing: CreateWriter streams results (bodies and real response headers
