@@ -304,6 +304,47 @@
 //     WithLatency, WithSeed. Tests: TestFaults, TestParseFault,
 //     TestParseLatency, TestLatencyAppliedToAdmittedRequests,
 //     TestLatencyRespectsCancellation.
+//   - Consistency faults break what answers say, never their shape: each
+//     answer stays schema-valid. They are drawn with the other faults (one
+//     draw per request from the seed, probabilities laid end to end) and
+//     apply to upserts: P is the share of upsert requests drawn, and a
+//     drawn upsert carries exactly one faulty result, chosen with the
+//     request's seeded generator, when it has one that qualifies (else it
+//     is answered normally and not counted), so P=0.001 is one faulty
+//     result in about a thousand upsert answers. Off, or at P=0, answers
+//     are byte-identical to an emulator without them. Source: issue 13 (a
+//     target that breaks consistency rarely, to prove the load engine's
+//     invariants catch it). Confidence: chosen. Option: WithFaults (--fault
+//     KIND=P, scenario emulator.faults), WithSeed. Tests:
+//     TestConsistencyFaultRates, TestConsistencyFaultsAtZeroChangeNothing,
+//     TestParseConsistencyFaults, TestConsistencyFaultsConcurrent.
+//   - Fault flip-new=P: one result of a drawn upsert answer says new:false
+//     for a record it created, or new:true for one it updated; nothing
+//     else in the answer changes, and the store is exact. Counted in
+//     faults when answered. Source: issue 13. Confidence: chosen. Option:
+//     WithFaults. Tests: TestFaultFlipNew, TestConsistencyFaultRates.
+//   - Fault drift-id=P: one result of a drawn upsert answer names another
+//     record's id (the record's id + 1, the record created after it) in
+//     id, hs_object_id and url; the store keeps the right id, so reads and
+//     GET by the right id answer the record. Source: issue 13. Confidence:
+//     chosen. Option: WithFaults. Tests: TestFaultDriftID,
+//     TestConsistencyFaultRates.
+//   - Fault stale-read=P: a drawn upsert keeps one record it updates as it
+//     was before the update; the next batch read or GET of that record
+//     answers that older version (its values and updatedAt) once, then the
+//     version is dropped. Search never shows it. Only picked records keep a
+//     version, at most DefaultMaxStaleVersions at a time (beyond that a
+//     drawn upsert keeps none), and an archive drops it, so memory stays
+//     flat. Counted in faults when a read answers it. Source: issue 13.
+//     Confidence: chosen. Option: WithFaults. Tests: TestFaultStaleRead,
+//     TestFaultStaleReadBounded, TestConsistencyFaultRates.
+//   - Fault lost-write=P: one update of a drawn upsert is answered as
+//     applied (its values echoed, a new updatedAt, exactly the answer a
+//     faithful emulator gives) while the store keeps the record as it was,
+//     for every later read; the stats count it as a fault, not an update.
+//     Creates are never lost. Source: issue 13. Confidence: chosen.
+//     Option: WithFaults. Tests: TestFaultLostWrite,
+//     TestConsistencyFaultRates.
 //
 // Search and timing
 //

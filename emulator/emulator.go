@@ -244,14 +244,22 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, st *requestS
 }
 
 // inject applies a drawn fault. handled is false for slow, which delays and
-// then lets the request be answered normally, and for 423 on a route that
-// does not write (a lock is a write conflict).
+// then lets the request be answered normally, for 423 on a route that
+// does not write (a lock is a write conflict), and for the consistency
+// faults, which the upsert applies to its answer.
 func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, st *requestState, f Fault, name string, appIdx int) (answer, bool) {
 	if f.Kind == Fault423 && !isWrite(name) {
 		return answer{}, false
 	}
-	e.counters.faults.Add(1)
-	e.metrics.faults.WithLabelValues(string(f.Kind)).Inc()
+	if f.Kind.consistency() {
+		// Applied (and counted) by the upsert itself, when it has a result
+		// that qualifies.
+		if name == routeUpsert {
+			st.fault = f.Kind
+		}
+		return answer{}, false
+	}
+	e.countFault(f.Kind)
 	switch f.Kind {
 	case Fault5xx:
 		return st.fail(f.Status, hubspot.CategoryInternalError, "Internal error (injected by the emulator)", nil), true
@@ -275,6 +283,12 @@ func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, st *requestSta
 		return answer{drop: true}, true
 	}
 	return answer{}, false
+}
+
+// countFault counts one injected fault in the stats and the metrics.
+func (e *Emulator) countFault(k FaultKind) {
+	e.counters.faults.Add(1)
+	e.metrics.faults.WithLabelValues(string(k)).Inc()
 }
 
 // resetConnection closes the client's connection without an answer. Over

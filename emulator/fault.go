@@ -28,7 +28,41 @@ const (
 	// FaultHang never answers: it holds the request until the client gives up
 	// or max= (default DefaultHangMax) passes, then closes the connection.
 	FaultHang FaultKind = "hang"
+
+	// Consistency faults (fault_consistency.go): the answer stays
+	// well-formed and schema-valid; what breaks is its agreement with the
+	// store. Each applies to upsert requests (stale-read: to the reads that
+	// follow one); a request of another route drawn for one is answered
+	// normally and nothing is counted.
+
+	// FaultFlipNew flips the new flag of one result of an upsert answer.
+	FaultFlipNew FaultKind = "flip-new"
+	// FaultDriftID answers one result of an upsert with the id of another
+	// record (the record's id + 1) in id, hs_object_id and url; the store
+	// keeps the right id.
+	FaultDriftID FaultKind = "drift-id"
+	// FaultStaleRead keeps the version of one record an upsert updates as
+	// it was before the update; the next batch read or GET of that record
+	// answers the kept version, once.
+	FaultStaleRead FaultKind = "stale-read"
+	// FaultLostWrite acknowledges one update of an upsert as applied (its
+	// values echoed, a new updatedAt) while the store keeps the record as
+	// it was.
+	FaultLostWrite FaultKind = "lost-write"
 )
+
+// faultKinds lists every kind, in the order error messages name them.
+var faultKinds = []FaultKind{Fault5xx, Fault429, Fault423, FaultReset, FaultSlow, FaultHang,
+	FaultFlipNew, FaultDriftID, FaultStaleRead, FaultLostWrite}
+
+// consistency reports whether k is a consistency fault.
+func (k FaultKind) consistency() bool {
+	switch k {
+	case FaultFlipNew, FaultDriftID, FaultStaleRead, FaultLostWrite:
+		return true
+	}
+	return false
+}
 
 // Fault defaults.
 const (
@@ -41,6 +75,15 @@ const (
 // Fault is one kind of injected failure with the probability that an API
 // request gets it. Draws use the emulator's seed, so a run is repeatable
 // given the same request order.
+//
+// For the consistency faults, Probability is the share of upsert requests
+// drawn for the fault, and a drawn upsert carries exactly one faulty
+// result when it has one that qualifies: any result for flip-new and
+// drift-id, the update of a record that exists for stale-read and
+// lost-write (chosen uniformly with the seed). So flip-new=0.001 is one
+// faulty result in about 1,000 upsert answers. A drawn upsert without a
+// qualifying result (all creates, or all inputs refused) is answered
+// normally and not counted.
 type Fault struct {
 	Kind        FaultKind
 	Probability float64
@@ -49,7 +92,9 @@ type Fault struct {
 }
 
 // ParseFault reads "KIND=P[,param=value]": 5xx=0.01[,status=503],
-// 429=0.01, 423=0.01, reset=0.005, slow=0.01[,delay=2s], hang=0.001[,max=30s].
+// 429=0.01, 423=0.01, reset=0.005, slow=0.01[,delay=2s], hang=0.001[,max=30s],
+// and the consistency faults flip-new=0.001, drift-id=0.001,
+// stale-read=0.001, lost-write=0.001.
 // It is the one parser of the fault syntax: the emulate command's --fault
 // and scenario files' emulator.faults both use it.
 func ParseFault(spec string) (Fault, error) {
@@ -62,13 +107,13 @@ func ParseFault(spec string) (Fault, error) {
 	switch f.Kind {
 	case Fault5xx:
 		f.Status = http.StatusInternalServerError
-	case Fault429, Fault423, FaultReset:
+	case Fault429, Fault423, FaultReset, FaultFlipNew, FaultDriftID, FaultStaleRead, FaultLostWrite:
 	case FaultSlow:
 		f.Delay = DefaultSlowDelay
 	case FaultHang:
 		f.Delay = DefaultHangMax
 	default:
-		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (valid: 5xx, 429, 423, reset, slow, hang)", spec, kind)
+		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (valid: %s)", spec, kind, validKinds())
 	}
 	p, err := strconv.ParseFloat(strings.TrimSpace(prob), 64)
 	if err != nil || p < 0 || p > 1 {
@@ -95,6 +140,15 @@ func ParseFault(spec string) (Fault, error) {
 		}
 	}
 	return f, nil
+}
+
+// validKinds is the list of fault kinds for error messages.
+func validKinds() string {
+	names := make([]string, len(faultKinds))
+	for i, k := range faultKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // String renders the fault in ParseFault's syntax.

@@ -182,6 +182,9 @@ func (e *Emulator) batchRead(st *requestState) answer {
 			missing = append(missing, string(v))
 			continue
 		}
+		if snap.stale {
+			e.countFault(FaultStaleRead)
+		}
 		if n > 0 {
 			b = append(b, ',')
 		}
@@ -255,6 +258,9 @@ func (e *Emulator) getObject(r *http.Request, st *requestState, taskID string) a
 		snap = e.store.getByUnique(slot, []byte(taskID), &st.snapBuf)
 	} else if num, err := strconv.ParseUint(taskID, 10, 64); err == nil {
 		snap = e.store.getByID(num, &st.snapBuf)
+	}
+	if snap.stale {
+		e.countFault(FaultStaleRead)
 	}
 	if !snap.found {
 		return st.fail(http.StatusNotFound, hubspot.CategoryObjectNotFound, MessageObjectNotFound, map[string][]string{"id": {taskID}})

@@ -24,6 +24,10 @@ type requestState struct {
 	wallStart   time.Time
 	ts          tsCache
 	seg         timeSegments
+	// fault is the consistency fault drawn for this upsert, "" for none;
+	// faultResult the result flip-new flips.
+	fault       FaultKind
+	faultResult int
 
 	body []byte
 	sc   scanner
@@ -58,6 +62,7 @@ func (st *requestState) begin(e *Emulator) {
 	st.out = st.out[:0]
 	st.ts = tsCache{}
 	st.seg.ok = false
+	st.fault = ""
 }
 
 // correlationID is the request's UUID (version 7, time-ordered by the

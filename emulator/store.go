@@ -31,7 +31,7 @@ type record struct {
 	data       []byte
 	ulen       uint32 // length of the unique value at the start of data
 	uniqueSlot uint8
-	flags      uint8 // flagSystemWrite (timing.go); fits the padding
+	flags      uint8 // flagSystemWrite (timing.go), flagStale (fault_consistency.go); fits the padding
 }
 
 // unique is the record's unique value (unescaped).
@@ -84,10 +84,16 @@ type store struct {
 	// emulator's clock, which reads settle a due system write with.
 	timing timing
 	now    func() int64
+	// stale holds the versions stale-read faults keep, per unique shard
+	// (by record hash), guarded by that shard's lock; staleKept counts
+	// them against maxStale (fault_consistency.go).
+	stale     [numShards]map[*record]staleVersion
+	staleKept atomic.Int64
+	maxStale  int
 }
 
 func newStore(uniqueSlots int) *store {
-	s := &store{seed: maphash.MakeSeed(), slots: uniqueSlots}
+	s := &store{seed: maphash.MakeSeed(), slots: uniqueSlots, maxStale: DefaultMaxStaleVersions}
 	s.nextID.Store(FirstObjectID - 1)
 	s.clear()
 	return s
@@ -102,8 +108,10 @@ func (s *store) clear() {
 		sh.byValue = make([]recordTable, s.slots)
 		sh.slab = nil
 		s.timing.lag[i] = lagShard{}
+		s.stale[i] = nil
 		sh.mu.Unlock()
 	}
+	s.staleKept.Store(0)
 	s.dirMu.Lock()
 	for i := range s.dir {
 		if s.dir[i].Load() != nil { // most of the 65,536 are: skip the atomic store
@@ -211,6 +219,7 @@ func (s *store) exists(slot int, value []byte) bool {
 type snapshot struct {
 	record
 	found bool
+	stale bool // an older version, answered by a stale-read fault
 }
 
 func takeSnapshot(r *record, scratch *[]byte) snapshot {
@@ -226,6 +235,9 @@ func (s *store) getByUnique(slot int, value []byte, scratch *[]byte) snapshot {
 	defer sh.mu.Unlock()
 	if r, _ := sh.byValue[slot].find(h, value); r != nil {
 		s.settleNow(r)
+		if r.flags&flagStale != 0 {
+			return s.takeStale(r, scratch)
+		}
 		return takeSnapshot(r, scratch)
 	}
 	return snapshot{}
@@ -259,6 +271,9 @@ func (s *store) getByID(id uint64, scratch *[]byte) snapshot {
 	}
 	defer sh.mu.Unlock()
 	s.settleNow(r)
+	if r.flags&flagStale != 0 {
+		return s.takeStale(r, scratch)
+	}
 	return takeSnapshot(r, scratch)
 }
 
@@ -272,6 +287,7 @@ func (s *store) archive(id uint64) bool {
 	}
 	sh.byValue[r.uniqueSlot].remove(pos)
 	s.forget(r)
+	s.dropStale(r)
 	if p := s.slot(id, false); p != nil {
 		p.CompareAndSwap(r, nil)
 	}

@@ -399,17 +399,45 @@ func (e *Emulator) upsert(st *requestState) answer {
 	}
 	st.results = st.results[:0]
 	nowMS := max(e.nowMS(), st.startedMS)
+	var c writeCounts
+	if st.fault == "" {
+		c = e.write(st, 0, len(st.inputs), nowMS)
+	} else {
+		c = e.writeWithFault(st, nowMS)
+	}
+	completedMS := max(e.nowMS(), nowMS)
+	e.counters.upserts.Add(1)
+	e.counters.inputs.Add(uint64(len(st.inputs)))
+	e.counters.created.Add(c.created)
+	e.counters.updated.Add(c.updated)
+	e.counters.inputErrors.Add(uint64(invalid))
+	e.metrics.created.Add(float64(c.created))
+	e.metrics.updated.Add(float64(c.updated))
+
+	status := http.StatusOK
+	if invalid > 0 {
+		status = http.StatusMultiStatus
+	}
+	body := e.encodeUpsert(st, invalid, completedMS)
+	if st.fault == FaultFlipNew {
+		body = e.flipNew(st, body)
+	}
+	return answer{status: status, body: body, inputs: len(st.inputs)}
+}
+
+// writeCounts are the records an upsert created and updated.
+type writeCounts struct{ created, updated uint64 }
+
+// write applies the valid inputs of st.inputs[lo:hi] to the store, in
+// order, notes their results, and counts what they did.
+func (e *Emulator) write(st *requestState, lo, hi int, nowMS int64) writeCounts {
 	var created, updated uint64
-	for i := range st.inputs {
+	for i := lo; i < hi; i++ {
 		in := &st.inputs[i]
 		if in.errsHi > in.errsLo {
 			continue
 		}
-		var defaults []packedProp
-		if !in.statusWritten {
-			defaults = e.createDefaults
-		}
-		res := e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], defaults, nowMS)
+		res := e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], e.defaultsFor(in), nowMS)
 		if res.isNew {
 			created++
 		} else {
@@ -418,20 +446,20 @@ func (e *Emulator) upsert(st *requestState) answer {
 		in.result = len(st.results)
 		st.results = append(st.results, res)
 	}
-	completedMS := max(e.nowMS(), nowMS)
-	e.counters.upserts.Add(1)
-	e.counters.inputs.Add(uint64(len(st.inputs)))
-	e.counters.created.Add(created)
-	e.counters.updated.Add(updated)
-	e.counters.inputErrors.Add(uint64(invalid))
-	e.metrics.created.Add(float64(created))
-	e.metrics.updated.Add(float64(updated))
+	return writeCounts{created, updated}
+}
 
-	status := http.StatusOK
-	if invalid > 0 {
-		status = http.StatusMultiStatus
+// defaultsFor is what a create by in stores besides its values.
+func (e *Emulator) defaultsFor(in *upsertInput) []packedProp {
+	if in.statusWritten {
+		return nil
 	}
-	return answer{status: status, body: e.encodeUpsert(st, invalid, completedMS), inputs: len(st.inputs)}
+	return e.createDefaults
+}
+
+func (c *writeCounts) add(d writeCounts) {
+	c.created += d.created
+	c.updated += d.updated
 }
 
 // parseBody prepares the scanner and refuses a body that is empty or only

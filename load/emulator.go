@@ -11,7 +11,7 @@ import (
 // Fixes shown with a scenario's bad emulator settings.
 const (
 	latencyFix = `e.g. "none", "fixed:20ms" or "lognormal:p50=180ms,p99=900ms"`
-	faultFix   = `e.g. "5xx=0.01", "429=0.01", "423=0.01", "reset=0.005", "slow=0.01", "hang=0.001"`
+	faultFix   = `e.g. "5xx=0.01", "429=0.01", "423=0.01", "reset=0.005", "slow=0.01", "hang=0.001", "lost-write=0.001"`
 )
 
 // EmulatorOptions turns the emulator a scenario describes (its emulator

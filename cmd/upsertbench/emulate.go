@@ -62,7 +62,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	fs.Var(&unique, "unique-property", "another property with unique values that inputs may use as idProperty (repeatable; "+hubspot.DefaultIDProperty+" is always one)")
 	tier := fs.String("tier", string(emulator.DefaultTier), "rate limits: none, free, professional, enterprise, capacity")
 	latency := fs.String("latency", "none", "latency model: none, fixed:20ms, lognormal:p50=180ms,p99=900ms[,per-input=1ms]")
-	fs.Var(&faults, "fault", "inject a fault, e.g. 5xx=0.01, 429=0.01, 423=0.01 (writes only), reset=0.005, slow=0.01,delay=2s, hang=0.001,max=30s (repeatable)")
+	fs.Var(&faults, "fault", "inject a fault, e.g. 5xx=0.01, 429=0.01, 423=0.01 (writes only), reset=0.005, slow=0.01,delay=2s, hang=0.001,max=30s, or a consistency fault of upserts: flip-new=0.001, drift-id=0.001, stale-read=0.001, lost-write=0.001 (repeatable)")
 	seed := fs.Uint64("seed", emulator.DefaultSeed, "seed of result order, correlation ids, latency and faults")
 	preserve := fs.Bool("preserve-order", false, "return results in input order (HubSpot does not promise any order)")
 	retryAfter := fs.Bool("retry-after", false, "send Retry-After on 429 and 423 answers")
