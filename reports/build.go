@@ -139,12 +139,14 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 			return nil, &InputError{Path: sp, Err: err}
 		}
 		merged.MergeContract(s.Contract)
-		// Run-wide invariants (one id per key, new once, trace ids,
-		// accounting) are not in summary.json yet: when they are, each
-		// shard's counts merge here like its contract counts, and they are
-		// judged once with the run checks. Shards' keys are disjoint, so
-		// adding the shards' counts is the whole run's.
 		sums = append(sums, s)
+	}
+	// Run-wide invariants: each shard's counts add up (shards' keys are
+	// disjoint, so the sums are the whole run's), one id per unique value
+	// across shards comes from their ids.bin, and the run checks judge
+	// them once.
+	if err := mergeInvariants(merged, dirs, sums); err != nil {
+		return nil, err
 	}
 	// Shards: which are missing, how far apart they started, and the
 	// window all of them were sending in, counted while the results stream.

@@ -19,7 +19,12 @@
 // The verdict is PASS, FAIL or INTERRUPTED, decided here and only here
 // (Report.finalize). Run checks come first (runchecks.go): run-completed
 // makes an interrupted run INTERRUPTED whatever its partial figures, and
-// requests-answered fails a run in which no request got an answer.
+// requests-answered fails a run in which no request got an answer; each
+// run-wide invariant is a run check of its own (invariants.go has the
+// policy: a violation fails, a check the run chose not to run is shown
+// as not checked with its reason, one that checked nothing fails), and
+// shards' invariants merge with results.MergeInvariants and
+// results.MergeShardIDs.
 // Thresholds are scenarios.Threshold, measured by Measure and compared by
 // their own Holds, so the scenario parser and the reports share one
 // table. Every latency shown or judged is that of answered requests

@@ -112,3 +112,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// fmtBytes prints a size in decimal units (kB, MB, GB) with three
+// significant digits.
+func fmtBytes(n int64) string {
+	v := float64(n)
+	for _, unit := range []string{"B", "kB", "MB", "GB"} {
+		if math.Abs(v) < 1000 || unit == "GB" {
+			return sig3(v) + " " + unit
+		}
+		v /= 1000
+	}
+	return ""
+}

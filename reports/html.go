@@ -16,7 +16,9 @@ import (
 var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"measured": func(t results.ThresholdResult) string { return fmtValue(t.Measured, t.Unit) },
+	"measured":  func(t results.ThresholdResult) string { return fmtValue(t.Measured, t.Unit) },
+	"runStatus": runCheckStatus,
+	"upper":     strings.ToUpper,
 }).Parse(htmlTemplateText))
 
 // htmlView is everything the template shows, formatted.
@@ -31,6 +33,7 @@ type htmlView struct {
 	Meta       [][2]string
 	Tiles      []tile
 	RunChecks  []results.RunCheck
+	Offenders  []offenderBlock
 	Thresholds []results.ThresholdResult
 	Checks     []checkRow
 	Findings   []findingView
@@ -98,6 +101,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Headline:   headline(s),
 		Failures:   r.Failures,
 		RunChecks:  s.RunChecks,
+		Offenders:  offenderBlocks(s),
 		Thresholds: s.Thresholds,
 		Checks:     r.checkRows(true),
 		MoreFinds:  r.FindingsTotal - len(r.Findings),
@@ -150,6 +154,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		tile{Label: "Contract violations", Value: fmtCount(s.Contract.Violations), Sub: fmt.Sprintf("in %s checked responses", fmtCount(s.Contract.Checked)),
 			Bad: s.Contract.Violations > 0 || failed[scenarios.MetricContractViolations]},
 	)
+	if inv := s.Invariants; inv != nil {
+		bad := false
+		for _, c := range s.RunChecks {
+			bad = bad || (isInvariant(c.Name) && runCheckFails(c))
+		}
+		v.Tiles = append(v.Tiles, tile{Label: "Invariant violations", Value: fmtCount(inv.Violations()),
+			Sub: fmt.Sprintf("in %s answers · schema checked %s", fmtCount(inv.Answers), schemaShare(inv.Schema)), Bad: bad})
+	}
 	v.Meta = append(v.Meta,
 		[2]string{"Answered", answeredLabel(s)},
 		[2]string{"Status codes", codesLabel(s)},
@@ -157,6 +169,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		[2]string{"Errors by class", countsLabel(s.ErrorClasses)},
 		[2]string{"Late sends", lateLabel(s)},
 	)
+	v.Meta = append(v.Meta, invariantRows(s)...)
 	for _, f := range r.Findings {
 		fv := findingView{Check: string(f.Check), Message: f.Message, Reason: f.Reason, HowToFix: f.HowToFix,
 			SpecPath: f.SpecPath, Sent: f.Sent, Received: f.Received, Fields: f.Fields}

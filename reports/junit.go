@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/upsertbench/upsertbench/internal/junit"
 	"github.com/upsertbench/upsertbench/internal/results"
@@ -29,8 +30,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	run := junit.TestSuite{Name: "upsertbench.run", Time: duration, Timestamp: ts, Properties: props}
 	for _, c := range s.RunChecks {
 		tc := junit.TestCase{Name: c.Name}
-		if !c.Pass {
-			tc.Failure = &junit.Failure{Type: runCheckFailureType(c.Name), Message: c.Message, Text: c.Message}
+		switch runCheckStatus(c) {
+		case StatusFail:
+			tc.Failure = &junit.Failure{Type: runCheckFailureType(c.Name), Message: c.Message, Text: runCheckFailureText(c)}
+		case StatusSkip:
+			tc.Skipped = &junit.Skipped{Message: c.Message}
 		}
 		run.Cases = append(run.Cases, tc)
 	}
@@ -122,6 +126,24 @@ func runCheckFailureType(name string) string {
 		return VerdictInterrupted
 	}
 	return name
+}
+
+// runCheckFailureText is a failed run check's failure body: what it
+// holds the run to, what was found, and its offenders with both answers.
+func runCheckFailureText(c results.RunCheck) string {
+	var b strings.Builder
+	if c.Description != "" {
+		b.WriteString(c.Description + "\n")
+	}
+	b.WriteString(c.Message)
+	for _, o := range c.Offenders {
+		fmt.Fprintf(&b, "\n- %s", offenderHead(o))
+		if !o.First.IsZero() {
+			fmt.Fprintf(&b, "\n    first:  %s", o.First)
+		}
+		fmt.Fprintf(&b, "\n    second: %s", o.Second)
+	}
+	return b.String()
 }
 
 func measuredText(t results.ThresholdResult) string {

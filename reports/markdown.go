@@ -40,7 +40,20 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(s.RunChecks) > 0 {
 		b.WriteString("\n### Run checks\n\n| | Check | Detail |\n|---|---|---|\n")
 		for _, c := range s.RunChecks {
-			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", mdPass(c.Pass), c.Name, mdEscape(c.Message))
+			fmt.Fprintf(&b, "| %s | `%s` | %s |\n", mdStatus(runCheckStatus(c)), c.Name, mdEscape(c.Message))
+		}
+	}
+	if blocks := offenderBlocks(s); len(blocks) > 0 {
+		b.WriteString("\n### Invariant violations\n")
+		for _, blk := range blocks {
+			fmt.Fprintf(&b, "\n**`%s`**: %s\n\n| Key | What | First answer | Second answer |\n|---|---|---|---|\n", blk.Name, blk.Count)
+			for _, o := range blk.Offenders {
+				key := "—"
+				if o.Key != "" {
+					key = "`" + mdCode(o.Key) + "`"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", key, mdEscape(o.Message), mdEscape(o.First.String()), mdEscape(o.Second.String()))
+			}
 		}
 	}
 

@@ -56,8 +56,8 @@ func (r *Report) finalize() {
 	r.Failures = nil
 	s.RunChecks = judgeRun(s)
 	for _, c := range s.RunChecks {
-		if !c.Pass {
-			r.Failures = append(r.Failures, c.Message)
+		if runCheckFails(c) {
+			r.Failures = append(r.Failures, failureText(c))
 		}
 	}
 	for _, t := range s.Thresholds {

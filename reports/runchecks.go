@@ -27,12 +27,12 @@ type runCheck struct {
 	applies func(s *results.Summary) bool
 }
 
-var runChecks = []runCheck{
+var runChecks = append([]runCheck{
 	{name: RunCheckCompleted, judge: checkCompleted},
 	{name: RunCheckAnswered, judge: checkAnswered},
 	{name: RunCheckShardsComplete, judge: checkShardsComplete, applies: expecting},
 	{name: RunCheckShardsTogether, judge: checkShardsTogether, applies: merging},
-}
+}, invariantRunChecks()...) // one per run-wide invariant (invariants.go)
 
 // judgeRun evaluates every run check of s, in order.
 func judgeRun(s *results.Summary) []results.RunCheck {

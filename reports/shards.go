@@ -152,3 +152,38 @@ func fillSpan(dir string, s *results.Summary) error {
 	s.Metrics.Earliest, s.Metrics.Latest = first, last
 	return nil
 }
+
+// mergeInvariants merges the shards' run-wide invariants into merged
+// (results.MergeInvariants) and, with more than one shard, checks one id
+// per unique value across them from their ids.bin files
+// (results.MergeShardIDs, which streams them).
+func mergeInvariants(merged *results.Summary, dirs []string, sums []*results.Summary) error {
+	parts := make([]results.InvariantsPart, len(sums))
+	for i, s := range sums {
+		parts[i] = results.InvariantsPart{Label: shardOf(s), Invariants: s.Invariants}
+	}
+	merged.Invariants = results.MergeInvariants(parts)
+	if merged.Invariants == nil || len(dirs) < 2 {
+		return nil
+	}
+	shards := make([]results.ShardIDs, len(dirs))
+	for i, d := range dirs {
+		shards[i] = results.ShardIDs{Dir: filepath.Dir(summaryPath(d)), Label: parts[i].Label}
+	}
+	if err := results.MergeShardIDs(merged.Invariants, shards); err != nil {
+		var ie *results.IDsError
+		if errors.As(err, &ie) {
+			return &InputError{Path: ie.Path, Err: ie.Err}
+		}
+		return err
+	}
+	return nil
+}
+
+// shardOf names the shard a summary is of ("shard 2/3"; "" unsharded).
+func shardOf(s *results.Summary) string {
+	if len(s.Run.Shards) != 1 || s.Run.Shards[0].Count == 0 {
+		return ""
+	}
+	return "shard " + s.Run.Shards[0].String()
+}

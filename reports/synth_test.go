@@ -64,6 +64,8 @@ type synthSpec struct {
 	thresholds []string
 	// interrupted marks the run as stopped at half its planned duration.
 	interrupted bool
+	// inv, when set, gives every shard run-wide invariants and an ids.bin.
+	inv *invSpec
 }
 
 func (sp *synthSpec) defaults() {
@@ -183,6 +185,12 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 		}
 		sums[s].Contract.AddFinding(f)
 		require.NoError(t, results.AppendFindings(dirs[s], []results.Finding{f}))
+	}
+	if sp.inv != nil {
+		for s := range sp.shards {
+			sums[s].Invariants = synthInvariants(s+1, sp.shards, *sp.inv)
+			require.NoError(t, results.WriteIDs(dirs[s], synthIDs(s+1, sp.shards, *sp.inv)))
+		}
 	}
 	for s := range sp.shards {
 		require.NoError(t, results.WriteSummary(filepath.Join(dirs[s], results.SummaryFile), sums[s]))

@@ -32,9 +32,22 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("\nRun checks\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, c := range s.RunChecks {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", passWord(c.Pass), c.Name, c.Message)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(runCheckStatus(c)), c.Name, c.Message)
 		}
 		tw.Flush()
+	}
+	if blocks := offenderBlocks(s); len(blocks) > 0 {
+		fmt.Fprintf(&b, "\nInvariant violations (first %d keys of each, with the two answers that conflict)\n", results.DefaultMaxOffenders)
+		for _, blk := range blocks {
+			fmt.Fprintf(&b, "  %s: %s\n", blk.Name, blk.Count)
+			for _, o := range blk.Offenders {
+				fmt.Fprintf(&b, "    - %s\n", offenderHead(o))
+				if !o.First.IsZero() {
+					fmt.Fprintf(&b, "        first   %s\n", o.First)
+				}
+				fmt.Fprintf(&b, "        second  %s\n", o.Second)
+			}
+		}
 	}
 
 	if len(s.Thresholds) > 0 {
@@ -151,7 +164,7 @@ func overviewRows(r *Report) [][2]string {
 		[2]string{"Late sends", lateLabel(s)},
 		[2]string{"Contract", contractLabel(s)},
 	)
-	return rows
+	return append(rows, invariantRows(s)...)
 }
 
 // answeredLabel says how many requests got an answer and what became of

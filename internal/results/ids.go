@@ -237,7 +237,11 @@ func OpenIDs(dir string) (*IDReader, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &IDsError{Path: path, Err: err}
 	}
 	r, err := NewIDReader(path, f)
 	if err != nil {
@@ -444,8 +448,17 @@ func (c *crcReader) Read(p []byte) (int, error) {
 }
 
 func (r *IDReader) damage(format string, args ...any) error {
-	return fmt.Errorf("%s: %s", r.name, fmt.Sprintf(format, args...))
+	return &IDsError{Path: r.name, Err: fmt.Errorf(format, args...)}
 }
+
+// IDsError is an ids.bin that cannot be read or is damaged; Path names it.
+type IDsError struct {
+	Path string
+	Err  error
+}
+
+func (e *IDsError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *IDsError) Unwrap() error { return e.Err }
 
 // eofUnexpected names a file that ends too early as cut off.
 func eofUnexpected(err error) error {

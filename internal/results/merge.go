@@ -206,3 +206,204 @@ func (r RunInfo) ShardsString() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// InvariantsPart is one shard's invariants for MergeInvariants; Label names
+// the shard in notes ("shard 2/3"; "" for an unsharded run).
+type InvariantsPart struct {
+	Label      string
+	Invariants *InvariantsSummary
+}
+
+// MergeInvariants adds up the run-wide invariants of the shards of one
+// run. Shards write disjoint keys, so every count adds: answers, results,
+// keys, each check's Checked and Violations, the read-back's requests and
+// key reads, the schema coverage (its share recomputed from the sums).
+// Offenders are concatenated in shard order up to DefaultMaxOffenders per
+// check. A check some shards could not run keeps no NotChecked of its own
+// (it ran) but a Note naming those shards and why; a check no shard could
+// run keeps their reasons. A shard without invariants (an older build)
+// counts as not checked in every check. Run on one shard, the result is
+// that shard's summary. It returns nil when no shard has invariants.
+//
+// One id per unique value across shards is not a sum: MergeShardIDs adds
+// it from the shards' ids.bin.
+func MergeInvariants(parts []InvariantsPart) *InvariantsSummary {
+	var with []InvariantsPart
+	var without []string
+	for _, p := range parts {
+		if p.Invariants != nil {
+			with = append(with, p)
+		} else {
+			without = append(without, shardLabel(p.Label))
+		}
+	}
+	if len(with) == 0 {
+		return nil
+	}
+	m := &InvariantsSummary{}
+	names := slices.Clone(InvariantNames)
+	for _, p := range with {
+		s := p.Invariants
+		m.Answers += s.Answers
+		m.Results += s.Results
+		m.Unreadable += s.Unreadable
+		m.UnknownOutcome += s.UnknownOutcome
+		m.Keys += s.Keys
+		m.KeyStateBytes += s.KeyStateBytes
+		m.MaxKeys += s.MaxKeys
+		m.Untracked += s.Untracked
+		m.Schema.add(s.Schema)
+		for _, c := range s.Checks {
+			if !slices.Contains(names, c.Name) {
+				names = append(names, c.Name) // a check this build does not know: kept, after ours
+			}
+		}
+	}
+	m.Schema.Share = m.Schema.share()
+	m.Verify = mergeVerify(with)
+	for _, name := range names {
+		m.Checks = append(m.Checks, mergeCheck(name, with, without))
+	}
+	return m
+}
+
+// shardLabel is how a note names a shard.
+func shardLabel(label string) string {
+	if label == "" {
+		return "the run"
+	}
+	return label
+}
+
+// mergeCheck merges one named check over the shards that have invariants;
+// without names the shards that have none.
+func mergeCheck(name string, with []InvariantsPart, without []string) InvariantCheck {
+	m := InvariantCheck{Name: name, Description: InvariantDescriptions[name]}
+	var reasons, notes []string
+	var notIn []string // "shard 2/3: reason"
+	ran := false
+	for _, p := range with {
+		c := p.Invariants.Check(name)
+		if c == nil {
+			notIn = append(notIn, shardLabel(p.Label)+": its summary has no such check")
+			continue
+		}
+		if m.Description == "" {
+			m.Description = c.Description
+		}
+		if m.Unit == "" {
+			m.Unit = c.Unit
+		}
+		m.Checked += c.Checked
+		m.Violations += c.Violations
+		for _, o := range c.Offenders {
+			if len(m.Offenders) >= DefaultMaxOffenders {
+				break
+			}
+			m.Offenders = append(m.Offenders, o)
+		}
+		if c.Note != "" && !slices.Contains(notes, c.Note) {
+			notes = append(notes, c.Note)
+		}
+		if c.NotChecked != "" {
+			if !slices.Contains(reasons, c.NotChecked) {
+				reasons = append(reasons, c.NotChecked)
+			}
+			notIn = append(notIn, shardLabel(p.Label)+": "+c.NotChecked)
+			continue
+		}
+		ran = true
+	}
+	for _, l := range without {
+		notIn = append(notIn, l+": its summary has no invariants")
+	}
+	if ran {
+		if len(notIn) > 0 {
+			notes = append(notes, "not checked in "+strings.Join(notIn, "; "))
+		}
+	} else {
+		if len(reasons) == 0 {
+			reasons = append(reasons, "no shard checked it")
+		}
+		m.NotChecked = strings.Join(reasons, "; ")
+	}
+	m.Note = strings.Join(notes, "; ")
+	return m
+}
+
+// mergeVerify adds up the shards' read-back verification: requests and key
+// reads add, the rounds and the time spent are those of the longest shard
+// (shards verify at the same time), the mode and window are the scenario's.
+// A shard that verified nothing while others did makes it incomplete.
+func mergeVerify(parts []InvariantsPart) *VerifySummary {
+	var m *VerifySummary
+	var incomplete, none []string
+	for _, p := range parts {
+		v := p.Invariants.Verify
+		if v == nil {
+			none = append(none, shardLabel(p.Label))
+			continue
+		}
+		if m == nil {
+			m = &VerifySummary{Mode: v.Mode, Window: v.Window, Every: v.Every}
+		}
+		m.Sample += v.Sample
+		m.Rounds = max(m.Rounds, v.Rounds)
+		m.Requests += v.Requests
+		m.RateLimited += v.RateLimited
+		m.Failed += v.Failed
+		m.Keys += v.Keys
+		m.Unverifiable += v.Unverifiable
+		m.Lag += v.Lag
+		m.Duration = max(m.Duration, v.Duration)
+		if v.Incomplete != "" {
+			if len(parts) == 1 {
+				incomplete = append(incomplete, v.Incomplete)
+			} else {
+				incomplete = append(incomplete, shardLabel(p.Label)+": "+v.Incomplete)
+			}
+		}
+	}
+	if m == nil {
+		return nil
+	}
+	if len(none) > 0 {
+		incomplete = append(incomplete, "no read-back in "+strings.Join(none, ", "))
+	}
+	m.Incomplete = strings.Join(incomplete, "; ")
+	return m
+}
+
+func (s *SchemaCoverage) add(o SchemaCoverage) {
+	s.Answers += o.Answers
+	s.Checked += o.Checked
+	s.Violations += o.Violations
+	s.Fast += o.Fast
+	s.Budget = max(s.Budget, o.Budget)
+}
+
+// share is the share of answers that got the full schema check (0 when
+// there was no answer).
+func (s SchemaCoverage) share() float64 {
+	if s.Answers == 0 {
+		return 0
+	}
+	return float64(s.Checked) / float64(s.Answers)
+}
+
+// Violate counts one violation of the check and keeps o as an offender
+// while fewer than DefaultMaxOffenders are listed, one per key.
+func (c *InvariantCheck) Violate(o Offender) {
+	c.Violations++
+	if len(c.Offenders) >= DefaultMaxOffenders {
+		return
+	}
+	if o.Key != "" {
+		for _, x := range c.Offenders {
+			if x.Key == o.Key {
+				return
+			}
+		}
+	}
+	c.Offenders = append(c.Offenders, o)
+}

@@ -115,6 +115,18 @@ type RunCheck struct {
 	Of    uint64 `json:"of"`
 	// Message says what was found, in words.
 	Message string `json:"message"`
+	// NotChecked marks a check that did not run for a reason the run
+	// itself gave (a scenario without trace ids, read-back turned off),
+	// said in Message: never a pass (Pass is false), and not a failure of
+	// the verdict either.
+	NotChecked bool `json:"notChecked,omitempty"`
+	// Description says what the check holds the run to (the run-wide
+	// invariants').
+	Description string `json:"description,omitempty"`
+	// Offenders are the first offending keys of a run-wide invariant,
+	// each with the two answers that conflict (at most
+	// DefaultMaxOffenders; Count has them all).
+	Offenders []Offender `json:"offenders,omitempty"`
 }
 
 // AnsweredLatency is the latency of the requests that got an HTTP answer.
