@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/internal/results"
 )
 
 // maxHTMLBytes is the budget of report.html for a one-hour run.
@@ -85,7 +87,8 @@ func TestHTMLInChromium(t *testing.T) {
 	require.NoError(t, err)
 	hist := filepath.Join(root, "history.jsonl")
 	writeHistory(t, hist, 12)
-	r, err := Build(writeSynth(t, filepath.Join(root, "run"), synthSpec{duration: 2 * time.Minute, rate: 15, shards: 2, latency: 1.15, violations: 3}),
+	r, err := Build(writeSynth(t, filepath.Join(root, "run"), synthSpec{duration: 2 * time.Minute, rate: 15, shards: 2, latency: 1.15, violations: 3,
+		inv: &invSpec{crossDup: true, violations: map[string]int{results.InvariantUpdatedAt: 2}, notChecked: map[string]string{results.InvariantTraceID: "the scenario sends no trace ids"}}}),
 		WithBaselineSummary(base.Summary, "out/last-good/summary.json"), WithHistory(hist), WithNow(synthNow))
 	require.NoError(t, err)
 	page := filepath.Join(root, HTMLFile)
@@ -163,6 +166,10 @@ func TestHTMLInChromium(t *testing.T) {
 			marks: s.querySelectorAll("path.line, path.area, .bars rect, circle.dot").length};
 	})`))
 	require.NoError(t, err)
+	// The invariants' offenders are laid out: one table per violated
+	// invariant, each row with its key and both answers.
+	offenders, err := chromedp.Run(tctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("#invariant-offenders table.offenders")).map(t => t.rows.length * (t.getBoundingClientRect().height > 0 ? 1 : 0))`))
+	require.NoError(t, err)
 	// Hover over the middle of the latency chart: the readout appears.
 	at, err := chromedp.Run(tctx, chromedp.Evaluate[[]float64](`(() => {
 		const el = document.getElementById("chart-latency");
@@ -196,6 +203,9 @@ func TestHTMLInChromium(t *testing.T) {
 		assert.Positive(t, c.Marks, "chart %s drew no line, area or bar", c.ID)
 	}
 	assert.True(t, tipShown, "hovering the latency chart shows no readout")
+	// one-id-per-unique-value (1 across shards) and updated-at-never-backwards
+	// (2 per shard): a header row and the offenders, drawn.
+	assert.Equal(t, []float64{2, 5}, offenders, "rows of the visible offender tables")
 	require.NotEmpty(t, shot)
 	// The committed screenshot is for review; rewriting it on every run would
 	// leave every checkout dirty, so it is refreshed with -update only.
