@@ -78,7 +78,10 @@ func judgeInvariant(s *results.Summary, name string) results.RunCheck {
 	}
 	switch {
 	case c.Violations > 0:
-		rc.Message = fmt.Sprintf("%s in %s %s", plural(c.Violations, "violation"), fmtCount(c.Checked), unit)
+		rc.Message = plural(c.Violations, "violation")
+		if c.Checked > 0 {
+			rc.Message += fmt.Sprintf(" in %s %s", fmtCount(c.Checked), unit)
+		}
 		if n := len(c.Offenders); uint64(n) < c.Violations {
 			rc.Message += fmt.Sprintf(" (first %d listed)", n)
 		}

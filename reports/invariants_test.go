@@ -235,7 +235,7 @@ func TestInvariantPolicy(t *testing.T) {
 		{"not checked by the run's choice", invSpec{notChecked: map[string]string{results.InvariantTraceID: reason}},
 			results.InvariantTraceID, StatusSkip, VerdictPass, "not checked: " + reason},
 		{"a violation although not checked", invSpec{notChecked: map[string]string{results.InvariantTraceID: reason}, violations: map[string]int{results.InvariantTraceID: 1}},
-			results.InvariantTraceID, StatusFail, VerdictFail, "1 violation in 0 results; otherwise not checked: " + reason},
+			results.InvariantTraceID, StatusFail, VerdictFail, "1 violation; otherwise not checked: " + reason},
 		{"read-back off", invSpec{verifyOff: true}, results.InvariantLostWrite, StatusSkip, VerdictPass, "not checked: read-back verification was off in this run"},
 		{"checked nothing", invSpec{nothing: results.InvariantUpdatedAt}, results.InvariantUpdatedAt, StatusFail, VerdictFail,
 			"checked nothing, so it proves nothing (a check that never ran fails): none of the 180 2xx upsert answers gave it anything to check"},

@@ -220,6 +220,7 @@ type IDReader struct {
 	name  string
 	c     io.Closer
 	r     *crcReader
+	buf   []byte // read buffer of strings, reused
 	count uint64
 	read  uint64
 	prev  KeyID
@@ -417,7 +418,13 @@ func (r *IDReader) str(what string) (string, error) {
 	if n > MaxIDKeyBytes {
 		return "", fmt.Errorf("%s of %d bytes, more than %d", what, n, MaxIDKeyBytes)
 	}
-	b := make([]byte, n)
+	if n == 0 {
+		return "", nil
+	}
+	if uint64(cap(r.buf)) < n {
+		r.buf = make([]byte, n)
+	}
+	b := r.buf[:n]
 	if _, err := io.ReadFull(r.r, b); err != nil {
 		return "", fmt.Errorf("%s: %w", what, eofUnexpected(err))
 	}
