@@ -17,7 +17,7 @@ func ExamplePlan_Check() {
 	fmt.Println(plan.Check(hubspot.TierEnterprise) != nil)
 	fmt.Println(plan.Check(hubspot.TierNone))
 	// Output:
-	// rate-limit: 750 requests over 25s, peak 300 per 10 s
+	// rate-limit: 750 requests over 25s, peak 300 per 10 s, and 10 verification reads
 	// true
 	// <nil>
 }

@@ -18,11 +18,12 @@ import (
 
 // Keys of each mapping, in the order Marshal writes them.
 var (
-	topKeys       = []string{"name", "description", "seed", "stages", "batch", "http", "sample", "thresholds", "emulator"}
+	topKeys       = []string{"name", "description", "seed", "stages", "batch", "http", "sample", "thresholds", "emulator", "verify"}
 	stageKeys     = []string{"duration", "rate", "pacer", "period", "amplitude", "steps"}
 	batchKeys     = []string{"size", "updates", "id_property", "trace_ids", "invalid", "version"}
 	httpKeys      = []string{"timeout", "workers", "max_workers", "keepalive", "http2"}
 	emulatorKeys  = []string{"tier", "latency", "faults", "preserve_order", "retry_after"}
+	verifyKeys    = []string{"mode", "sample", "every", "window"}
 	maxInputBytes = 1 << 20
 )
 
@@ -454,6 +455,8 @@ func (d *decoder) scenario(body ast.Node) *Scenario {
 			}
 		case "emulator":
 			d.emulator(e.val, e.path, &s.Emulator)
+		case "verify":
+			d.verify(e.val, e.path, &s.Verify)
 		}
 	}
 	return s
@@ -584,6 +587,28 @@ func (d *decoder) emulator(n ast.Node, path string, em *EmulatorSettings) {
 			em.PreserveOrder = d.boolean(e.val, e.path)
 		case "retry_after":
 			em.RetryAfter = d.boolean(e.val, e.path)
+		}
+	}
+}
+
+func (d *decoder) verify(n ast.Node, path string, v *Verify) {
+	for _, e := range d.mapping(n, path, "verify", verifyKeys) {
+		switch e.key {
+		case "mode":
+			v.Mode = d.str(e.val, e.path, "one of "+strings.Join(VerifyModes, ", "))
+		case "sample":
+			v.Sample = d.smallInt(e.val, e.path, "write a number of keys, e.g. sample: 1000")
+		case "every":
+			v.Every = d.duration(e.val, e.path, "write a Go duration, e.g. every: 30s")
+		case "window":
+			fix := `write a Go duration or "auto", e.g. window: 5s`
+			if _, text := d.scalar(e.val, e.path, fix); strings.TrimSpace(text) == VerifyWindowAutoText {
+				v.Window = VerifyWindowAuto
+				break
+			}
+			if v.Window = d.duration(e.val, e.path, fix); v.Window < 0 {
+				d.fail(e.val, e.path, fix, "consistency window %s is negative", v.Window)
+			}
 		}
 	}
 }

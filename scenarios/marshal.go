@@ -22,7 +22,18 @@ type yamlScenario struct {
 	Sample      number       `yaml:"sample"`
 	Thresholds  []string     `yaml:"thresholds"`
 	Emulator    yamlEmulator `yaml:"emulator"`
+	Verify      yamlVerify   `yaml:"verify"`
 }
+
+type yamlVerify struct {
+	Mode   string `yaml:"mode"`
+	Sample int    `yaml:"sample"`
+	Every  string `yaml:"every,omitempty"`
+	Window string `yaml:"window"`
+}
+
+// VerifyWindowAutoText is how VerifyWindowAuto is written in a file.
+const VerifyWindowAutoText = "auto"
 
 type yamlStage struct {
 	Duration  string  `yaml:"duration"`
@@ -101,6 +112,13 @@ func (s *Scenario) Marshal() ([]byte, error) {
 			PreserveOrder: s.Emulator.PreserveOrder,
 			RetryAfter:    s.Emulator.RetryAfter,
 		},
+		Verify: yamlVerify{Mode: s.Verify.Mode, Sample: s.Verify.Sample, Window: VerifyWindowAutoText},
+	}
+	if s.Verify.Every > 0 {
+		y.Verify.Every = fmtDuration(s.Verify.Every)
+	}
+	if s.Verify.Window != VerifyWindowAuto {
+		y.Verify.Window = fmtDuration(s.Verify.Window)
 	}
 	for i, st := range s.Stages {
 		ys := yamlStage{Duration: fmtDuration(st.Duration), Rate: number(st.Rate), Pacer: st.pacer()}

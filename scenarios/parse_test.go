@@ -47,6 +47,7 @@ func TestDefaults(t *testing.T) {
 	// The documented defaults (README, scenario format), written out
 	// rather than read back from Default(), which the parser itself uses.
 	assert.Equal(t, EmulatorSettings{Tier: hubspot.TierNone, Latency: "none"}, s.Emulator)
+	assert.Equal(t, Verify{Mode: "auto", Sample: 1000, Window: VerifyWindowAuto}, s.Verify)
 	assert.Equal(t, 0.01, s.Sample)
 	assert.Equal(t, Batch{Size: 100, Updates: 0.5, IDProperty: "external_task_id", TraceIDs: true, Version: hubspot.VersionV3}, s.Batch)
 	assert.Equal(t, HTTP{Timeout: 30 * time.Second, Workers: 10, MaxWorkers: 1000, KeepAlive: true}, s.HTTP)
@@ -75,10 +76,39 @@ func TestParseFullExample(t *testing.T) {
 		Latency: "lognormal:p50=180ms,p99=900ms,per-input=1ms",
 		Faults:  []string{"5xx=0.001", "reset=0.001"},
 	}, s.Emulator)
+	assert.Equal(t, Verify{Mode: VerifyAuto, Sample: 1000, Every: 30 * time.Second, Window: VerifyWindowAuto}, s.Verify)
 	require.Len(t, s.Thresholds, 6)
 	assert.Equal(t, Threshold{Expr: "p95 < 1s", Metric: "p95", Op: "<", Value: 1000, Unit: UnitMillis, Line: s.Thresholds[0].Line}, s.Thresholds[0])
 	assert.Greater(t, s.Thresholds[1].Line, s.Thresholds[0].Line)
 	assert.InDelta(t, 40*30/2+40*120+40*60+(50+60+70+80)*10+80*20/2, s.TotalRequests(), 1e-6)
+}
+
+// TestVerifySection: the scenario's verify section (issue 13's
+// "verify: {every: 30s, sample: 1000}") in flow and block style, with an
+// explicit window, survives Marshal and Parse.
+func TestVerifySection(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       Verify
+	}{
+		{"issue's flow style", "verify: {every: 30s, sample: 1000}", Verify{Mode: VerifyAuto, Sample: 1000, Every: 30 * time.Second, Window: VerifyWindowAuto}},
+		{"every key", "verify:\n  mode: sample\n  sample: 250\n  every: 1m\n  window: 2s", Verify{Mode: VerifySample, Sample: 250, Every: time.Minute, Window: 2 * time.Second}},
+		{"window zero", "verify: {mode: all, window: 0s}", Verify{Mode: VerifyAll, Sample: 1000, Window: 0}},
+		{"window auto", "verify: {mode: none, window: auto}", Verify{Mode: VerifyNone, Sample: 1000, Window: VerifyWindowAuto}},
+		{"left out", "", Verify{Mode: VerifyAuto, Sample: 1000, Window: VerifyWindowAuto}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("v.yaml", []byte("stages: [{duration: 5m, rate: 20}]\n"+tt.yaml+"\n"))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, s.Verify)
+			out, err := s.Marshal()
+			require.NoError(t, err)
+			back, err := Parse("v.yaml", out)
+			require.NoError(t, err, "%s", out)
+			assert.Equal(t, tt.want, back.Verify)
+		})
+	}
 }
 
 func TestLenientValues(t *testing.T) {

@@ -38,7 +38,29 @@ const (
 	DefaultLatency       = "none"
 	DefaultPreserveOrder = false
 	DefaultRetryAfter    = false
+	DefaultVerifyMode    = VerifyAuto
+	DefaultVerifySample  = 1000
+	DefaultVerifyEvery   = time.Duration(0) // only at the end of the run
+	DefaultVerifyWindow  = VerifyWindowAuto
 )
+
+// Read-back verification modes (scenario verify.mode, the --verify flag).
+const (
+	// VerifyAuto leaves the choice to the load engine: every written key on
+	// the emulator, a sample on a remote target (where reads cost quota).
+	VerifyAuto   = "auto"
+	VerifyNone   = "none"   // no read-back
+	VerifySample = "sample" // verify.sample keys, drawn at random
+	VerifyAll    = "all"    // every key the run wrote
+)
+
+// VerifyModes lists the valid verify.mode values.
+var VerifyModes = []string{VerifyAuto, VerifyNone, VerifySample, VerifyAll}
+
+// VerifyWindowAuto is the verify.window that leaves the consistency window
+// to the load engine (0 on the emulator, a documented default on a remote
+// target); it is written "auto".
+const VerifyWindowAuto = time.Duration(-1)
 
 // Bounds that keep a scenario runnable. They catch typos ("10h" for "10m"
 // is allowed, "1000h" is not) rather than encode policy: the load planner
@@ -50,6 +72,12 @@ const (
 	MaxSteps    = 1000
 	MinPeriod   = time.Second // shortest sine period
 	MaxWorkers  = 100_000
+	// MaxVerifySample bounds verify.sample (keys per sampled round).
+	MaxVerifySample = 1_000_000
+	// MinVerifyEvery is the shortest period of verification rounds during
+	// a run; MaxVerifyWindow the longest consistency window.
+	MinVerifyEvery  = time.Second
+	MaxVerifyWindow = 10 * time.Minute
 )
 
 // Scenario is one load test: how fast to send (Stages), what to send
@@ -71,6 +99,7 @@ type Scenario struct {
 	Sample     float64 // share 0–1 of responses checked against the contract
 	Thresholds []Threshold
 	Emulator   EmulatorSettings
+	Verify     Verify
 	// Source says where the scenario came from: a file path or "builtin:<name>".
 	Source string
 
@@ -128,6 +157,23 @@ type EmulatorSettings struct {
 	RetryAfter    bool
 }
 
+// Verify is the read-back verification: the keys the run wrote are read
+// back with batch read and compared with their last acknowledged write, at
+// the end of the run and, when Every is set, in sampled rounds during it.
+type Verify struct {
+	// Mode is one of VerifyModes.
+	Mode string
+	// Sample is the number of keys a sampled round reads (the final round
+	// in sample mode, and every round during the run).
+	Sample int
+	// Every is the period of sampled rounds during the run (0: none).
+	Every time.Duration
+	// Window is the consistency window: a read that does not yet show a
+	// write made less than Window before it is lag, not loss
+	// (VerifyWindowAuto: the load engine's default for the target).
+	Window time.Duration
+}
+
 // Default returns a scenario with every default applied and no stages; it is
 // not valid until it has at least one stage.
 func Default() *Scenario {
@@ -154,6 +200,7 @@ func Default() *Scenario {
 			PreserveOrder: DefaultPreserveOrder,
 			RetryAfter:    DefaultRetryAfter,
 		},
+		Verify: Verify{Mode: DefaultVerifyMode, Sample: DefaultVerifySample, Every: DefaultVerifyEvery, Window: DefaultVerifyWindow},
 	}
 }
 

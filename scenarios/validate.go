@@ -97,7 +97,10 @@ func (v validator) check() *Error {
 			return v.errorf(fmt.Sprintf("thresholds[%d]", i), p.fix, "%s", p.msg)
 		}
 	}
-	return v.emulator()
+	if err := v.emulator(); err != nil {
+		return err
+	}
+	return v.verify()
 }
 
 // stages checks what a rate curve needs (Scenario.Curve asks too).
@@ -242,6 +245,34 @@ func (v validator) emulator() *Error {
 			fix = "did you mean " + sug + "? " + fix
 		}
 		return v.errorf("emulator.tier", fix, "unknown tier %q", em.Tier)
+	}
+	return nil
+}
+
+func (v validator) verify() *Error {
+	vf := v.s.Verify
+	if !containsString(VerifyModes, vf.Mode) {
+		fix := "one of " + strings.Join(VerifyModes, ", ")
+		if sug := suggest(vf.Mode, VerifyModes); sug != "" {
+			fix = "did you mean " + sug + "? " + fix
+		}
+		return v.errorf("verify.mode", fix, "unknown verify mode %q", vf.Mode)
+	}
+	if vf.Sample < 1 || vf.Sample > MaxVerifySample {
+		return v.errorf("verify.sample", fmt.Sprintf("use 1 to %d keys, e.g. sample: %d", MaxVerifySample, DefaultVerifySample), "verify sample %d is out of range", vf.Sample)
+	}
+	if vf.Every != 0 {
+		switch {
+		case vf.Every < MinVerifyEvery:
+			return v.errorf("verify.every", fmt.Sprintf("use at least %s, e.g. every: 30s, or remove it to verify only at the end", MinVerifyEvery), "verify every %s is too short", vf.Every)
+		case vf.Every >= v.s.Duration():
+			return v.errorf("verify.every", fmt.Sprintf("use a period shorter than the scenario's %s, or remove it to verify only at the end", fmtDuration(v.s.Duration())), "verify every %s: no round would run during the scenario", fmtDuration(vf.Every))
+		case vf.Mode == VerifyNone:
+			return v.errorf("verify.every", "remove every, or set mode: sample, all or auto", "verify every %s with mode none: rounds during the run need verification on", fmtDuration(vf.Every))
+		}
+	}
+	if vf.Window != VerifyWindowAuto && (vf.Window < 0 || vf.Window > MaxVerifyWindow) {
+		return v.errorf("verify.window", fmt.Sprintf(`use 0 to %s, or "auto"`, fmtDuration(MaxVerifyWindow)), "consistency window %s is out of range", fmtDuration(vf.Window))
 	}
 	return nil
 }

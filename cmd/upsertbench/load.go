@@ -54,6 +54,7 @@ type loadOptions struct {
 	seed                        uint64
 	list, allowOverQuota, quiet bool
 	target                      targetFlags
+	verify                      verifyFlags
 
 	// A shard's common start.
 	startAt     string
@@ -75,6 +76,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.allowOverQuota, "allow-over-quota", false, "run a plan beyond the tier's burst limit or daily budget")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the batches (default: the scenario's; recorded in summary.json)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	o.verify.register(fs)
 	var account accountFlags
 	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -108,6 +110,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else if tier == "" {
 		tier = hubspot.TierFree // the safe guess for an account we know nothing about
 	}
+	sc.Verify = load.ResolveVerify(sc.Verify, t.Emulated())
 
 	started := time.Now().UTC()
 	if o.out == "" {
@@ -237,6 +240,9 @@ func loadScenario(o loadOptions, fs *flag.FlagSet) (*scenarios.Scenario, error) 
 	}
 	if set["seed"] {
 		sc.Seed = o.seed
+	}
+	if err := o.verify.apply(fs, sc); err != nil {
+		return nil, err
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, usagef("--scenario %s with the flags given: %v", o.scenario, err)

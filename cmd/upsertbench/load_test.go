@@ -45,7 +45,14 @@ func TestLoadUsageErrors(t *testing.T) {
 		{"over the free burst", []string{"--scenario", "rate-limit", "--target", "http://127.0.0.1:1", "--token", "t"},
 			`its busiest 10 s sends 300 requests, over the free tier's burst limit of 100 per 10 s`},
 		{"over the daily budget", []string{"--scenario", "soak", "--rate", "2000", "--target", "http://127.0.0.1:1", "--token", "t", "--tier", "professional"},
-			"it sends 1,200,000 requests in 10m0s, over the professional tier's daily budget of 650,000"},
+			"it sends 1,200,010 requests (1,200,000 upserts and 10 verification reads) in 10m0s, over the professional tier's daily budget of 650,000"},
+		{"reading every key back is over the daily budget", []string{"--scenario", "soak", "--rate", "1000", "--target", "http://127.0.0.1:1", "--token", "t", "--tier", "professional", "--verify", "all"},
+			"it sends 660,000 requests (600,000 upserts and 60,000 verification reads) in 10m0s, over the professional tier's daily budget of 650,000"},
+		{"bad verify mode", []string{"--verify", "some"}, `invalid value "some" for --verify (valid: none, sample, all)`},
+		{"verify needs a value", []string{"--verify"}, "--verify needs a value"},
+		{"negative consistency window", []string{"--consistency-window", "-1s"}, "--consistency-window -1s is out of range: give 0 to 10m0s"},
+		{"consistency window too long", []string{"--consistency-window", "1h"}, "--consistency-window 1h0m0s is out of range"},
+		{"consistency window not a duration", []string{"--consistency-window", "soon"}, `invalid value "soon" for --consistency-window`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

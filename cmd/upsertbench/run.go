@@ -37,6 +37,7 @@ type runOptions struct {
 	allowOverQuota, skipContract              bool
 	tolerance                                 float64
 	target                                    targetFlags
+	verify                                    verifyFlags
 }
 
 // runFlags names the flag that sets each runjob.Config field a
@@ -55,6 +56,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.tolerance, "latency-tolerance", reports.DefaultLatencyTolerance, "share by which p95/p99 may worsen against --baseline")
 	fs.StringVar(&o.latency, "latency", "", "emulator latency model (default: the scenario's, else "+runjob.DefaultLatency+")")
 	fs.BoolVar(&o.skipContract, "skip-contract", false, "do not run the contract suite (load scenario and reports only)")
+	o.verify.register(fs)
 	var account accountFlags
 	account.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -66,6 +68,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sc, err := scenarios.Resolve(o.scenario)
 	if err != nil {
 		return usagef("--scenario: %v", err)
+	}
+	if err := o.verify.apply(fs, sc); err != nil {
+		return err
+	}
+	if err := sc.Validate(); err != nil {
+		return usagef("--scenario %s with the flags given: %v", o.scenario, err)
 	}
 	if o.baseline != "" {
 		if _, err := os.Stat(o.baseline); err != nil {

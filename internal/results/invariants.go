@@ -192,13 +192,23 @@ type VerifySummary struct {
 	Requests    uint64 `json:"requests"`
 	RateLimited uint64 `json:"rateLimited,omitempty"`
 	Failed      uint64 `json:"failed,omitempty"`
-	// Keys counts key reads compared; Unverifiable those whose values
-	// could not be pinned down (writes of unknown outcome, or
-	// simultaneous writes that disagree); Lag reads that did not yet
-	// show a write made within the window and showed it when read again.
+	// Keys counts key reads compared with the key's last acknowledged
+	// write; Properties the property values compared in them;
+	// Unverifiable the property values left out because they could not be
+	// pinned down (writes of unknown outcome, or simultaneous writes that
+	// disagree); Skipped the key reads not compared at all (the key was
+	// being written while it was read, or only writes of unknown outcome
+	// named it).
 	Keys         uint64 `json:"keys"`
+	Properties   uint64 `json:"properties,omitempty"`
 	Unverifiable uint64 `json:"unverifiable,omitempty"`
-	Lag          uint64 `json:"lag,omitempty"`
+	Skipped      uint64 `json:"skipped,omitempty"`
+	// Mismatches counts first reads that did not show the write and were
+	// read again; Lag those the re-read showed, for a write made less
+	// than Window before the first read (not a violation). The others are
+	// the violations of read-back-not-stale and read-back-shows-write.
+	Mismatches uint64 `json:"mismatches,omitempty"`
+	Lag        uint64 `json:"lag,omitempty"`
 	// Duration is the time spent verifying at the end of the run.
 	Duration time.Duration `json:"duration"`
 	// Incomplete says why the final round did not read every key it

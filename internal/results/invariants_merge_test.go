@@ -242,7 +242,7 @@ func TestMergeInvariantsKnowsEveryField(t *testing.T) {
 		"KeyStateBytes": sum, "MaxKeys": sum, "Untracked": sum,
 		// VerifySummary ("Keys" above too)
 		"Window": first, "Every": first, "Sample": sum, "Rounds": largest, "Requests": sum, "RateLimited": sum,
-		"Failed": sum, "Unverifiable": sum, "Lag": sum, "Duration": largest,
+		"Failed": sum, "Properties": sum, "Unverifiable": sum, "Skipped": sum, "Mismatches": sum, "Lag": sum, "Duration": largest,
 		// SchemaCoverage
 		"Checked": sum, "Violations": sum, "Fast": sum, "Budget": largest, "Share": derived,
 	}

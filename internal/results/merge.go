@@ -353,7 +353,10 @@ func mergeVerify(parts []InvariantsPart) *VerifySummary {
 		m.RateLimited += v.RateLimited
 		m.Failed += v.Failed
 		m.Keys += v.Keys
+		m.Properties += v.Properties
 		m.Unverifiable += v.Unverifiable
+		m.Skipped += v.Skipped
+		m.Mismatches += v.Mismatches
 		m.Lag += v.Lag
 		m.Duration = max(m.Duration, v.Duration)
 		if v.Incomplete != "" {
