@@ -102,6 +102,11 @@ func AllChecks() []CheckName {
 // enough that a failing 100-input batch does not flood a terminal.
 const trimBodyLimit = 300
 
+// Excerpt is the excerpt of a body a Finding carries in Sent or Received
+// (trimBody), for findings made outside this package's exchange checks:
+// the load engine's schema pass of every answer.
+func Excerpt(body []byte) string { return trimBody(body) }
+
 // trimBody trims a body for Finding.Sent/Received: compacted when it is
 // JSON, cut at trimBodyLimit bytes on a rune boundary.
 func trimBody(body []byte) string {

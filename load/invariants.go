@@ -293,9 +293,13 @@ func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
 	for j := 0; j < size; j++ {
 		switch {
 		case w.count[j] > 1:
-			inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has %d results", j, w.count[j]), results.AnswerRef{}, ref)
+			if !inv.skip(chkAccounting) {
+				inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has %d results", j, w.count[j]), results.AnswerRef{}, ref)
+			}
 		case w.count[j] == 1 && w.failed[j]:
-			inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has a result and an error entry", j), results.AnswerRef{}, ref)
+			if !inv.skip(chkAccounting) {
+				inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf("input %d has a result and an error entry", j), results.AnswerRef{}, ref)
+			}
 		case w.count[j] == 0 && !w.failed[j]:
 			unmatched++
 		}
@@ -309,13 +313,17 @@ func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
 		}
 		for j := 0; j < size && excess > 0; j++ {
 			if w.count[j] == 0 && !w.failed[j] {
-				inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf(msg, d.status), results.AnswerRef{}, ref)
+				if !inv.skip(chkAccounting) {
+					inv.violate(chkAccounting, inv.gen.Key(plan[j].Key), fmt.Sprintf(msg, d.status), results.AnswerRef{}, ref)
+				}
 				excess--
 			}
 		}
 	}
 	for range extraFailed {
-		inv.violate(chkAccounting, "", "an error entry names an input of another batch", results.AnswerRef{}, ref)
+		if !inv.skip(chkAccounting) {
+			inv.violate(chkAccounting, "", "an error entry names an input of another batch", results.AnswerRef{}, ref)
+		}
 	}
 
 	for ri := range facts.results {
@@ -326,7 +334,9 @@ func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
 			if key == "" {
 				key = "(none)"
 			}
-			inv.violate(chkAccounting, key, w.why[ri], results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), ""))
+			if !inv.skip(chkAccounting) {
+				inv.violate(chkAccounting, key, w.why[ri], results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), ""))
+			}
 			continue
 		}
 		in := &plan[j]
@@ -341,8 +351,10 @@ func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
 				if inv.gen.TraceIDs() {
 					want = inv.gen.TraceID(d.n, j)
 				}
-				inv.violate(chkTraceID, inv.gen.Key(key), fmt.Sprintf("trace id %q, but the input with this unique value is %s", r.trSpan.of(body), want),
-					results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), "objectWriteTraceId "+r.trSpan.of(body)))
+				if !inv.skip(chkTraceID) {
+					inv.violate(chkTraceID, inv.gen.Key(key), fmt.Sprintf("trace id %q, but the input with this unique value is %s", r.trSpan.of(body), want),
+						results.AnswerRef{}, inv.answerRef(d.n, info, r.idSpan.of(body), "objectWriteTraceId "+r.trSpan.of(body)))
+				}
 			}
 		}
 		if key >= inv.maxKeys {
@@ -369,8 +381,10 @@ func (inv *invariants) fold(n uint64, info batchInfo, key uint64, in *generators
 				s.flags |= ksIDHashed
 			}
 		case s.id != r.id || s.is(ksIDHashed) != r.has(factIDHashed):
-			inv.violate(chkOneID, inv.gen.Key(key), "the same unique value came back with two record ids",
-				inv.storedRef(s.firstAns, s, ""), cur(""))
+			if !inv.skip(chkOneID) {
+				inv.violate(chkOneID, inv.gen.Key(key), "the same unique value came back with two record ids",
+					inv.storedRef(s.firstAns, s, ""), cur(""))
+			}
 		}
 	}
 
@@ -380,11 +394,15 @@ func (inv *invariants) fold(n uint64, info batchInfo, key uint64, in *generators
 		if r.has(factIsNew) {
 			switch {
 			case s.is(ksNew):
-				inv.violate(chkNewOnce, inv.gen.Key(key), "new:true a second time for the same key",
-					inv.storedRef(s.newAns, s, "new:true"), cur("new:true"))
+				if !inv.skip(chkNewOnce) {
+					inv.violate(chkNewOnce, inv.gen.Key(key), "new:true a second time for the same key",
+						inv.storedRef(s.newAns, s, "new:true"), cur("new:true"))
+				}
 			case seenBefore && inv.batches.ackedBefore(s.firstAns, n):
-				inv.violate(chkNewOnce, inv.gen.Key(key), "new:true for a key whose earlier write was acknowledged before this request was sent",
-					inv.storedRef(s.firstAns, s, "new:false"), cur("new:true"))
+				if !inv.skip(chkNewOnce) {
+					inv.violate(chkNewOnce, inv.gen.Key(key), "new:true for a key whose earlier write was acknowledged before this request was sent",
+						inv.storedRef(s.firstAns, s, "new:false"), cur("new:true"))
+				}
 			default:
 				s.flags |= ksNew
 				s.newAns = ansRef(n)
@@ -401,8 +419,10 @@ func (inv *invariants) fold(n uint64, info batchInfo, key uint64, in *generators
 	causal := hasU && s.updated() && inv.batches.ackedBefore(s.maxAns, n)
 	prevU, prevAns := s.maxU, s.maxAns
 	if s.write(n, u, hasU, in.Writes, r.echoed, &r.fp, causal) {
-		inv.violate(chkUpdatedAt, inv.gen.Key(key), "updatedAt went backwards after an earlier write was acknowledged",
-			inv.storedRef(prevAns, s, "updatedAt "+inv.instant(prevU)), cur("updatedAt "+inv.instant(u)))
+		if !inv.skip(chkUpdatedAt) {
+			inv.violate(chkUpdatedAt, inv.gen.Key(key), "updatedAt went backwards after an earlier write was acknowledged",
+				inv.storedRef(prevAns, s, "updatedAt "+inv.instant(prevU)), cur("updatedAt "+inv.instant(u)))
+		}
 	}
 }
 
@@ -437,6 +457,19 @@ func idText(s *keyState) string {
 		return fmt.Sprintf("(non-numeric, hash %016x)", s.id)
 	}
 	return strconv.FormatUint(s.id, 10)
+}
+
+// skip counts a violation of c without details once c's offender list is
+// full, and reports whether it did: a target that breaks every result
+// must not cost a message per result (the caller builds them only when
+// skip is false and then calls violate).
+func (inv *invariants) skip(c checkIndex) bool {
+	cl := &inv.checks[c]
+	if len(cl.offenders) < results.DefaultMaxOffenders {
+		return false
+	}
+	cl.violations++
+	return true
 }
 
 // violate counts a violation and keeps it as an offender while there is

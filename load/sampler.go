@@ -46,6 +46,35 @@ type sample struct {
 // findingSink receives the findings of one exchange (findings.jsonl).
 type findingSink func([]results.Finding) error
 
+// findingLog is the one path from a check under load to findings.jsonl:
+// the sampler's contract checks and the schema pass both write through it.
+// The first sink error stops the writes and is returned by err.
+type findingLog struct {
+	mu   sync.Mutex
+	sink findingSink // nil: findings are counted, not written
+	fail error
+}
+
+func (l *findingLog) write(recs []results.Finding) {
+	if l == nil || len(recs) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sink != nil && l.fail == nil {
+		l.fail = l.sink(recs)
+	}
+}
+
+func (l *findingLog) err() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fail
+}
+
 // sampler checks a share of exchanges against the contract, off the hot
 // path: the transport offers samples without blocking, a bounded queue holds
 // them and checker goroutines run contract.CheckExchange. Which batches are
@@ -56,7 +85,7 @@ type sampler struct {
 	threshold uint64 // a batch is sampled when mix(seed, n) < threshold
 	seed      uint64
 	validator *contract.Validator
-	sink      findingSink
+	log       *findingLog
 
 	queue chan sample
 	wg    sync.WaitGroup
@@ -74,15 +103,14 @@ type sampler struct {
 	byCheck map[string]uint64
 	first   []results.Finding
 	total   uint64
-	sinkErr error
 }
 
-func newSampler(share float64, seed uint64, v *contract.Validator, sink findingSink, workers, queue int) *sampler {
+func newSampler(share float64, seed uint64, v *contract.Validator, log *findingLog, workers, queue int) *sampler {
 	s := &sampler{
 		share:     share,
 		seed:      seed,
 		validator: v,
-		sink:      sink,
+		log:       log,
 		queue:     make(chan sample, max(queue, 1)),
 		byCheck:   make(map[string]uint64),
 		start:     time.Now(),
@@ -119,22 +147,24 @@ func mix64(seed, n uint64) uint64 {
 }
 
 // offer queues a sample or drops it when the checkers are behind or over
-// their CPU budget.
-func (s *sampler) offer(sm sample) {
+// their CPU budget; it reports whether the sample will be checked.
+func (s *sampler) offer(sm sample) bool {
 	s.sampled.Add(1)
 	if s.budget > 0 {
 		allowed := s.budget*float64(time.Since(s.start)) + float64(s.burst)
 		if float64(s.busy.Load()) > allowed {
 			s.dropped.Add(1)
 			sm.release()
-			return
+			return false
 		}
 	}
 	select {
 	case s.queue <- sm:
+		return true
 	default:
 		s.dropped.Add(1)
 		sm.release()
+		return false
 	}
 }
 
@@ -166,10 +196,8 @@ func (s *sampler) work() {
 				s.first = append(s.first, f)
 			}
 		}
-		if s.sink != nil && s.sinkErr == nil {
-			s.sinkErr = s.sink(recs)
-		}
 		s.mu.Unlock()
+		s.log.write(recs)
 	}
 }
 
@@ -178,9 +206,16 @@ func (s *sampler) work() {
 func (s *sampler) close() error {
 	close(s.queue)
 	s.wg.Wait()
+	return s.log.err()
+}
+
+// responseSchemaFindings counts the sampler's findings of the response
+// schema check, which the schema pass reports as its own for the answers
+// the sampler took.
+func (s *sampler) responseSchemaFindings() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sinkErr
+	return s.byCheck[string(contract.CheckResponseSchema)]
 }
 
 // summary is the sampler's part of summary.json.

@@ -132,8 +132,12 @@ func (t *Targeter) Release() {
 }
 
 // batchNumber reads the batch number the Targeter put on a request.
-func batchNumber(h http.Header) (uint64, bool) {
-	v := h[headerBatch]
+func batchNumber(h http.Header) (uint64, bool) { return headerUint(h, headerBatch) }
+
+// headerUint reads a header of ours that carries one decimal number
+// (canonical header names only: the map is read directly).
+func headerUint(h http.Header, name string) (uint64, bool) {
+	v := h[name]
 	if len(v) != 1 {
 		return 0, false
 	}

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -39,13 +38,18 @@ type transportConfig struct {
 // keep every body or none (MaxBody applies to all responses); this round
 // tripper decides per request:
 //
-//   - sampled requests: the response body is read here and handed to the
-//     sampler together with the request body; Vegeta gets its size only;
-//   - 429 answers: the body is read to learn its policyName
-//     (results.HeaderRateLimitPolicy) and kept;
-//   - everything else: the body is drained without being kept, and only its
-//     size travels on (headerBytesIn). This is what lets the attack run at
-//     the speed of `vegeta attack -max-body=0` while still checking samples.
+//   - every answer body is read into a pooled buffer and handed, with the
+//     batch number, to the answer pipeline (answers.go), which feeds the
+//     run-wide invariants and the schema pass; Vegeta gets only its size
+//     (headerBytesIn), so results.bin keeps no bodies;
+//   - sampled requests: the body is also handed to the sampler together
+//     with the request body;
+//   - 429 answers: the body also goes to Vegeta (results.bin keeps it) and
+//     its policyName to results.HeaderRateLimitPolicy.
+//
+// Reading the body costs what `vegeta attack -max-body=0` pays to drain it;
+// handing it over is one map insert (see answers.go for why the rest of the
+// hand-off happens outside Vegeta's measured latency).
 //
 // It also returns each batch's pooled request buffer to the Targeter once
 // the exchange is over, and tracks connections so an interrupted run can
@@ -53,7 +57,8 @@ type transportConfig struct {
 type transport struct {
 	next     *http.Transport
 	targeter *Targeter
-	sampler  *sampler // nil: no contract checks
+	sampler  *sampler    // nil: no contract checks
+	pipe     *answerPipe // nil: answers are drained, not checked
 	conns    connSet
 }
 
@@ -90,6 +95,10 @@ func (t *transport) client(timeout time.Duration) *http.Client {
 	return &http.Client{Transport: t, Timeout: timeout}
 }
 
+// headerVegetaSeq is the header Vegeta numbers its requests with (the
+// Result's Seq); the answer pipeline keys answers by it.
+const headerVegetaSeq = "X-Vegeta-Seq"
+
 // RoundTrip implements http.RoundTripper. The request comes from Vegeta's
 // hit for this exchange only, so taking the batch header off it is safe.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -102,18 +111,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	sampled := hasBatch && t.sampler != nil && t.sampler.picks(n)
+	// Only the attack's batches go to the pipeline: they have a batch and
+	// a Vegeta sequence number.
+	var h handOver
+	if seq, ok := vegetaSeq(req.Header); ok && hasBatch && t.pipe != nil {
+		h = handOver{pipe: t.pipe, seq: seq, n: n}
+	}
 
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
 		t.recycle(bb)
+		h.put(answer{n: n})
 		return nil, err
 	}
+	ct := resp.Header.Get("Content-Type")
 
-	switch {
-	case sampled:
+	if sampled {
 		body, err := readKept(resp.Body)
 		if err != nil {
 			t.recycle(bb)
+			h.put(answer{n: n})
 			return nil, err
 		}
 		resp.Header.Set(results.HeaderSampled, "1")
@@ -130,7 +147,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// The sampler owns the request buffer from here and recycles it
 		// after the check.
-		t.sampler.offer(sample{
+		taken := t.sampler.offer(sample{
 			method:         req.Method,
 			path:           req.URL.RequestURI(),
 			requestHeader:  withoutCredentials(req.Header),
@@ -140,16 +157,22 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			responseBody:   body,
 			release:        func() { t.recycle(bb) },
 		})
-	case resp.StatusCode == http.StatusTooManyRequests:
-		body, err := readKept(resp.Body)
-		t.recycle(bb)
-		if err != nil {
-			return nil, err
+		if h.pipe != nil {
+			// The sampler reads body concurrently: the pipeline gets a copy.
+			kb := h.pipe.body()
+			kb.b = append(kb.b, body...)
+			h.put(answer{n: n, body: kb, contentType: ct, sampled: taken})
 		}
-		resp.Header.Set(results.HeaderRateLimitPolicy, policyOf(body))
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-	default:
-		resp.Body = &drainedBody{rc: resp.Body, header: resp.Header, done: func() { t.recycle(bb) }}
+		return resp, nil
+	}
+	kb := &keptBody{}
+	if h.pipe != nil {
+		kb = h.pipe.body()
+	}
+	resp.Body = &keptReader{
+		rc: resp.Body, header: resp.Header, kb: kb, h: h, n: n, contentType: ct,
+		limited: resp.StatusCode == http.StatusTooManyRequests,
+		done:    func() { t.recycle(bb) },
 	}
 	return resp, nil
 }
@@ -157,6 +180,22 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *transport) recycle(bb *batchBuf) {
 	if t.targeter != nil {
 		t.targeter.recycle(bb)
+	}
+}
+
+// vegetaSeq reads the sequence number Vegeta put on a request.
+func vegetaSeq(h http.Header) (uint64, bool) { return headerUint(h, headerVegetaSeq) }
+
+// handOver is where one exchange goes when it is over (zero: nowhere).
+type handOver struct {
+	pipe *answerPipe
+	seq  uint64
+	n    uint64
+}
+
+func (h handOver) put(a answer) {
+	if h.pipe != nil {
+		h.pipe.put(h.seq, a)
 	}
 }
 
@@ -171,40 +210,88 @@ func readKept(rc io.ReadCloser) ([]byte, error) {
 	return body, err
 }
 
-// drainedBody hides a response body from Vegeta: the first Read drains the
-// real body and reports EOF, so Vegeta keeps nothing; the size goes into a
-// header of the same response (Vegeta copies the header map into the Result
-// after reading the body, in the same goroutine).
-type drainedBody struct {
-	rc     io.ReadCloser
-	header http.Header
-	done   func()
-	once   sync.Once
-	read   bool
+// keptReader reads the real body into a pooled buffer on Vegeta's first
+// Read and then reports EOF, so Vegeta keeps nothing; the size goes into a
+// header of the same response (Vegeta copies the header map into the
+// Result after reading the body, in the same goroutine). A 429's body is
+// served to Vegeta after all (results.bin keeps it) and its policy named in
+// a header. Close hands the body over.
+type keptReader struct {
+	rc          io.ReadCloser
+	header      http.Header
+	kb          *keptBody
+	h           handOver
+	n           uint64
+	contentType string
+	limited     bool   // a 429: Vegeta gets the body
+	done        func() // the request is over: recycle its buffer
+	once        sync.Once
+	read        bool
+	off         int
+	err         error
 }
 
-func (b *drainedBody) Read([]byte) (int, error) {
-	if b.read {
+func (b *keptReader) Read(p []byte) (int, error) {
+	if !b.read {
+		b.read = true
+		var total int64
+		b.kb.b, total, b.err = readInto(b.kb.b, b.rc, DefaultMaxKeptBody)
+		if b.err != nil {
+			return 0, b.err
+		}
+		if b.limited {
+			b.header.Set(results.HeaderRateLimitPolicy, policyOf(b.kb.b))
+		} else if total > 0 {
+			b.header[headerBytesIn] = []string{strconv.FormatInt(total, 10)}
+		}
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if !b.limited || b.off >= len(b.kb.b) {
 		return 0, io.EOF
 	}
-	b.read = true
-	n, err := io.Copy(io.Discard, b.rc)
-	if n > 0 {
-		b.header[headerBytesIn] = []string{strconv.FormatInt(n, 10)}
-	}
-	if err != nil {
-		return 0, err
-	}
-	return 0, io.EOF
+	n := copy(p, b.kb.b[b.off:])
+	b.off += n
+	return n, nil
 }
 
-func (b *drainedBody) Close() error {
+func (b *keptReader) Close() error {
 	err := b.rc.Close()
 	// Vegeta closes the body after reading it, so the request is over and
 	// its buffer may go back to the pool. (A write the transport still has
 	// in flight at this point can only go to a connection being closed.)
-	b.once.Do(b.done)
+	b.once.Do(func() {
+		b.done()
+		a := answer{n: b.n, contentType: b.contentType}
+		if b.read && b.err == nil {
+			a.body = b.kb
+		} else if b.h.pipe != nil {
+			b.h.pipe.release(b.kb)
+		}
+		b.h.put(a)
+	})
 	return err
+}
+
+// readInto appends up to limit bytes of r to dst, drains the rest, and
+// returns the whole size.
+func readInto(dst []byte, r io.Reader, limit int) ([]byte, int64, error) {
+	for len(dst) < limit {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+		m, err := r.Read(dst[len(dst):min(cap(dst), limit)])
+		dst = dst[:len(dst)+m]
+		if err == io.EOF {
+			return dst, int64(len(dst)), nil
+		}
+		if err != nil {
+			return dst, int64(len(dst)), err
+		}
+	}
+	rest, err := io.Copy(io.Discard, r)
+	return dst, int64(len(dst)) + rest, err
 }
 
 // policyOf reads policyName from a 429 body (results.PolicyUnknown when the

@@ -67,6 +67,18 @@ type InvariantsSummary struct {
 	// happened (no answer, or a 5xx): their keys' values are not compared
 	// on read-back and their creates need not have answered new:true.
 	UnknownOutcome uint64 `json:"unknownOutcome,omitempty"`
+	// Exchanges counts the upsert requests handed to the invariants: every
+	// answer, transport error and request cut on abort. Unmatched counts
+	// requests the engine could not attribute to a batch (0 unless a
+	// request failed before it was sent).
+	Exchanges uint64 `json:"exchanges"`
+	Unmatched uint64 `json:"unmatched,omitempty"`
+	// QueueWaits and QueueWaited say how often and how long the attack's
+	// result loop waited for the invariants' workers (their queue was
+	// full). That wait never enters a latency; it can delay sends, which
+	// then count as late sends.
+	QueueWaits  uint64        `json:"queueWaits,omitempty"`
+	QueueWaited time.Duration `json:"queueWaited,omitempty"`
 	// Keys is the number of keys with state; KeyStateBytes the memory
 	// that state took. Untracked counts results for keys beyond
 	// MaxKeys, which no invariant but accounting and trace ids covers.

@@ -1,0 +1,376 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/upsertbench/upsertbench/emulator"
+	"github.com/upsertbench/upsertbench/generators"
+	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/results"
+)
+
+// answerDoc is an upsert answer decoded for corruption: numbers stay as
+// they were written (json.Number).
+type answerDoc map[string]any
+
+func (d answerDoc) results() []any { r, _ := d["results"].([]any); return r }
+
+func (d answerDoc) result(i int) map[string]any { return d.results()[i].(map[string]any) }
+
+// corrupter rewrites the answer to batch n; it reports whether it changed
+// anything (each case corrupts one answer, once).
+type corrupter func(gen *generators.Generator, n uint64, doc answerDoc) bool
+
+// corruptingEmulator serves the real emulator behind a handler that lets
+// corrupt rewrite each 2xx answer. The batch number travels in the test
+// header headerTestBatch (run tests, which cannot set it, get -1).
+func corruptingEmulator(t *testing.T, gen *generators.Generator, corrupt corrupter, opts ...emulator.Option) *httptest.Server {
+	t.Helper()
+	emu := emulator.New(append([]emulator.Option{emulator.WithToken(testToken), emulator.WithUniqueProperties(gen.IDProperty())}, opts...)...)
+	t.Cleanup(emu.Close)
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if corrupt != nil && rec.Code/100 == 2 {
+			n := uint64(1<<63 - 1)
+			if v, err := strconv.ParseUint(r.Header.Get(headerTestBatch), 10, 64); err == nil {
+				n = v
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			var doc answerDoc
+			require.NoError(t, dec.Decode(&doc))
+			mu.Lock()
+			changed := corrupt(gen, n, doc)
+			mu.Unlock()
+			if changed {
+				var err error
+				body, err = json.Marshal(doc)
+				require.NoError(t, err)
+			}
+		}
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+const headerTestBatch = "X-Test-Batch"
+
+// testGenerator makes batches of 10 with trace ids, half updates, each
+// update naming a key an earlier batch created.
+func testGenerator(t *testing.T) *generators.Generator {
+	t.Helper()
+	gen, err := generators.New(generators.WithSeed(7), generators.WithBatchSize(10), generators.WithUpdateShare(0.5),
+		generators.WithTraceIDs(true), generators.WithUpdateLag(1), generators.WithKeyPrefix("ub-inv"))
+	require.NoError(t, err)
+	return gen
+}
+
+// sendBatches posts batches 0..n-1 of gen to srv one after another and
+// feeds every exchange to inv as the pipeline would: batch k is sent at
+// 10k ms and answered 5 ms later, so each answer precedes the next send.
+func sendBatches(t *testing.T, srv *httptest.Server, gen *generators.Generator, inv *invariants, n int) {
+	t.Helper()
+	var w scratch
+	for b := range uint64(n) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+gen.Path(), bytes.NewReader(gen.AppendBatch(nil, b)))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(headerTestBatch, strconv.FormatUint(b, 10))
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		sent := time.Duration(b) * 10 * time.Millisecond
+		inv.process(delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: resp.StatusCode, body: &keptBody{b: body}}, &w)
+	}
+}
+
+// firstResult returns the index of the first result of doc whose new flag
+// is isNew, or -1.
+func firstResult(doc answerDoc, isNew bool) int {
+	for i := range doc.results() {
+		if doc.result(i)["new"] == isNew {
+			return i
+		}
+	}
+	return -1
+}
+
+// onFirstUpdate corrupts, once, the first update result of an answer to
+// batch 10 or later (its key was created by an earlier answer) with fn,
+// and records its key in off.
+func onFirstUpdate(off *string, fn func(r map[string]any)) corrupter {
+	return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+		i := firstResult(doc, false)
+		if n < 10 || *off != "" || i < 0 {
+			return false
+		}
+		*off = keyOf(gen, doc.result(i))
+		fn(doc.result(i))
+		return true
+	}
+}
+
+func keyOf(gen *generators.Generator, r map[string]any) string {
+	return r["properties"].(map[string]any)[gen.IDProperty()].(string)
+}
+
+func TestInvariantsCatchCorruptedAnswers(t *testing.T) {
+	const batches = 30
+	// want is what one corruption must cause: the check, how many
+	// violations, and which answers the first offender names (-1: none).
+	type want struct {
+		check         string
+		violations    uint64
+		first, second int64
+	}
+	tests := []struct {
+		name    string
+		corrupt func(offender *string) corrupter
+		want    want
+	}{
+		{
+			name: "duplicate result",
+			corrupt: func(off *string) corrupter {
+				return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+					i := firstResult(doc, false)
+					if n < 10 || *off != "" || i < 0 {
+						return false
+					}
+					*off = keyOf(gen, doc.result(i))
+					doc["results"] = append(doc.results(), doc.results()[i])
+					return true
+				}
+			},
+			want: want{results.InvariantAccounting, 1, -1, 10},
+		},
+		{
+			name: "missing result",
+			corrupt: func(off *string) corrupter {
+				return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+					// An update's: a create's would also leave its key
+					// without new:true.
+					i := firstResult(doc, false)
+					if n < 10 || *off != "" || i < 0 {
+						return false
+					}
+					*off = keyOf(gen, doc.result(i))
+					doc["results"] = append(doc.results()[:i:i], doc.results()[i+1:]...)
+					return true
+				}
+			},
+			want: want{results.InvariantAccounting, 1, -1, 10},
+		},
+		{
+			name: "result for a key not sent",
+			corrupt: func(off *string) corrupter {
+				return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+					if n != 10 {
+						return false
+					}
+					*off = gen.Key(1_000_000) // one of the stream's keys, never in a batch of this test
+					doc.result(0)["properties"].(map[string]any)[gen.IDProperty()] = *off
+					return true
+				}
+			},
+			// The stranger's result, and the input that lost its result.
+			want: want{results.InvariantAccounting, 2, -1, 10},
+		},
+		{
+			name: "new flipped to true on an update",
+			corrupt: func(off *string) corrupter {
+				return onFirstUpdate(off, func(r map[string]any) { r["new"] = true })
+			},
+			want: want{results.InvariantNewOnce, 1, 0, 10},
+		},
+		{
+			name: "new flipped to false on a create",
+			corrupt: func(off *string) corrupter {
+				return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+					if n != 0 {
+						return false
+					}
+					*off = keyOf(gen, doc.result(2))
+					doc.result(2)["new"] = false
+					return true
+				}
+			},
+			// Found at the end of the run: no answer ever said new:true.
+			want: want{results.InvariantNewOnce, 1, 0, -1},
+		},
+		{
+			name: "second id for a key",
+			corrupt: func(off *string) corrupter {
+				return onFirstUpdate(off, func(r map[string]any) {
+					id, _ := strconv.ParseUint(r["id"].(string), 10, 64)
+					r["id"] = strconv.FormatUint(id+7, 10)
+				})
+			},
+			want: want{results.InvariantOneID, 1, 0, 10},
+		},
+		{
+			name: "trace id of another input",
+			corrupt: func(off *string) corrupter {
+				return func(gen *generators.Generator, n uint64, doc answerDoc) bool {
+					if n != 10 {
+						return false
+					}
+					a, b := doc.result(0), doc.result(1)
+					*off = keyOf(gen, a)
+					a["objectWriteTraceId"], b["objectWriteTraceId"] = b["objectWriteTraceId"], a["objectWriteTraceId"]
+					return true
+				}
+			},
+			want: want{results.InvariantTraceID, 2, -1, 10},
+		},
+		{
+			name: "updatedAt going backwards",
+			corrupt: func(off *string) corrupter {
+				return onFirstUpdate(off, func(r map[string]any) {
+					u, ok := hubspot.ParseInstant([]byte(r["updatedAt"].(string)))
+					require.True(t, ok)
+					r["updatedAt"] = time.UnixMilli(u - 3_600_000).UTC().Format("2006-01-02T15:04:05.000Z")
+				})
+			},
+			want: want{results.InvariantUpdatedAt, 1, 0, 10},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gen := testGenerator(t)
+			var offender string
+			srv := corruptingEmulator(t, gen, tt.corrupt(&offender))
+			inv := newInvariants(gen, true, 0)
+			sendBatches(t, srv, gen, inv, batches)
+			inv.finish()
+			s := inv.summary()
+			require.NotEmpty(t, offender, "the corruption was applied")
+
+			for _, c := range s.Checks {
+				if c.Name != tt.want.check {
+					assert.Zero(t, c.Violations, "%s: %v", c.Name, c.Offenders)
+					continue
+				}
+				assert.Equal(t, tt.want.violations, c.Violations, "%v", c.Offenders)
+				require.NotEmpty(t, c.Offenders)
+				var o *results.Offender
+				for i := range c.Offenders {
+					if c.Offenders[i].Key == offender {
+						o = &c.Offenders[i]
+					}
+				}
+				require.NotNil(t, o, "offender %s among %v", offender, c.Offenders)
+				assert.NotEmpty(t, o.Message)
+				for _, side := range []struct {
+					name  string
+					want  int64
+					ref   results.AnswerRef
+					which string
+				}{{"first", tt.want.first, o.First, "earlier"}, {"second", tt.want.second, o.Second, "corrupted"}} {
+					if side.want < 0 {
+						continue
+					}
+					assert.Equal(t, "upsert", side.ref.Kind, "%s answer: %+v", side.name, o)
+					assert.Equal(t, http.StatusOK, side.ref.Status, "%s answer", side.name)
+					assert.Equal(t, time.Duration(side.ref.Batch)*10*time.Millisecond, side.ref.At, "%s answer", side.name)
+					if side.want > 0 {
+						assert.Equal(t, uint64(side.want), side.ref.Batch, "the %s answer", side.which)
+					}
+				}
+				if tt.want.first > 0 || tt.want.first == 0 && tt.want.second > 0 {
+					assert.Less(t, o.First.Batch, o.Second.Batch, "the first answer is the earlier one")
+				}
+			}
+			assert.Equal(t, uint64(batches), s.Answers)
+		})
+	}
+}
+
+func TestInvariantsCleanRun(t *testing.T) {
+	gen := testGenerator(t)
+	srv := corruptingEmulator(t, gen, nil)
+	inv := newInvariants(gen, true, 0)
+	sendBatches(t, srv, gen, inv, 40)
+	ids := inv.finish()
+	s := inv.summary()
+
+	assert.Equal(t, uint64(40), s.Answers)
+	assert.Equal(t, uint64(400), s.Results)
+	assert.Zero(t, s.Violations(), "%+v", s.Checks)
+	require.Len(t, s.Checks, len(results.InvariantNames))
+	for i, c := range s.Checks {
+		assert.Equal(t, results.InvariantNames[i], c.Name)
+		switch c.Name {
+		case results.InvariantLostWrite, results.InvariantStaleRead:
+			assert.Zero(t, c.Checked, "read-back is not the answers' business")
+		default:
+			assert.Positive(t, c.Checked, c.Name)
+		}
+	}
+	assert.Equal(t, uint64(400), s.Check(results.InvariantAccounting).Checked)
+	assert.Equal(t, uint64(400), s.Check(results.InvariantTraceID).Checked)
+	// Half updates: 200 keys were created, each with one id.
+	assert.Len(t, ids, int(s.Check(results.InvariantOneID).Checked))
+	assert.InDelta(t, 200, len(ids), 40)
+	for i := 1; i < len(ids); i++ {
+		assert.Less(t, ids[i-1].id, ids[i].id, "sorted, one key per id")
+	}
+}
+
+func TestInvariantsUnknownOutcomeIsNoViolation(t *testing.T) {
+	// A batch whose answer never came (cut by an interrupted run, or a
+	// timeout), then a 5xx: their writes happened at the target, yet they
+	// must not turn into violations later.
+	gen := testGenerator(t)
+	srv := corruptingEmulator(t, gen, nil)
+	inv := newInvariants(gen, true, 0)
+	var w scratch
+	for b := range uint64(20) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+gen.Path(), bytes.NewReader(gen.AppendBatch(nil, b)))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		sent := time.Duration(b) * 10 * time.Millisecond
+		d := delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: resp.StatusCode, body: &keptBody{b: body}}
+		switch b {
+		case 3:
+			d.status, d.body = 0, nil // applied, never answered
+		case 4:
+			d.status, d.body = http.StatusBadGateway, nil
+		}
+		inv.process(d, &w)
+	}
+	inv.finish()
+	s := inv.summary()
+	assert.Zero(t, s.Violations(), "%+v", s.Checks)
+	assert.Equal(t, uint64(2), s.UnknownOutcome)
+	assert.Equal(t, uint64(18), s.Answers)
+}
