@@ -240,6 +240,7 @@ func TestMergeInvariantsKnowsEveryField(t *testing.T) {
 		// InvariantsSummary
 		"Answers": sum, "Results": sum, "Unreadable": sum, "UnknownOutcome": sum, "Keys": sum,
 		"KeyStateBytes": sum, "MaxKeys": sum, "Untracked": sum,
+		"Exchanges": sum, "Unmatched": sum, "QueueWaits": sum, "QueueWaited": sum,
 		// VerifySummary ("Keys" above too)
 		"Window": first, "Every": first, "Sample": sum, "Rounds": largest, "Requests": sum, "RateLimited": sum,
 		"Failed": sum, "Properties": sum, "Unverifiable": sum, "Skipped": sum, "Mismatches": sum, "Lag": sum, "Duration": largest,

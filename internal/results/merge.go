@@ -252,6 +252,10 @@ func MergeInvariants(parts []InvariantsPart) *InvariantsSummary {
 		m.KeyStateBytes += s.KeyStateBytes
 		m.MaxKeys += s.MaxKeys
 		m.Untracked += s.Untracked
+		m.Exchanges += s.Exchanges
+		m.Unmatched += s.Unmatched
+		m.QueueWaits += s.QueueWaits
+		m.QueueWaited += s.QueueWaited
 		m.Schema.add(s.Schema)
 		for _, c := range s.Checks {
 			if !slices.Contains(names, c.Name) {
