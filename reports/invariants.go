@@ -230,9 +230,19 @@ func verifyLabel(v *results.VerifySummary) string {
 	if v == nil {
 		return "off"
 	}
-	out := fmt.Sprintf("%s keys read back in %s (not in the load figures) · %s lag", fmtCount(v.Keys), plural(v.Requests, "request"), fmtCount(v.Lag))
+	out := fmt.Sprintf("%s keys read back in %s (not in the load figures)", fmtCount(v.Keys), plural(v.Requests, "request"))
+	if v.Properties > 0 {
+		out += fmt.Sprintf(", %s property values compared", fmtCount(v.Properties))
+	}
+	out += fmt.Sprintf(" · %s lag", fmtCount(v.Lag))
+	if v.Mismatches > 0 {
+		out += fmt.Sprintf(" of %s read again", fmtCount(v.Mismatches))
+	}
+	if v.Skipped > 0 {
+		out += fmt.Sprintf(" · %s not compared (written while read, or only by writes of unknown outcome)", plural(v.Skipped, "key read"))
+	}
 	if v.Unverifiable > 0 {
-		out += fmt.Sprintf(" · %s unverifiable", fmtCount(v.Unverifiable))
+		out += fmt.Sprintf(" · %s values unverifiable", fmtCount(v.Unverifiable))
 	}
 	if v.RateLimited > 0 || v.Failed > 0 {
 		out += fmt.Sprintf(" · %s × 429, %s failed", fmtCount(v.RateLimited), fmtCount(v.Failed))

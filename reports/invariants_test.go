@@ -61,7 +61,8 @@ func synthInvariants(shard, shards int, sp invSpec) *results.InvariantsSummary {
 	}
 	inv.Schema.Share = float64(inv.Schema.Checked) / float64(inv.Schema.Answers)
 	if !sp.verifyOff {
-		inv.Verify = &results.VerifySummary{Mode: "all", Rounds: 1, Requests: 1, Keys: synthKeys, Duration: 40 * time.Millisecond}
+		inv.Verify = &results.VerifySummary{Mode: "all", Rounds: 1, Requests: 1, Keys: synthKeys, Properties: 3 * synthKeys,
+			Mismatches: 2, Lag: 1, Skipped: 1, Duration: 40 * time.Millisecond}
 	}
 	units := map[string]string{results.InvariantOneID: "keys", results.InvariantAccounting: "inputs",
 		results.InvariantLostWrite: "key reads", results.InvariantStaleRead: "key reads"}
