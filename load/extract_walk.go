@@ -21,8 +21,9 @@ const compactDepth = 32
 
 // compact reads d in the compact form; false means "use the general walk"
 // (out is then to be reset by it).
-func (x *extractor) compact(d []byte, out *answerFacts) bool {
+func (x *extractor) compact(sc *jsonscan.Scanner, out *answerFacts) bool {
 	out.reset()
+	d := sc.Data
 	if len(d) < 2 || d[0] != '{' {
 		return false
 	}
@@ -31,19 +32,19 @@ func (x *extractor) compact(d []byte, out *answerFacts) bool {
 		return trailingSpace(d, p+1)
 	}
 	for {
-		name, v, ok := compactKey(d, p)
+		name, v, ok := compactKey(sc, p)
 		if !ok {
 			return false
 		}
 		switch {
 		case string(name) == "results" && d[v] == '[':
 			out.results = out.results[:0]
-			p, ok = x.compactResults(d, v, out)
+			p, ok = x.compactResults(sc, v, out)
 		case string(name) == "errors" && d[v] == '[':
 			out.failed, out.unnamedErrors = out.failed[:0], 0
-			p, ok = x.compactErrors(d, v, out)
+			p, ok = x.compactErrors(sc, v, out)
 		default:
-			p, ok = compactSkip(d, v, 0)
+			p, ok = compactSkip(sc, v, 0)
 		}
 		if !ok || p >= len(d) {
 			return false
@@ -61,18 +62,13 @@ func (x *extractor) compact(d []byte, out *answerFacts) bool {
 
 // compactKey reads `"name":` at p, name without escapes; v is where the
 // value starts (not whitespace). Member names are short: a byte loop.
-func compactKey(d []byte, p int) (name []byte, v int, ok bool) {
+func compactKey(sc *jsonscan.Scanner, p int) (name []byte, v int, ok bool) {
+	d := sc.Data
 	if p >= len(d) || d[p] != '"' {
 		return nil, 0, false
 	}
-	e := p + 1
-	for e < len(d) && d[e] != '"' {
-		if d[e] == '\\' {
-			return nil, 0, false
-		}
-		e++
-	}
-	if e+2 >= len(d) || d[e+1] != ':' || d[e+2] <= ' ' {
+	e := sc.NextStop(p + 1)
+	if e+2 >= len(d) || d[e] != '"' || d[e+1] != ':' || d[e+2] <= ' ' {
 		return nil, 0, false
 	}
 	return d[p+1 : e], e + 2, true
@@ -82,16 +78,17 @@ func compactKey(d []byte, p int) (name []byte, v int, ok bool) {
 // first quote not escaped. esc says the string has escapes; those are
 // checked strictly: it is jsonscan.StringAt, one eight-bytes-at-a-time pass
 // for quotes, backslashes and control characters alike.
-func compactStringEnd(d []byte, p int) (end int, esc, ok bool) {
-	return jsonscan.StringAt(d, p)
+func compactStringEnd(sc *jsonscan.Scanner, p int) (end int, esc, ok bool) {
+	return sc.String(p)
 }
 
 // compactString reads the string at p, decoded, and its raw span.
-func compactString(d []byte, p int, out *answerFacts) (val []byte, sp span, end int, ok bool) {
+func compactString(sc *jsonscan.Scanner, p int, out *answerFacts) (val []byte, sp span, end int, ok bool) {
+	d := sc.Data
 	if p >= len(d) || d[p] != '"' {
 		return nil, span{}, 0, false
 	}
-	end, esc, ok := compactStringEnd(d, p)
+	end, esc, ok := compactStringEnd(sc, p)
 	if !ok {
 		return nil, span{}, 0, false
 	}
@@ -117,7 +114,8 @@ func next(d []byte, p int, closing byte) (q int, more, ok bool) {
 	return p, false, false
 }
 
-func (x *extractor) compactResults(d []byte, p int, out *answerFacts) (int, bool) {
+func (x *extractor) compactResults(sc *jsonscan.Scanner, p int, out *answerFacts) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == ']' {
 		return p + 1, true
@@ -128,7 +126,7 @@ func (x *extractor) compactResults(d []byte, p int, out *answerFacts) (int, bool
 		}
 		out.results = append(out.results, resultFacts{})
 		var ok, more bool
-		if p, ok = x.compactResult(d, p, &out.results[len(out.results)-1], out); !ok {
+		if p, ok = x.compactResult(sc, p, &out.results[len(out.results)-1], out); !ok {
 			return p, false
 		}
 		if p, more, ok = next(d, p, ']'); !ok || !more {
@@ -137,13 +135,14 @@ func (x *extractor) compactResults(d []byte, p int, out *answerFacts) (int, bool
 	}
 }
 
-func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFacts) (int, bool) {
+func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(d, p)
+		name, v, ok := compactKey(sc, p)
 		if !ok {
 			return p, false
 		}
@@ -151,7 +150,7 @@ func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFa
 		case "id":
 			var val []byte
 			var sp span
-			if val, sp, p, ok = compactString(d, v, out); !ok {
+			if val, sp, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			x.setID(r, val, sp)
@@ -168,14 +167,14 @@ func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFa
 			}
 		case "updatedAt":
 			var val []byte
-			if val, _, p, ok = compactString(d, v, out); !ok {
+			if val, _, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			r.setUpdated(val, out)
 		case "objectWriteTraceId":
 			var val []byte
 			var sp span
-			if val, sp, p, ok = compactString(d, v, out); !ok {
+			if val, sp, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			x.setTrace(r, val, sp)
@@ -184,11 +183,11 @@ func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFa
 				return p, false
 			}
 			r.startProperties()
-			if p, ok = x.compactProperties(d, v, r, out); !ok {
+			if p, ok = x.compactProperties(sc, v, r, out); !ok {
 				return p, false
 			}
 		default:
-			if p, ok = compactSkip(d, v, 0); !ok {
+			if p, ok = compactSkip(sc, v, 0); !ok {
 				return p, false
 			}
 		}
@@ -199,13 +198,14 @@ func (x *extractor) compactResult(d []byte, p int, r *resultFacts, out *answerFa
 	}
 }
 
-func (x *extractor) compactProperties(d []byte, p int, r *resultFacts, out *answerFacts) (int, bool) {
+func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(d, p)
+		name, v, ok := compactKey(sc, p)
 		if !ok {
 			return p, false
 		}
@@ -213,7 +213,7 @@ func (x *extractor) compactProperties(d []byte, p int, r *resultFacts, out *answ
 		case '"':
 			var val []byte
 			var sp span
-			if val, sp, p, ok = compactString(d, v, out); !ok {
+			if val, sp, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			x.setProp(r, name, val, sp)
@@ -233,7 +233,8 @@ func (x *extractor) compactProperties(d []byte, p int, r *resultFacts, out *answ
 	}
 }
 
-func (x *extractor) compactErrors(d []byte, p int, out *answerFacts) (int, bool) {
+func (x *extractor) compactErrors(sc *jsonscan.Scanner, p int, out *answerFacts) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == ']' {
 		return p + 1, true
@@ -244,7 +245,7 @@ func (x *extractor) compactErrors(d []byte, p int, out *answerFacts) (int, bool)
 		}
 		named := 0
 		var ok, more bool
-		if p, ok = x.compactErrorEntry(d, p, out, &named); !ok {
+		if p, ok = x.compactErrorEntry(sc, p, out, &named); !ok {
 			return p, false
 		}
 		if named == 0 {
@@ -256,20 +257,21 @@ func (x *extractor) compactErrors(d []byte, p int, out *answerFacts) (int, bool)
 	}
 }
 
-func (x *extractor) compactErrorEntry(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+func (x *extractor) compactErrorEntry(sc *jsonscan.Scanner, p int, out *answerFacts, named *int) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(d, p)
+		name, v, ok := compactKey(sc, p)
 		if !ok {
 			return p, false
 		}
 		if string(name) == "context" && d[v] == '{' {
-			p, ok = x.compactErrorContext(d, v, out, named)
+			p, ok = x.compactErrorContext(sc, v, out, named)
 		} else {
-			p, ok = compactSkip(d, v, 0)
+			p, ok = compactSkip(sc, v, 0)
 		}
 		if !ok {
 			return p, false
@@ -281,21 +283,22 @@ func (x *extractor) compactErrorEntry(d []byte, p int, out *answerFacts, named *
 	}
 }
 
-func (x *extractor) compactErrorContext(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+func (x *extractor) compactErrorContext(sc *jsonscan.Scanner, p int, out *answerFacts, named *int) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(d, p)
+		name, v, ok := compactKey(sc, p)
 		if !ok {
 			return p, false
 		}
 		if string(name) != "objectWriteTraceId" || d[v] != '[' {
-			if p, ok = compactSkip(d, v, 0); !ok {
+			if p, ok = compactSkip(sc, v, 0); !ok {
 				return p, false
 			}
-		} else if p, ok = x.compactTraceList(d, v, out, named); !ok {
+		} else if p, ok = x.compactTraceList(sc, v, out, named); !ok {
 			return p, false
 		}
 		var more bool
@@ -305,7 +308,8 @@ func (x *extractor) compactErrorContext(d []byte, p int, out *answerFacts, named
 	}
 }
 
-func (x *extractor) compactTraceList(d []byte, p int, out *answerFacts, named *int) (int, bool) {
+func (x *extractor) compactTraceList(sc *jsonscan.Scanner, p int, out *answerFacts, named *int) (int, bool) {
+	d := sc.Data
 	p++
 	if p < len(d) && d[p] == ']' {
 		return p + 1, true
@@ -314,13 +318,13 @@ func (x *extractor) compactTraceList(d []byte, p int, out *answerFacts, named *i
 		var ok, more bool
 		if p < len(d) && d[p] == '"' {
 			var val []byte
-			if val, _, p, ok = compactString(d, p, out); !ok {
+			if val, _, p, ok = compactString(sc, p, out); !ok {
 				return p, false
 			}
 			if x.failedTrace(val, out) {
 				*named++
 			}
-		} else if p, ok = compactSkip(d, p, 0); !ok {
+		} else if p, ok = compactSkip(sc, p, 0); !ok {
 			return p, false
 		}
 		if p, more, ok = next(d, p, ']'); !ok || !more {
@@ -330,13 +334,14 @@ func (x *extractor) compactTraceList(d []byte, p int, out *answerFacts, named *i
 }
 
 // compactSkip skips any compact value at p, checking its syntax.
-func compactSkip(d []byte, p, depth int) (int, bool) {
+func compactSkip(sc *jsonscan.Scanner, p, depth int) (int, bool) {
+	d := sc.Data
 	if p >= len(d) {
 		return p, false
 	}
 	switch c := d[p]; {
 	case c == '"':
-		end, _, ok := compactStringEnd(d, p)
+		end, _, ok := compactStringEnd(sc, p)
 		return end, ok
 	case c == 't':
 		return literal(d, p, "true")
@@ -358,11 +363,11 @@ func compactSkip(d []byte, p, depth int) (int, bool) {
 			if p >= len(d) || d[p] != '"' {
 				return p, false
 			}
-			end, _, ok := compactStringEnd(d, p)
+			end, _, ok := compactStringEnd(sc, p)
 			if !ok || end+1 >= len(d) || d[end] != ':' {
 				return p, false
 			}
-			if p, ok = compactSkip(d, end+1, depth+1); !ok {
+			if p, ok = compactSkip(sc, end+1, depth+1); !ok {
 				return p, false
 			}
 			var more bool
@@ -380,7 +385,7 @@ func compactSkip(d []byte, p, depth int) (int, bool) {
 		}
 		for {
 			var ok, more bool
-			if p, ok = compactSkip(d, p, depth+1); !ok {
+			if p, ok = compactSkip(sc, p, depth+1); !ok {
 				return p, false
 			}
 			if p, more, ok = next(d, p, ']'); !ok || !more {

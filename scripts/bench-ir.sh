@@ -3,10 +3,11 @@
 # by valgrind (cachegrind), so that two versions can be compared on a busy
 # machine where CPU time per request swings ±30% between runs.
 #
-#   scripts/bench-ir.sh [BENCH] [GIT-REF]
+#   [PKG=./load] scripts/bench-ir.sh [BENCH] [GIT-REF]
 #
-# BENCH is a benchmark of ./emulator (default 'Phases/all': one 100-input
-# upsert per iteration, half creates, half updates). Each version runs it
+# BENCH is a benchmark of PKG (default ./emulator and 'Phases/all': one
+# 100-input upsert per iteration, half creates, half updates; the load
+# engine's answer extraction is PKG=./load Extract100). Each version runs it
 # at 300 and at 1300 iterations and reports the difference / 1000, which
 # cancels start-up and the generation of the request bodies. GOGC=off and
 # one P keep the count deterministic: garbage collection (about 5% of the
@@ -19,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
+PKG=${PKG:-./emulator}
 BENCH=${1:-Phases/all}
 REF=${2:-}
 command -v valgrind >/dev/null || { echo "bench-ir.sh: valgrind not found; install it (apt-get install valgrind)" >&2; exit 2; }
@@ -44,10 +46,10 @@ measure() { # label binary
 	printf '%-12s %s: %d instructions per iteration\n' "$1" "$BENCH" $(( (b - a) / 1000 ))
 }
 
-$GO test -c -o "$tmp/work.test" ./emulator
+$GO test -c -o "$tmp/work.test" "$PKG"
 if [ -n "$REF" ]; then
 	git worktree add --detach "$tmp/ref" "$REF" >/dev/null 2>&1
-	(cd "$tmp/ref" && $GO test -c -o "$tmp/ref.test" ./emulator)
+	(cd "$tmp/ref" && $GO test -c -o "$tmp/ref.test" "$PKG")
 	measure "$REF" "$tmp/ref.test"
 fi
 measure "working tree" "$tmp/work.test"

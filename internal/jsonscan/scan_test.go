@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -114,6 +115,52 @@ func TestNextStopMatchesBruteForce(t *testing.T) {
 		}
 		require.Equal(t, want, s.NextStop(p), "from %d", p)
 	}
+}
+
+// TestIndexStopsKernelMatchesPortable holds the vector kernel (where the CPU
+// has one) to the portable code and to brute force, on texts of every
+// length around the 64-byte blocks, with stop bytes, bytes next to them
+// and bytes from 0x80 up at every position.
+func TestIndexStopsKernelMatchesPortable(t *testing.T) {
+	if !useAVX2 {
+		t.Log("no vector kernel on this CPU: the portable code is checked against brute force only")
+	}
+	alphabet := []byte{'"', '\\', 0, 0x01, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff, 'a', '0'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 300 {
+		for range 8 {
+			data := make([]byte, n)
+			for i := range data {
+				data[i] = 'x'
+				if rng.IntN(4) == 0 {
+					data[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+			}
+			var s Scanner
+			s.Reset(data)
+			want := bruteStops(data)
+			require.Equal(t, want, append([]uint64{}, s.stops...), "Reset, %d bytes %q", n, data)
+			require.Equal(t, IsASCII(data), s.ASCII(), "%d bytes %q", n, data)
+			require.Equal(t, want, append([]uint64{}, IndexStops(nil, data)...), "IndexStops, %d bytes", n)
+			portable := stopsFor(nil, data)
+			indexStopsPortable(portable, data, 0)
+			require.Equal(t, want, append([]uint64{}, portable...), "portable, %d bytes", n)
+		}
+	}
+}
+
+// bruteStops is the stop bitmap by definition.
+func bruteStops(data []byte) []uint64 {
+	out := []uint64{}
+	for range (len(data) + 63) / 64 {
+		out = append(out, 0)
+	}
+	for i, c := range data {
+		if isStopByte(c) {
+			out[i>>6] |= 1 << (i & 63)
+		}
+	}
+	return out
 }
 
 func TestUnescape(t *testing.T) {
