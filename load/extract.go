@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"slices"
@@ -83,6 +84,22 @@ type answerFacts struct {
 	// share the batch's write time.
 	lastTime   []byte
 	lastTimeMS int64
+	// fpCache holds, per written property, the last values fingerprinted
+	// in this answer (spans of body): a few values (status, priority,
+	// type, owner) repeat across results, and an instant's fingerprint
+	// costs a parse.
+	body    []byte
+	fpCache [hubspot.NumWritableTaskProperties][fpCacheWays]fpCached
+	fpNext  [hubspot.NumWritableTaskProperties]uint8
+}
+
+// fpCacheWays is how many values of each property fpCache keeps.
+const fpCacheWays = 4
+
+// fpCached is a raw value (a span of the answer) and its fingerprint.
+type fpCached struct {
+	raw span
+	fp  uint32
 }
 
 func (a *answerFacts) reset() {
@@ -90,6 +107,36 @@ func (a *answerFacts) reset() {
 	a.failed = a.failed[:0]
 	a.unnamedErrors = 0
 	a.scratch = a.scratch[:0]
+	a.body = nil
+	a.fpCache = [hubspot.NumWritableTaskProperties][fpCacheWays]fpCached{}
+}
+
+// start empties a for the facts of body.
+func (a *answerFacts) start(body []byte) {
+	a.reset()
+	a.body = body
+}
+
+// fingerprint is valueFingerprint of the written property bit whose raw
+// value (escapes unresolved, esc when it has some) is the span sp of the
+// answer, from fpCache when the same raw text was seen in this answer.
+func (a *answerFacts) fingerprint(seed maphash.Seed, bit int, sp span, esc bool) uint32 {
+	raw := a.body[sp.lo:sp.hi]
+	ways := &a.fpCache[bit]
+	for i := range ways {
+		c := &ways[i]
+		if c.raw.hi-c.raw.lo == sp.hi-sp.lo && c.raw.hi != 0 && string(a.body[c.raw.lo:c.raw.hi]) == string(raw) {
+			return c.fp
+		}
+	}
+	val := raw
+	if esc {
+		val = a.unescape(raw)
+	}
+	fp := valueFingerprint(seed, bit, val)
+	n := a.fpNext[bit] % fpCacheWays
+	ways[n], a.fpNext[bit] = fpCached{raw: sp, fp: fp}, n+1
+	return fp
 }
 
 // errUnreadableAnswer is an answer the extractor cannot walk: not JSON, or
@@ -101,6 +148,9 @@ var errUnreadableAnswer = errors.New("answer is not a JSON object")
 type extractor struct {
 	gen    *generators.Generator
 	idProp []byte
+	// props tells the properties the extractor reads (the unique one and
+	// the written ones) by name; see propKind.
+	props [propSlots]propSlot
 	// fpSeed keys the value fingerprints. Fingerprints are compared only
 	// within one process (an answer with a later read), so a random seed
 	// per process is fine and makes collisions unpredictable.
@@ -108,7 +158,76 @@ type extractor struct {
 }
 
 func newExtractor(gen *generators.Generator) *extractor {
-	return &extractor{gen: gen, idProp: []byte(gen.IDProperty()), fpSeed: maphash.MakeSeed()}
+	x := &extractor{gen: gen, idProp: []byte(gen.IDProperty()), fpSeed: maphash.MakeSeed()}
+	x.addProp(gen.IDProperty(), propKey)
+	for bit, name := range hubspot.WritableTaskProperties {
+		if name != gen.IDProperty() {
+			x.addProp(name, bit)
+		}
+	}
+	return x
+}
+
+// Kinds of property names (propKind); written properties are their
+// position in hubspot.WritableTaskProperties (hubspot.WritablePropertyIndex).
+const (
+	propOther = -2 // a property the extractor does not read
+	propKey   = -1 // the unique property
+)
+
+// propSlots is the size of the open-addressed table of read properties
+// (ten names: mostly one probe).
+const propSlots = 64
+
+// propSlot is one name of the table: its length and last eight bytes
+// (nameSig) reject nearly every other name without a comparison.
+type propSlot struct {
+	used bool
+	kind int8
+	sig  uint64
+	name string
+}
+
+// nameSig is the last eight bytes of name (all of it when shorter), as a
+// number.
+func nameSig(name []byte) uint64 {
+	if len(name) >= 8 {
+		return binary.LittleEndian.Uint64(name[len(name)-8:])
+	}
+	var v uint64
+	for i, c := range name {
+		v |= uint64(c) << (8 * i)
+	}
+	return v
+}
+
+func propSlotOf(sig uint64, n int) int {
+	return int((sig*0x9e3779b97f4a7c15 ^ uint64(n)*0x2545f4914f6cdd1d) >> 58) // 64 slots
+}
+
+func (x *extractor) addProp(name string, kind int) {
+	sig := nameSig([]byte(name))
+	i := propSlotOf(sig, len(name))
+	for x.props[i].used {
+		i = (i + 1) % propSlots
+	}
+	x.props[i] = propSlot{used: true, kind: int8(kind), sig: sig, name: name}
+}
+
+// propKind tells what the extractor does with a property: propKey,
+// propOther or the written property's position. Every property of every
+// result asks, and most are neither.
+func (x *extractor) propKind(name []byte) int {
+	sig := nameSig(name)
+	for i := propSlotOf(sig, len(name)); ; i = (i + 1) % propSlots {
+		e := &x.props[i]
+		if !e.used {
+			return propOther
+		}
+		if e.sig == sig && len(e.name) == len(name) && string(name) == e.name {
+			return int(e.kind)
+		}
+	}
 }
 
 // extract reads body into out: the compact walk when the answer is written
@@ -178,29 +297,34 @@ func (r *resultFacts) startProperties() {
 	r.key, r.echoed, r.fp = 0, 0, [hubspot.NumWritableTaskProperties]uint32{}
 }
 
-// setProp records the string value of property name.
-func (x *extractor) setProp(r *resultFacts, name, val []byte, sp span) {
-	if string(name) == string(x.idProp) {
+// setProp records the string value of a property of kind (propKind) that
+// is not propOther: its raw text is the span sp of the answer, with
+// escapes when esc.
+func (x *extractor) setProp(r *resultFacts, kind int, sp span, esc bool, out *answerFacts) {
+	if kind == propKey {
+		val := out.body[sp.lo:sp.hi]
+		if esc {
+			val = out.unescape(val)
+		}
 		r.keySpan, r.flags, r.key = sp, r.flags&^factKeyOurs|factKey, 0
 		if key, ours := x.gen.ParseKey(val); ours {
 			r.key, r.flags = key, r.flags|factKeyOurs
 		}
 		return
 	}
-	if bit := hubspot.WritablePropertyIndex(name); bit >= 0 {
-		r.fp[bit] = valueFingerprint(x.fpSeed, bit, val)
-		r.echoed |= 1 << bit
-	}
+	r.fp[kind] = out.fingerprint(x.fpSeed, kind, sp, esc)
+	r.echoed |= 1 << kind
 }
 
 // nonStringProp records a property whose value is not a string: null (a
 // cleared value) or a wrong type, not a value the engine wrote.
-func (x *extractor) nonStringProp(r *resultFacts, name []byte) {
-	if string(name) == string(x.idProp) {
+func (x *extractor) nonStringProp(r *resultFacts, kind int) {
+	switch {
+	case kind == propKey:
 		r.flags, r.key = r.flags&^(factKey|factKeyOurs)|factMalformed, 0
-	} else if bit := hubspot.WritablePropertyIndex(name); bit >= 0 {
-		r.echoed &^= 1 << bit
-		r.fp[bit] = 0
+	case kind >= 0:
+		r.echoed &^= 1 << kind
+		r.fp[kind] = 0
 	}
 }
 

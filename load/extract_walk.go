@@ -6,23 +6,23 @@ import (
 
 // Two walks over an answer set the same facts. The compact walk reads the
 // form encoders write — no whitespace, no escapes in member names, the
-// expected types — in one pass with few calls, finding string ends with
-// bytes.IndexByte (vector instructions). At the first thing outside that
-// form it gives up, and the general walk, which reads any JSON (and refuses
-// what encoding/json refuses), starts over. Giving up is never an error:
-// validity is the general walk's to decide — with one exception, for
-// speed: the compact walk does not look for raw control characters inside
-// strings without escapes, which encoding/json refuses. Such an answer is
-// broken JSON, and the schema check, not the invariants, reports it.
+// expected types — in one pass with few calls, finding string ends on the
+// Scanner's stop bitmap (built 64 bytes at a time in vector instructions):
+// the end of a string without escapes is a shift and a count of trailing
+// zeros. At the first thing outside that form it gives up, and the general
+// walk, which reads any JSON (and refuses what encoding/json refuses),
+// starts over on the same bitmap. Giving up is never an error: validity is
+// the general walk's to decide, so the compact walk accepts only what the
+// general walk accepts (FuzzExtract).
 
 // compactDepth bounds the nesting the compact walk follows in values it
 // skips; deeper is left to the general walk.
 const compactDepth = 32
 
-// compact reads d in the compact form; false means "use the general walk"
-// (out is then to be reset by it).
+// compact reads sc's text in the compact form; false means "use the general
+// walk" (out is then to be reset by it).
 func (x *extractor) compact(sc *jsonscan.Scanner, out *answerFacts) bool {
-	out.reset()
+	out.start(sc.Data)
 	d := sc.Data
 	if len(d) < 2 || d[0] != '{' {
 		return false
@@ -61,24 +61,27 @@ func (x *extractor) compact(sc *jsonscan.Scanner, out *answerFacts) bool {
 }
 
 // compactKey reads `"name":` at p, name without escapes; v is where the
-// value starts (not whitespace). Member names are short: a byte loop.
+// value starts (not whitespace).
 func compactKey(sc *jsonscan.Scanner, p int) (name []byte, v int, ok bool) {
 	d := sc.Data
 	if p >= len(d) || d[p] != '"' {
 		return nil, 0, false
 	}
-	e := sc.NextStop(p + 1)
+	e := jsonscan.NextStop(sc.Stops(), len(d), p+1)
 	if e+2 >= len(d) || d[e] != '"' || d[e+1] != ':' || d[e+2] <= ' ' {
 		return nil, 0, false
 	}
 	return d[p+1 : e], e + 2, true
 }
 
-// compactStringEnd finds the end of the string whose quote is at p: the
-// first quote not escaped. esc says the string has escapes; those are
-// checked strictly: it is jsonscan.StringAt, one eight-bytes-at-a-time pass
-// for quotes, backslashes and control characters alike.
+// compactStringEnd finds the end of the string whose quote is at p: on the
+// bitmap when the string has no escapes, else by sc.String, which checks
+// the escapes strictly. esc says the string has escapes.
 func compactStringEnd(sc *jsonscan.Scanner, p int) (end int, esc, ok bool) {
+	d := sc.Data
+	if q := jsonscan.NextStop(sc.Stops(), len(d), p+1); q < len(d) && d[q] == '"' {
+		return q + 1, false, true
+	}
 	return sc.String(p)
 }
 
@@ -187,7 +190,12 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 				return p, false
 			}
 		default:
-			if p, ok = compactSkip(sc, v, 0); !ok {
+			if d[v] == '"' {
+				p, _, ok = compactStringEnd(sc, v)
+			} else {
+				p, ok = compactSkip(sc, v, 0)
+			}
+			if !ok {
 				return p, false
 			}
 		}
@@ -198,37 +206,60 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 	}
 }
 
+// compactProperties reads a result's properties: the answer's bulk, about
+// fifteen members per result, most of them not ones the engine wrote. A
+// member name is told by propKind without a string comparison, and the
+// value of a property the engine does not read is skipped, never decoded.
 func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
-	d := sc.Data
+	d, st := sc.Data, sc.Stops()
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(sc, p)
-		if !ok {
+		if p >= len(d) || d[p] != '"' {
 			return p, false
 		}
+		e := jsonscan.NextStop(st, len(d), p+1)
+		if e+2 >= len(d) || d[e] != '"' || d[e+1] != ':' {
+			return p, false
+		}
+		name, v := d[p+1:e], e+2
+		kind := x.propKind(name)
 		switch d[v] {
 		case '"':
-			var val []byte
-			var sp span
-			if val, sp, p, ok = compactString(sc, v, out); !ok {
-				return p, false
+			end, esc := 0, false
+			if q := jsonscan.NextStop(st, len(d), v+1); q < len(d) && d[q] == '"' {
+				end = q + 1
+			} else {
+				var ok bool
+				if end, esc, ok = sc.String(v); !ok {
+					return end, false
+				}
 			}
-			x.setProp(r, name, val, sp)
+			if kind != propOther {
+				x.setProp(r, kind, span{int32(v + 1), int32(end - 1)}, esc, out)
+			}
+			p = end
 		case 'n':
 			if len(d)-v < 4 || string(d[v:v+4]) != "null" {
-				return p, false
+				return v, false
 			}
-			x.nonStringProp(r, name)
+			x.nonStringProp(r, kind)
 			p = v + 4
 		default:
+			return v, false
+		}
+		if p >= len(d) {
 			return p, false
 		}
-		var more bool
-		if p, more, ok = next(d, p, '}'); !ok || !more {
-			return p, ok
+		switch d[p] {
+		case ',':
+			p++
+		case '}':
+			return p + 1, true
+		default:
+			return p, false
 		}
 	}
 }
@@ -417,7 +448,7 @@ func trailingSpace(d []byte, p int) bool {
 
 // general reads any JSON answer, with the bitmap of sc.
 func (x *extractor) general(sc *jsonscan.Scanner, out *answerFacts) error {
-	out.reset()
+	out.start(sc.Data)
 	d := sc.Data
 	p := sc.Space(0)
 	if sc.KindAt(p) != jsonscan.Object {
@@ -577,21 +608,23 @@ func (x *extractor) properties(sc *jsonscan.Scanner, p int, r *resultFacts, out 
 		if !ok {
 			return it.End()
 		}
-		name := x.key(sc, &it, k, out)
+		kind := x.propKind(x.key(sc, &it, k, out))
 		if sc.KindAt(v) != jsonscan.String {
 			end, ok := sc.Value(v)
 			if !ok {
 				return end, false
 			}
-			x.nonStringProp(r, name)
+			x.nonStringProp(r, kind)
 			it.Continue(end)
 			continue
 		}
-		val, sp, end, ok := x.stringAt(sc, v, out)
+		end, esc, ok := sc.String(v)
 		if !ok {
 			return end, false
 		}
-		x.setProp(r, name, val, sp)
+		if kind != propOther {
+			x.setProp(r, kind, span{int32(v + 1), int32(end - 1)}, esc, out)
+		}
 		it.Continue(end)
 	}
 }

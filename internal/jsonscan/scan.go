@@ -138,17 +138,25 @@ func gatherHigh(m uint64) uint64 { return ((m >> 7) * 0x0102040810204080) >> 56 
 // character at or after p, or len(s.Data).
 func (s *Scanner) NextStop(p int) int { return NextStop(s.stops, len(s.Data), p) }
 
+// Stops is the stop bitmap of the text, for walkers that find string ends
+// with NextStop(s.Stops(), len(s.Data), p), which the compiler inlines
+// (the method does not inline).
+func (s *Scanner) Stops() []uint64 { return s.stops }
+
 // NextStop returns the first position at or after p whose bit is set in
 // stops (an IndexStops bitmap of a text of n bytes), or n.
 func NextStop(stops []uint64, n, p int) int {
-	w := p >> 6
-	if w >= len(stops) {
-		return n
+	if w := uint(p) >> 6; w < uint(len(stops)) {
+		if m := stops[w] >> (uint(p) & 63); m != 0 {
+			return p + bits.TrailingZeros64(m)
+		}
 	}
-	if m := stops[w] >> (p & 63); m != 0 {
-		return p + bits.TrailingZeros64(m)
-	}
-	for w++; w < len(stops); w++ {
+	return nextStopFar(stops, n, p)
+}
+
+// nextStopFar is NextStop past the word of p.
+func nextStopFar(stops []uint64, n, p int) int {
+	for w := p>>6 + 1; w < len(stops); w++ {
 		if m := stops[w]; m != 0 {
 			return w<<6 + bits.TrailingZeros64(m)
 		}
@@ -168,9 +176,28 @@ func (s *Scanner) String(p int) (end int, escaped, ok bool) {
 	return s.stringSlow(p)
 }
 
-// stringSlow reads a string with escapes or an error: rare, so it does
-// without the bitmap.
-func (s *Scanner) stringSlow(p int) (end int, escaped, ok bool) { return StringAt(s.Data, p) }
+// stringSlow reads a string with escapes or an error, from stop to stop
+// on the bitmap.
+func (s *Scanner) stringSlow(p int) (end int, escaped, ok bool) {
+	d := s.Data
+	q := s.NextStop(p + 1)
+	for q < len(d) {
+		switch d[q] {
+		case '"':
+			return q + 1, escaped, true
+		case '\\':
+			escaped = true
+			n := EscapeLen(d[q:])
+			if n == 0 {
+				return q, escaped, false
+			}
+			q = s.NextStop(q + n)
+		default:
+			return q, escaped, false
+		}
+	}
+	return q, escaped, false
+}
 
 // Space returns the first position at or after p that is not JSON
 // whitespace.
@@ -659,32 +686,37 @@ func StopAt(d []byte, p int) int {
 // String, which it agrees with).
 func StringAt(d []byte, p int) (end int, escaped, ok bool) {
 	q := StopAt(d, p+1)
-	for {
-		if q >= len(d) {
-			return q, escaped, false
-		}
+	for q < len(d) {
 		switch d[q] {
 		case '"':
 			return q + 1, escaped, true
 		case '\\':
 			escaped = true
-			if q+1 >= len(d) {
+			n := EscapeLen(d[q:])
+			if n == 0 {
 				return q, escaped, false
 			}
-			switch d[q+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				q += 2
-			case 'u':
-				if q+6 > len(d) || !IsHex4(d[q+2:q+6]) {
-					return q, escaped, false
-				}
-				q += 6
-			default:
-				return q, escaped, false
-			}
+			q = StopAt(d, q+n)
 		default:
 			return q, escaped, false
 		}
-		q = StopAt(d, q)
 	}
+	return q, escaped, false
+}
+
+// EscapeLen is the length of the valid escape at the start of e (which
+// starts with a backslash), or 0 when it is not one JSON allows.
+func EscapeLen(e []byte) int {
+	if len(e) < 2 {
+		return 0
+	}
+	switch e[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		if len(e) >= 6 && IsHex4(e[2:6]) {
+			return 6
+		}
+	}
+	return 0
 }
