@@ -84,22 +84,8 @@ type answerFacts struct {
 	// share the batch's write time.
 	lastTime   []byte
 	lastTimeMS int64
-	// fpCache holds, per written property, the last values fingerprinted
-	// in this answer (spans of body): a few values (status, priority,
-	// type, owner) repeat across results, and an instant's fingerprint
-	// costs a parse.
-	body    []byte
-	fpCache [hubspot.NumWritableTaskProperties][fpCacheWays]fpCached
-	fpNext  [hubspot.NumWritableTaskProperties]uint8
-}
-
-// fpCacheWays is how many values of each property fpCache keeps.
-const fpCacheWays = 4
-
-// fpCached is a raw value (a span of the answer) and its fingerprint.
-type fpCached struct {
-	raw span
-	fp  uint32
+	// body is the answer being read (spans are into it).
+	body []byte
 }
 
 func (a *answerFacts) reset() {
@@ -108,7 +94,6 @@ func (a *answerFacts) reset() {
 	a.unnamedErrors = 0
 	a.scratch = a.scratch[:0]
 	a.body = nil
-	a.fpCache = [hubspot.NumWritableTaskProperties][fpCacheWays]fpCached{}
 }
 
 // start empties a for the facts of body.
@@ -119,24 +104,33 @@ func (a *answerFacts) start(body []byte) {
 
 // fingerprint is valueFingerprint of the written property bit whose raw
 // value (escapes unresolved, esc when it has some) is the span sp of the
-// answer, from fpCache when the same raw text was seen in this answer.
+// answer. A cache of repeated values per answer was measured and lost:
+// comparing costs about what hashing a short value does, and instants,
+// whose parse is the costly part, rarely repeat.
 func (a *answerFacts) fingerprint(seed maphash.Seed, bit int, sp span, esc bool) uint32 {
-	raw := a.body[sp.lo:sp.hi]
-	ways := &a.fpCache[bit]
-	for i := range ways {
-		c := &ways[i]
-		if c.raw.hi-c.raw.lo == sp.hi-sp.lo && c.raw.hi != 0 && string(a.body[c.raw.lo:c.raw.hi]) == string(raw) {
-			return c.fp
-		}
-	}
-	val := raw
+	val := a.body[sp.lo:sp.hi]
 	if esc {
-		val = a.unescape(raw)
+		val = a.unescape(val)
 	}
-	fp := valueFingerprint(seed, bit, val)
-	n := a.fpNext[bit] % fpCacheWays
-	ways[n], a.fpNext[bit] = fpCached{raw: sp, fp: fp}, n+1
-	return fp
+	return valueFingerprint(seed, bit, val)
+}
+
+// textWords are the first and the last eight bytes of d[lo:hi] as numbers
+// (little-endian; zero and all of it when shorter): with the length, they
+// are the whole text up to 16 bytes, and tell most longer ones apart.
+func textWords(d []byte, lo, hi int) (first, last uint64) {
+	switch n := hi - lo; {
+	case n >= 8:
+		return binary.LittleEndian.Uint64(d[lo:]), binary.LittleEndian.Uint64(d[hi-8:])
+	case hi >= 8:
+		// The eight bytes up to hi, shifted so the text's first byte is
+		// the lowest (a shift by 64 gives 0: the empty text).
+		return 0, binary.LittleEndian.Uint64(d[hi-8:]) >> (8 * (8 - n))
+	}
+	for i, c := range d[lo:hi] {
+		last |= uint64(c) << (8 * i)
+	}
+	return 0, last
 }
 
 // errUnreadableAnswer is an answer the extractor cannot walk: not JSON, or
@@ -148,9 +142,9 @@ var errUnreadableAnswer = errors.New("answer is not a JSON object")
 type extractor struct {
 	gen    *generators.Generator
 	idProp []byte
-	// props tells the properties the extractor reads (the unique one and
-	// the written ones) by name; see propKind.
-	props [propSlots]propSlot
+	// props lists the properties the extractor reads (the unique one and
+	// the written ones) by the length of their name; see propKind.
+	props [][]propCand
 	// fpSeed keys the value fingerprints. Fingerprints are compared only
 	// within one process (an answer with a later read), so a random seed
 	// per process is fine and makes collisions unpredictable.
@@ -175,59 +169,41 @@ const (
 	propKey   = -1 // the unique property
 )
 
-// propSlots is the size of the open-addressed table of read properties
-// (ten names: mostly one probe).
-const propSlots = 64
-
-// propSlot is one name of the table: its length and last eight bytes
-// (nameSig) reject nearly every other name without a comparison.
-type propSlot struct {
-	used bool
-	kind int8
-	sig  uint64
-	name string
-}
-
-// nameSig is the last eight bytes of name (all of it when shorter), as a
-// number.
-func nameSig(name []byte) uint64 {
-	if len(name) >= 8 {
-		return binary.LittleEndian.Uint64(name[len(name)-8:])
-	}
-	var v uint64
-	for i, c := range name {
-		v |= uint64(c) << (8 * i)
-	}
-	return v
-}
-
-func propSlotOf(sig uint64, n int) int {
-	return int((sig*0x9e3779b97f4a7c15 ^ uint64(n)*0x2545f4914f6cdd1d) >> 58) // 64 slots
+// propCand is a property the extractor reads, in the list of its name's
+// length: the name's textWords tell it from every other name up to 16
+// bytes long, and from nearly all longer ones, without a comparison.
+type propCand struct {
+	first, last uint64
+	kind        int
+	name        string
 }
 
 func (x *extractor) addProp(name string, kind int) {
-	sig := nameSig([]byte(name))
-	i := propSlotOf(sig, len(name))
-	for x.props[i].used {
-		i = (i + 1) % propSlots
+	for len(x.props) <= len(name) {
+		x.props = append(x.props, nil)
 	}
-	x.props[i] = propSlot{used: true, kind: int8(kind), sig: sig, name: name}
+	first, last := textWords([]byte(name), 0, len(name))
+	x.props[len(name)] = append(x.props[len(name)], propCand{first: first, last: last, kind: kind, name: name})
 }
 
-// propKind tells what the extractor does with a property: propKey,
-// propOther or the written property's position. Every property of every
-// result asks, and most are neither.
-func (x *extractor) propKind(name []byte) int {
-	sig := nameSig(name)
-	for i := propSlotOf(sig, len(name)); ; i = (i + 1) % propSlots {
-		e := &x.props[i]
-		if !e.used {
-			return propOther
-		}
-		if e.sig == sig && len(e.name) == len(name) && string(name) == e.name {
-			return int(e.kind)
+// propKind tells what the extractor does with the property named d[lo:hi]
+// (no escapes): propKey, propOther or the written property's position.
+// Every property of every result asks, and most are neither: about half
+// have a length no read property has, and most others differ in their
+// last eight bytes.
+func (x *extractor) propKind(d []byte, lo, hi int) int {
+	n := hi - lo
+	if n >= len(x.props) || len(x.props[n]) == 0 {
+		return propOther
+	}
+	first, last := textWords(d, lo, hi)
+	for i := range x.props[n] {
+		c := &x.props[n][i]
+		if c.last == last && c.first == first && (n <= 16 || string(d[lo:hi]) == c.name) {
+			return c.kind
 		}
 	}
+	return propOther
 }
 
 // extract reads body into out: the compact walk when the answer is written

@@ -221,11 +221,11 @@ func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFact
 			return p, false
 		}
 		e := jsonscan.NextStop(st, len(d), p+1)
-		if e+2 >= len(d) || d[e] != '"' || d[e+1] != ':' {
+		v := e + 2
+		if v >= len(d) || d[e] != '"' || d[e+1] != ':' {
 			return p, false
 		}
-		name, v := d[p+1:e], e+2
-		kind := x.propKind(name)
+		kind := x.propKind(d, p+1, e)
 		switch d[v] {
 		case '"':
 			end, esc := 0, false
@@ -608,7 +608,8 @@ func (x *extractor) properties(sc *jsonscan.Scanner, p int, r *resultFacts, out 
 		if !ok {
 			return it.End()
 		}
-		kind := x.propKind(x.key(sc, &it, k, out))
+		name := x.key(sc, &it, k, out)
+		kind := x.propKind(name, 0, len(name))
 		if sc.KindAt(v) != jsonscan.String {
 			end, ok := sc.Value(v)
 			if !ok {
