@@ -145,6 +145,9 @@ type extractor struct {
 	// props lists the properties the extractor reads (the unique one and
 	// the written ones) by the length of their name; see propKind.
 	props [][]propCand
+	// propLens has bit n set when a read property's name has n bytes, or
+	// n plus a multiple of 64.
+	propLens uint64
 	// fpSeed keys the value fingerprints. Fingerprints are compared only
 	// within one process (an answer with a later read), so a random seed
 	// per process is fine and makes collisions unpredictable.
@@ -179,6 +182,7 @@ type propCand struct {
 }
 
 func (x *extractor) addProp(name string, kind int) {
+	x.propLens |= 1 << (len(name) & 63)
 	for len(x.props) <= len(name) {
 		x.props = append(x.props, nil)
 	}
@@ -192,8 +196,16 @@ func (x *extractor) addProp(name string, kind int) {
 // have a length no read property has, and most others differ in their
 // last eight bytes.
 func (x *extractor) propKind(d []byte, lo, hi int) int {
+	if x.propLens&(1<<(uint(hi-lo)&63)) == 0 {
+		return propOther // inlined: no call for these
+	}
+	return x.propKindOf(d, lo, hi)
+}
+
+// propKindOf is propKind for a name of a length some read property has.
+func (x *extractor) propKindOf(d []byte, lo, hi int) int {
 	n := hi - lo
-	if n >= len(x.props) || len(x.props[n]) == 0 {
+	if n >= len(x.props) {
 		return propOther
 	}
 	first, last := textWords(d, lo, hi)
