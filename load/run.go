@@ -156,6 +156,7 @@ type runner struct {
 	inv       *invariants
 	schema    *schemaPass
 	pipe      *answerPipe
+	verify    *verifier
 	attacker  *vegeta.Attacker
 	lateAfter time.Duration
 }
@@ -175,6 +176,10 @@ func prepare(cfg Config) (*runner, error) {
 	if shard.Index < 1 || shard.Index > shard.Count {
 		return nil, fmt.Errorf("load: shard %d/%d is invalid (want 1 ≤ I ≤ N)", shard.Index, shard.Count)
 	}
+	// What the read-back leaves to the target is decided here, and the
+	// summary records what ran.
+	s = s.Clone()
+	s.Verify = ResolveVerify(s.Verify, cfg.Emulated)
 	r := &runner{cfg: cfg, scenario: s, shard: shard, plan: PlanFor(s, shard)}
 	if !cfg.Emulated && !cfg.AllowOverQuota {
 		tier := cfg.Tier
@@ -360,6 +365,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	if prog != nil {
 		prog.begin(startedAt)
 	}
+	roundsDone := r.startVerify(ctx, startedAt, attackDone)
 	ch := r.attacker.Attack(r.targeter.Target, r.pacer, r.pacer.Duration(), r.scenario.Name)
 	var writeErr error
 	var abandoned uint64
@@ -394,6 +400,12 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	// Every answer is processed before the invariants are summed up.
 	r.pipe.drop()
 	r.pipe.close()
+	// The keys are read back once every answer is in (Ctrl-C there
+	// interrupts the run too).
+	roundsDone()
+	if r.verifyEnd(ctx) {
+		interrupted.Store(true)
+	}
 
 	var errs []error
 	if writeErr != nil {
@@ -421,6 +433,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	inv := r.inv.summary()
 	r.pipe.fill(&inv)
 	inv.Schema = r.schema.coverage()
+	inv.Verify = r.verifySummary()
 	sum.Invariants = &inv
 	// LEAD: results.WriteIDs (owner: render, internal/results/ids.go) is
 	// not on main yet; once it is, write the key file here:

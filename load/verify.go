@@ -758,3 +758,54 @@ func (v *verifier) count(f func(*results.VerifySummary)) {
 	f(&v.sum)
 	v.mu.Unlock()
 }
+
+// startVerify creates the run's verifier (deliveries count from startedAt)
+// and starts its rounds during the attack; the returned function waits
+// for them to stop, which they do once attackDone is closed.
+func (r *runner) startVerify(ctx context.Context, startedAt time.Time, attackDone <-chan struct{}) (wait func()) {
+	tier := cmp.Or(r.cfg.Tier, hubspot.TierFree) // the safe guess for an account we know nothing about
+	if r.cfg.Emulated {
+		tier = r.scenario.Emulator.Tier
+	}
+	r.verify = newVerifier(r.inv, verifyConfig{
+		baseURL: r.cfg.BaseURL, token: r.cfg.Token, verify: r.scenario.Verify, timeout: r.scenario.HTTP.Timeout,
+		limits: hubspot.TierLimits(tier), loadPeakPer10s: r.plan.PeakPer10s, shards: r.shard.Count,
+		start: startedAt, built: r.targeter.Built, seed: r.seed,
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { r.verify.during(ctx, attackDone) })
+	return wg.Wait
+}
+
+// verifyEnd runs the final read-back and reports whether ctx ended during
+// it (the run is then interrupted).
+func (r *runner) verifyEnd(ctx context.Context) (interrupted bool) {
+	if r.scenario.Verify.Mode == scenarios.VerifyNone {
+		r.inv.mu.Lock()
+		for _, c := range []checkIndex{chkLostWrite, chkStaleRead} {
+			r.inv.checks[c].notChecked = "read-back verification is off (--verify none)"
+		}
+		r.inv.mu.Unlock()
+		return false
+	}
+	interrupted = r.verify.end(ctx)
+	if w := r.cfg.Progress; w != nil {
+		v := r.verify.summary()
+		fmt.Fprintf(w, "read-back (%s): %s keys compared in %s, %s reads (%s rate-limited), %s mismatches read again, %s lag",
+			v.Mode, count(float64(v.Keys)), v.Duration.Round(time.Millisecond), count(float64(v.Requests)),
+			count(float64(v.RateLimited)), count(float64(v.Mismatches)), count(float64(v.Lag)))
+		if v.Incomplete != "" {
+			fmt.Fprintf(w, "; incomplete: %s", v.Incomplete)
+		}
+		fmt.Fprintln(w)
+	}
+	return interrupted
+}
+
+// verifySummary is InvariantsSummary.Verify: nil when verification was off.
+func (r *runner) verifySummary() *results.VerifySummary {
+	if r.verify == nil || r.scenario.Verify.Mode == scenarios.VerifyNone {
+		return nil
+	}
+	return r.verify.summary()
+}
