@@ -1,6 +1,7 @@
 package load
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,6 +189,9 @@ func (p *answerPipe) close() {
 
 func (p *answerPipe) work() {
 	defer p.wg.Done()
+	// The schema pass measures its CPU budget with the thread's clock.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var w scratch
 	for j := range p.queue {
 		// The extractor loads the scanner only when it needs the general

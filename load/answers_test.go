@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/cpuclock"
 	"github.com/upsertbench/upsertbench/internal/results"
 )
 
@@ -85,6 +87,22 @@ func TestRunChecksEveryAnswer(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, back.Invariants)
 	assert.Equal(t, *inv, *back.Invariants)
+
+	// ids.bin: every created key once, with its first answer; one id each.
+	ids, err := results.ReadIDs(dir)
+	require.NoError(t, err)
+	require.Len(t, ids, int(inv.Check(results.InvariantOneID).Checked))
+	assert.Positive(t, len(ids))
+	for i, k := range ids {
+		assert.Regexp(t, `^ub-2a-\d+$`, k.Key)
+		assert.False(t, k.Hashed)
+		assert.Equal(t, "upsert", k.First.Kind)
+		assert.Equal(t, http.StatusOK, k.First.Status)
+		assert.Equal(t, k.IDText(), k.First.ID)
+		if i > 0 {
+			assert.Less(t, ids[i-1].ID, k.ID, "sorted, one key per id")
+		}
+	}
 }
 
 func TestRunInvariantsCatchCorruptedTarget(t *testing.T) {
@@ -235,4 +253,54 @@ func TestRunInterruptedKeepsInvariants(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, back.Invariants)
 	assert.Equal(t, inv.Answers, back.Invariants.Answers)
+}
+
+// BenchmarkAnswerWorker100 is a worker's whole pass over one realistic
+// 100-result answer: the invariants (plan, extract, match, fold) and the
+// full schema check on the fast path. At 1,000 answers/s a worker pass of
+// p µs takes p/1000 of one CPU.
+func BenchmarkAnswerWorker100(b *testing.B) {
+	gen, err := generators.New(generators.WithSeed(1), generators.WithTraceIDs(true), generators.WithUpdateShare(0.5), generators.WithUpdateLag(1))
+	require.NoError(b, err)
+	const answers = 64
+	bodies, codes := emulatorAnswers(b, gen, answers)
+	v, err := contract.DefaultValidator()
+	require.NoError(b, err)
+	u, err := url.Parse("http://x" + gen.Path())
+	require.NoError(b, err)
+	for _, part := range []string{"invariants", "schema", "both"} {
+		b.Run(part, func(b *testing.B) {
+			inv := newInvariants(gen, true, 0)
+			schema := newSchemaPass(contract.NewFastSchema(v), &findingLog{}, -1, nil)
+			var w scratch
+			b.ReportAllocs()
+			cpu := cpuclock.Start()
+			i := 0
+			for b.Loop() {
+				k := i % answers
+				// Answers after the first round repeat earlier batches'
+				// numbers with later times, as a long run would.
+				n := uint64(i)
+				if n >= answers {
+					n = uint64(k)
+				}
+				d := delivery{n: n, sent: time.Duration(i) * time.Millisecond, done: time.Duration(i)*time.Millisecond + 500*time.Microsecond,
+					status: codes[k], body: &keptBody{b: bodies[k]}}
+				w.sc.Data = nil
+				if part != "schema" {
+					inv.process(d, &w)
+				}
+				if part != "invariants" {
+					if w.sc.Data == nil {
+						w.sc.Reset(bodies[k])
+					}
+					schema.check(&w.sc, u.Path, codes[k], "application/json;charset=utf-8")
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/answer")
+			cpu.Report(b, 1e3, "cpu-µs/answer")
+			require.Zero(b, schema.violations.Load())
+		})
+	}
 }

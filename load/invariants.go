@@ -531,6 +531,19 @@ func cmpBool(a, b bool) int {
 	return -1
 }
 
+// keyIDs turns finish's pairs into ids.bin's records: the unique value and
+// the answer that first gave the id.
+func (inv *invariants) keyIDs(ids []keyID) []results.KeyID {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	out := make([]results.KeyID, len(ids))
+	for i, k := range ids {
+		s := inv.keys.peek(k.key)
+		out[i] = results.KeyID{ID: k.id, Hashed: k.hashed, Key: inv.gen.Key(k.key), First: inv.storedRef(s.firstAns, s, "")}
+	}
+	return out
+}
+
 // keyID is one key's first id, for the end-of-run checks and the key file.
 type keyID struct {
 	id     uint64

@@ -299,7 +299,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	dir := r.cfg.OutDir
 	// A reused folder must not mix runs: results.bin is truncated by the
 	// writer; stale findings and summary go.
-	for _, f := range []string{results.FindingsFile, results.SummaryFile} {
+	for _, f := range []string{results.FindingsFile, results.SummaryFile, results.IDsFile} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("load: %w", err)
 		}
@@ -429,16 +429,19 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	if err := fw.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	// Every answer is folded in: the end-of-run checks (and the read-back
+	// verification, which compares with the folded state) come next.
 	ids := r.inv.finish()
 	inv := r.inv.summary()
 	r.pipe.fill(&inv)
 	inv.Schema = r.schema.coverage()
 	inv.Verify = r.verifySummary()
 	sum.Invariants = &inv
-	// LEAD: results.WriteIDs (owner: render, internal/results/ids.go) is
-	// not on main yet; once it is, write the key file here:
-	//	if err := results.WriteIDs(dir, keyIDs(ids)); err != nil { errs = append(errs, err) }
-	_ = ids
+	// The shard's keys with their first id, for the merge of shards
+	// (one id per unique value across shards).
+	if err := results.WriteIDs(dir, r.inv.keyIDs(ids)); err != nil {
+		errs = append(errs, err)
+	}
 	if d := r.pacer.Duration().Seconds(); d > 0 {
 		sum.RequestedRate = float64(r.pacer.Total()) / d
 	}
