@@ -109,6 +109,9 @@ type Config struct {
 	// anyway; a fixed seed or key prefix against a target of the caller's
 	// may find keys an earlier run with the same seed left there.
 	FreshTarget bool
+	// ownEmulator is set by Run when it started the target: its record
+	// ids come from a store no other shard writes to.
+	ownEmulator bool
 	// StartAt is the instant the schedule begins (zero: once the run is
 	// ready); the shards of a run share it. A run ready more than
 	// MaxStartLag (DefaultMaxStartLag when 0) after it sends nothing,
@@ -132,7 +135,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			return nil, err
 		}
 		defer srv.Close()
-		cfg.BaseURL, cfg.Token, cfg.Emulated, cfg.FreshTarget = srv.URL, srv.Token, true, true
+		cfg.BaseURL, cfg.Token, cfg.Emulated, cfg.FreshTarget, cfg.ownEmulator = srv.URL, srv.Token, true, true, true
 	}
 	r, err := prepare(cfg)
 	if err != nil {
@@ -438,9 +441,13 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	inv.Verify = r.verifySummary()
 	sum.Invariants = &inv
 	// The shard's keys with their first id, for the merge of shards
-	// (one id per unique value across shards).
-	if err := results.WriteIDs(dir, r.inv.keyIDs(ids)); err != nil {
-		errs = append(errs, err)
+	// (one id per unique value across shards). A shard that started its
+	// own emulator writes none: its ids come from a store of its own, and
+	// the same id in two such stores is no conflict.
+	if !(r.cfg.ownEmulator && r.shard.Count > 1) {
+		if err := results.WriteIDs(dir, r.inv.keyIDs(ids)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if d := r.pacer.Duration().Seconds(); d > 0 {
 		sum.RequestedRate = float64(r.pacer.Total()) / d
