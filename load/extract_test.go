@@ -255,6 +255,58 @@ func TestExtractShapes(t *testing.T) {
 	}
 }
 
+// TestExtractTrickyProperties holds both walks to encoding/json on answers
+// built to fool a fast path: names of a read property's length, or sharing
+// its first and last eight bytes; values holding quotes, backslashes,
+// `"name":"value"` text, escapes and raw UTF-8; repeated members; other
+// member orders and whitespace. compact says whether the compact walk must
+// read the answer itself (the form an encoder writes).
+func TestExtractTrickyProperties(t *testing.T) {
+	gen, err := generators.New(generators.WithKeyPrefix("ub-9"), generators.WithTraceIDs(true))
+	require.NoError(t, err)
+	x := newExtractor(gen)
+	result := func(props string) string {
+		return `{"results":[{"id":"7","properties":{` + props + `},"updatedAt":"2026-11-30T08:33:58Z","new":true,"objectWriteTraceId":"b1-0"}]}`
+	}
+	tests := []struct {
+		name    string
+		body    string
+		compact bool
+	}{
+		{"same length, other name", result(`"hs_task_bodx":"a","hs_object_id":"1","external_task_ix":"ub-9-1"`), true},
+		{"same first and last eight bytes, other middle", result(`"hs_queue_membership_ids":"3","hs_queue_mXmbership_ids":"1;2"`), true},
+		{"value holding a member", result(`"hs_task_body":"say \"external_task_id\":\"ub-9-2\" now","external_task_id":"ub-9-1"`), true},
+		{"value ending in a backslash", result(`"hs_task_subject":"a\\","hs_task_body":"b\\\"","external_task_id":"ub-9-3"`), true},
+		{"escapes and raw UTF-8", result(`"hs_task_subject":"caf\u00e9 \ud83d\ude00 \n\t\/","hs_task_body":"café 😀","hs_task_type":"TODO"`), true},
+		{"instant escaped", result(`"hs_timestamp":"2025-10-13T12:15:00\u002e000Z","hs_task_reminders":"1760357700000"`), true},
+		{"repeated property: the last counts", result(`"hs_task_status":"NOT_STARTED","hs_task_status":"COMPLETED","external_task_id":"ub-9-4","external_task_id":"ub-9-5"`), true},
+		{"repeated properties member", `{"results":[{"properties":{"hs_task_body":"x"},"properties":{"hs_task_type":"CALL"}}]}`, true},
+		{"null clears a written value", result(`"hs_task_body":"x","hs_task_body":null,"external_task_id":null`), true},
+		{"short and long unknown names", result(`"a":"1","":"2","hs_body_preview_is_truncated":"false","hs_lastmodifieddate":"2026-11-30T08:33:58Z"`), true},
+		{"escaped name", result(`"hs_task_b\u006fdy":"x","external_task_id":"ub-9-6"`), false},
+		{"whitespace", `{"results":[{"properties":{ "hs_task_body" : "x" , "external_task_id":"ub-9-7"}}]}`, false},
+		{"value of another type", result(`"hs_task_body":5,"hs_task_type":"CALL"`), false},
+		{"members reordered", `{"errors":[],"results":[{"objectWriteTraceId":"b2-1","new":false,"properties":{"external_task_id":"ub-9-8"},"id":"9"}],"status":"COMPLETE"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := []byte(tt.body)
+			require.True(t, json.Valid(body), "the case is JSON")
+			var sc jsonscan.Scanner
+			var general, compact answerFacts
+			sc.Reset(body)
+			require.NoError(t, x.general(&sc, &general))
+			require.Equal(t, tt.compact, x.compact(&sc, &compact), "the compact walk reads this form")
+			if tt.compact {
+				assert.Equal(t, general.results, compact.results)
+			}
+			want, _, _, ok := referenceFacts(t, x, body)
+			require.True(t, ok)
+			assert.Equal(t, want, comparableFacts(general.results))
+		})
+	}
+}
+
 // FuzzExtract mutates real answers: the extractor never panics, refuses
 // exactly what is not a JSON object, and on everything it reads agrees
 // with encoding/json.
