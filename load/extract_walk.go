@@ -138,26 +138,69 @@ func (x *extractor) compactResults(sc *jsonscan.Scanner, p int, out *answerFacts
 	}
 }
 
+// Members of a result the extractor reads (resultMember).
+const (
+	memberOther = iota
+	memberID
+	memberNew
+	memberUpdatedAt
+	memberTrace
+	memberProperties
+)
+
+// resultMember tells a result's member by its name's length first: one
+// comparison of a constant for the members read, none for most others.
+func resultMember(name []byte) int {
+	switch len(name) {
+	case 2:
+		if string(name) == "id" {
+			return memberID
+		}
+	case 3:
+		if string(name) == "new" {
+			return memberNew
+		}
+	case 9:
+		if string(name) == "updatedAt" {
+			return memberUpdatedAt
+		}
+	case 10:
+		if string(name) == "properties" {
+			return memberProperties
+		}
+	case 18:
+		if string(name) == "objectWriteTraceId" {
+			return memberTrace
+		}
+	}
+	return memberOther
+}
+
 func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
-	d := sc.Data
+	d, st := sc.Data, sc.Stops()
 	p++
 	if p < len(d) && d[p] == '}' {
 		return p + 1, true
 	}
 	for {
-		name, v, ok := compactKey(sc, p)
-		if !ok {
+		if p >= len(d) || d[p] != '"' {
 			return p, false
 		}
-		switch string(name) {
-		case "id":
+		e := jsonscan.NextStop(st, len(d), p+1)
+		v := e + 2
+		if v >= len(d) || d[e] != '"' || d[e+1] != ':' {
+			return p, false
+		}
+		var ok bool
+		switch resultMember(d[p+1 : e]) {
+		case memberID:
 			var val []byte
 			var sp span
 			if val, sp, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			x.setID(r, val, sp)
-		case "new":
+		case memberNew:
 			switch {
 			case len(d)-v >= 4 && string(d[v:v+4]) == "true":
 				r.setNew(true)
@@ -168,20 +211,20 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 			default:
 				return p, false
 			}
-		case "updatedAt":
+		case memberUpdatedAt:
 			var val []byte
 			if val, _, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			r.setUpdated(val, out)
-		case "objectWriteTraceId":
+		case memberTrace:
 			var val []byte
 			var sp span
 			if val, sp, p, ok = compactString(sc, v, out); !ok {
 				return p, false
 			}
 			x.setTrace(r, val, sp)
-		case "properties":
+		case memberProperties:
 			if d[v] != '{' {
 				return p, false
 			}
@@ -190,18 +233,22 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 				return p, false
 			}
 		default:
-			if d[v] == '"' {
-				p, _, ok = compactStringEnd(sc, v)
-			} else {
-				p, ok = compactSkip(sc, v, 0)
-			}
-			if !ok {
+			if q := jsonscan.NextStop(st, len(d), v+1); d[v] == '"' && q < len(d) && d[q] == '"' {
+				p = q + 1 // a string without escapes (createdAt, url)
+			} else if p, ok = compactSkip(sc, v, 0); !ok {
 				return p, false
 			}
 		}
-		var more bool
-		if p, more, ok = next(d, p, '}'); !ok || !more {
-			return p, ok
+		if p >= len(d) {
+			return p, false
+		}
+		switch d[p] {
+		case ',':
+			p++
+		case '}':
+			return p + 1, true
+		default:
+			return p, false
 		}
 	}
 }
@@ -537,8 +584,8 @@ func (x *extractor) result(sc *jsonscan.Scanner, p int, r *resultFacts, out *ans
 		name := x.key(sc, &it, k, out)
 		kind := sc.KindAt(v)
 		var end int
-		switch string(name) {
-		case "id":
+		switch resultMember(name) {
+		case memberID:
 			if kind != jsonscan.String {
 				r.badID()
 				break
@@ -551,13 +598,13 @@ func (x *extractor) result(sc *jsonscan.Scanner, p int, r *resultFacts, out *ans
 			x.setID(r, val, sp)
 			it.Continue(end)
 			continue
-		case "new":
+		case memberNew:
 			if kind != jsonscan.Bool {
 				r.badNew()
 				break
 			}
 			r.setNew(sc.Data[v] == 't')
-		case "updatedAt":
+		case memberUpdatedAt:
 			if kind != jsonscan.String {
 				r.badUpdated()
 				break
@@ -569,7 +616,7 @@ func (x *extractor) result(sc *jsonscan.Scanner, p int, r *resultFacts, out *ans
 			r.setUpdated(val, out)
 			it.Continue(end)
 			continue
-		case "objectWriteTraceId":
+		case memberTrace:
 			if kind != jsonscan.String {
 				r.badTrace()
 				break
@@ -582,7 +629,7 @@ func (x *extractor) result(sc *jsonscan.Scanner, p int, r *resultFacts, out *ans
 			x.setTrace(r, val, sp)
 			it.Continue(end)
 			continue
-		case "properties":
+		case memberProperties:
 			r.startProperties()
 			if kind != jsonscan.Object {
 				r.flags |= factMalformed
