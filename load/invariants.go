@@ -476,16 +476,11 @@ func (inv *invariants) skip(c checkIndex) bool {
 // room, one entry per key.
 func (inv *invariants) violate(c checkIndex, key, msg string, first, second results.AnswerRef) {
 	cl := &inv.checks[c]
-	cl.violations++
-	if len(cl.offenders) >= results.DefaultMaxOffenders {
-		return
-	}
-	for _, o := range cl.offenders {
-		if o.Key == key && key != "" {
-			return
-		}
-	}
-	cl.offenders = append(cl.offenders, results.Offender{Key: key, Message: msg, First: first, Second: second})
+	// results.(*InvariantCheck).Violate owns the offender policy (the cap,
+	// one entry per key), for shard merges and here alike.
+	rc := results.InvariantCheck{Violations: cl.violations, Offenders: cl.offenders}
+	rc.Violate(results.Offender{Key: key, Message: msg, First: first, Second: second})
+	cl.violations, cl.offenders = rc.Violations, rc.Offenders
 }
 
 // finish runs the checks that need the whole run: every created key said
