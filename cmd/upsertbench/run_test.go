@@ -138,21 +138,6 @@ func TestReportUsage(t *testing.T) {
 	}
 }
 
-// longScenario runs a minute at 20/s with thresholds its figures pass, so
-// only the interruption can keep it from passing.
-const longScenario = `name: long
-seed: 5
-stages:
-  - duration: 60s
-    rate: 20
-batch:
-  size: 10
-sample: 0.1
-thresholds:
-  - p95 < 10s
-  - success >= 90%
-`
-
 // TestRunInterrupted interrupts run during the load phase, once
 // results.bin has grown: the run exits 1 with the verdict INTERRUPTED.
 // (Ctrl-C there used to print "PASS … (interrupted)" and exit 0.)
@@ -161,7 +146,7 @@ func TestRunInterrupted(t *testing.T) {
 	out := filepath.Join(dir, "run")
 	hist := filepath.Join(dir, "history.jsonl")
 	scenario := filepath.Join(dir, "long.yaml")
-	require.NoError(t, os.WriteFile(scenario, []byte(longScenario), 0o644))
+	require.NoError(t, os.WriteFile(scenario, []byte(resultstest.LongScenario), 0o644))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

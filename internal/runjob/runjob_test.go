@@ -215,21 +215,6 @@ func interruptedChecks(r *contract.Report) int {
 	return n
 }
 
-// longScenario runs a minute at 20/s with thresholds its figures pass, so
-// only the interruption can keep it from passing.
-const longScenario = `name: long
-seed: 5
-stages:
-  - duration: 60s
-    rate: 20
-batch:
-  size: 10
-sample: 0.1
-thresholds:
-  - p95 < 10s
-  - success >= 90%
-`
-
 // TestRunInterruptedInTheLoad: Ctrl-C once results.bin has grown keeps
 // every file, gives them their report, and the verdict is INTERRUPTED in
 // the summary, the reports and the history.
@@ -241,7 +226,7 @@ func TestRunInterruptedInTheLoad(t *testing.T) {
 	defer cancel()
 	done := resultstest.CancelOnceWritten(ctx, cancel, out, 2048)
 	res, err := Run(ctx, Config{
-		Scenario: parse(t, longScenario), OutDir: out, Latency: "fixed:5ms",
+		Scenario: parse(t, resultstest.LongScenario), OutDir: out, Latency: "fixed:5ms",
 		ReportOptions: []reports.Option{reports.WithHistory(hist)},
 	})
 	cancel()
