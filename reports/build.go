@@ -222,6 +222,7 @@ func Build(dirs []string, opts ...Option) (*Report, error) {
 			return nil, &InputError{Path: summaryPath(dirs[0]), Err: fmt.Errorf("run.scenarioYAML: %w", err)}
 		}
 		ths = sc.Thresholds
+		r.scenario = sc
 		// The last point's middle may lie past the plan's end, where the
 		// scenario asks for nothing; the plan's last rate holds there.
 		end := sc.Duration()

@@ -43,6 +43,11 @@ func TestGolden(t *testing.T) {
 		{name: "suite", spec: synthSpec{}, suite: true},
 		{name: "interrupted", spec: synthSpec{interrupted: true}},
 		{name: "unanswered", spec: synthSpec{refused: 1, thresholds: []string{"p95 < 300ms", "error_rate < 1%"}}},
+		// 42.7 % of the plan sent and no threshold on the rate: the
+		// rate-achieved run check fails it (it used to pass).
+		{name: "saturated", spec: synthSpec{sent: 0.427, thresholds: []string{"p95 < 300ms"}}},
+		// The same run from a scenario whose rates are a ceiling.
+		{name: "saturation", spec: synthSpec{sent: 0.427, saturation: true, thresholds: []string{"p95 < 300ms"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

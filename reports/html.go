@@ -133,7 +133,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	v.Tiles = []tile{
 		{Label: "Requests", Value: fmtCount(m.Requests), Sub: fmt.Sprintf("in %s", fmtSeconds(m.Duration+m.Wait)), Bad: m.Requests == 0 || failed[scenarios.MetricRequests]},
-		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate)), Bad: failed[scenarios.MetricRate]},
+		{Label: "Achieved rate", Value: fmtRate(m.Rate), Sub: fmt.Sprintf("of %s requested", fmtRate(s.RequestedRate)), Bad: failed[scenarios.MetricRate] || runCheckFailed(s, RunCheckRate)},
 		{Label: "Throughput", Value: fmtRate(m.Throughput), Sub: "successful requests", Bad: failed[scenarios.MetricThroughput]},
 		{Label: "Success", Value: fmtPercent(m.Success * 100), Sub: fmt.Sprintf("%s errors, %s × 429", fmtCount(s.ErrorsTotal()), fmtCount(s.RateLimitedTotal())),
 			Bad: failed[scenarios.MetricSuccess] || failed[scenarios.MetricErrorRate] || failed[scenarios.MetricRateLimited]},

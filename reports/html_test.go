@@ -46,6 +46,28 @@ func TestHTMLSelfContained(t *testing.T) {
 	}
 }
 
+// TestHTMLRateShortfall: a run that sent 42.7 % of its plan shows the
+// failed rate-achieved run check and a red achieved-rate tile; declared a
+// saturation run, the check is a skip and the tile is not red.
+func TestHTMLRateShortfall(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		saturation bool
+		status     string
+		says       string
+	}{{"promise", false, "fail", "sent 85 of the 200 requests planned"}, {"ceiling", true, "skip", "not judged: the scenario declares its rates a ceiling"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Build(writeSynth(t, filepath.Join(t.TempDir(), "run"), synthSpec{sent: 0.427, saturation: tc.saturation}), WithNow(synthNow))
+			require.NoError(t, err)
+			var buf bytes.Buffer
+			require.NoError(t, r.WriteHTML(&buf))
+			page := buf.String()
+			assert.Regexp(t, `<tr><td><span class="st `+tc.status+`">[A-Z]+</span></td><td><code>rate-achieved</code></td><td>`+tc.says, page)
+			assert.Equal(t, !tc.saturation, strings.Contains(page, `<div class="tile bad"><div class="l">Achieved rate</div>`), "the achieved-rate tile is red only when the check failed")
+		})
+	}
+}
+
 // TestHTMLSizeOneHour builds the report of a synthetic one-hour run and
 // checks the page stays under 5 MB: series are downsampled to
 // DefaultMaxPoints whatever the duration.

@@ -36,7 +36,7 @@ import (
 func invariantRunChecks() []runCheck {
 	out := make([]runCheck, 0, len(results.InvariantNames))
 	for _, name := range results.InvariantNames {
-		out = append(out, runCheck{name: name, judge: func(s *results.Summary) results.RunCheck { return judgeInvariant(s, name) }, applies: hasInvariants})
+		out = append(out, runCheck{name: name, judge: ofSummary(func(s *results.Summary) results.RunCheck { return judgeInvariant(s, name) }), applies: ofSummary(hasInvariants)})
 	}
 	return out
 }
@@ -148,6 +148,16 @@ func runCheckStatus(c results.RunCheck) string {
 
 // runCheckFails says whether a run check fails the verdict.
 func runCheckFails(c results.RunCheck) bool { return !c.Pass && !c.NotChecked }
+
+// runCheckFailed says whether the run check named name failed the run.
+func runCheckFailed(s *results.Summary, name string) bool {
+	for _, c := range s.RunChecks {
+		if c.Name == name {
+			return runCheckFails(c)
+		}
+	}
+	return false
+}
 
 // failureText is a failed run check as the verdict lists it: the
 // invariants by name (the message alone would not say which).

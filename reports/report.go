@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // Defaults of Build.
@@ -44,6 +45,8 @@ type Report struct {
 
 	// rateAt is the scenario's requested rate over time, when known.
 	rateAt func(time.Duration) float64
+	// scenario is the scenario as it ran (nil: the summary recorded none).
+	scenario *scenarios.Scenario
 }
 
 // Passed reports whether the verdict is pass (not fail, not interrupted).
@@ -54,7 +57,7 @@ func (r *Report) Passed() bool { return r.Summary.Verdict == VerdictPass }
 func (r *Report) finalize() {
 	s := r.Summary
 	r.Failures = nil
-	s.RunChecks = judgeRun(s)
+	s.RunChecks = judgeRun(s, r.scenario)
 	for _, c := range s.RunChecks {
 		if runCheckFails(c) {
 			r.Failures = append(r.Failures, failureText(c))

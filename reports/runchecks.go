@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/internal/results"
+	"github.com/upsertbench/upsertbench/scenarios"
 )
 
 // Names of the run checks (results.RunCheck.Name), stable for CI.
@@ -19,29 +20,38 @@ const (
 )
 
 // runCheck is one check over the whole run: its name and how it is
-// judged. New checks are a row here; every output renders them all.
+// judged, from the summary and the scenario as it ran (nil when the
+// summary recorded none). New checks are a row here; every output renders
+// them all.
 type runCheck struct {
 	name  string
-	judge func(s *results.Summary) results.RunCheck
+	judge func(s *results.Summary, sc *scenarios.Scenario) results.RunCheck
 	// applies says whether the check speaks of this run (nil: always).
-	applies func(s *results.Summary) bool
+	applies func(s *results.Summary, sc *scenarios.Scenario) bool
 }
 
 var runChecks = append([]runCheck{
-	{name: RunCheckCompleted, judge: checkCompleted},
-	{name: RunCheckAnswered, judge: checkAnswered},
-	{name: RunCheckShardsComplete, judge: checkShardsComplete, applies: expecting},
-	{name: RunCheckShardsTogether, judge: checkShardsTogether, applies: merging},
+	{name: RunCheckCompleted, judge: ofSummary(checkCompleted)},
+	{name: RunCheckAnswered, judge: ofSummary(checkAnswered)},
+	{name: RunCheckRate, judge: checkRate, applies: hasRate},
+	{name: RunCheckShardsComplete, judge: ofSummary(checkShardsComplete), applies: ofSummary(expecting)},
+	{name: RunCheckShardsTogether, judge: ofSummary(checkShardsTogether), applies: ofSummary(merging)},
 }, invariantRunChecks()...) // one per run-wide invariant (invariants.go)
 
-// judgeRun evaluates every run check of s, in order.
-func judgeRun(s *results.Summary) []results.RunCheck {
+// ofSummary adapts a rule that needs only the summary.
+func ofSummary[T any](f func(s *results.Summary) T) func(*results.Summary, *scenarios.Scenario) T {
+	return func(s *results.Summary, _ *scenarios.Scenario) T { return f(s) }
+}
+
+// judgeRun evaluates every run check of s, in order; sc is the scenario
+// as it ran (nil: not recorded).
+func judgeRun(s *results.Summary, sc *scenarios.Scenario) []results.RunCheck {
 	out := make([]results.RunCheck, 0, len(runChecks))
 	for _, c := range runChecks {
-		if c.applies != nil && !c.applies(s) {
+		if c.applies != nil && !c.applies(s, sc) {
 			continue
 		}
-		rc := c.judge(s)
+		rc := c.judge(s, sc)
 		rc.Name = c.name
 		out = append(out, rc)
 	}

@@ -66,6 +66,12 @@ type synthSpec struct {
 	interrupted bool
 	// inv, when set, gives every shard run-wide invariants and an ids.bin.
 	inv *invSpec
+	// sent, when set, is the share of the planned requests the run sent:
+	// a load generator that could not keep up, sending throughout the
+	// plan ever later than scheduled.
+	sent float64
+	// saturation declares the scenario's rates a ceiling.
+	saturation bool
 }
 
 func (sp *synthSpec) defaults() {
@@ -100,6 +106,14 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 	if sp.interrupted {
 		n /= 2 // stopped half way
 	}
+	// A run that fell behind sends its n requests spread over the whole
+	// plan, each later than the last.
+	interval := time.Duration(float64(time.Second) / sp.rate)
+	sendEvery := interval
+	if sp.sent > 0 {
+		n = int(math.Round(float64(n) * sp.sent))
+		sendEvery = sp.duration / time.Duration(n)
+	}
 	dirs := make([]string, sp.shards)
 	writers := make([]*results.Writer, sp.shards)
 	sums := make([]*results.Summary, sp.shards)
@@ -111,6 +125,9 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 		}
 	}
 	yaml := fmt.Sprintf(synthScenario, sp.duration, sp.rate, ths)
+	if sp.saturation {
+		yaml += "saturation: true\n"
+	}
 	for s := range sp.shards {
 		dirs[s] = filepath.Join(root, "shard-"+strconv.Itoa(s+1))
 		if sp.shards == 1 {
@@ -133,12 +150,11 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 		sum.Contract.SampleRate = 0.2
 		sums[s] = sum
 	}
-	interval := time.Duration(float64(time.Second) / sp.rate)
 	for i := range n {
 		s := i % sp.shards
 		lat := time.Duration(float64(40*time.Millisecond) * sp.latency * math.Exp(0.55*rng.NormFloat64()))
 		res := vegeta.Result{
-			Attack: "synthetic", Seq: uint64(i), Code: 200, Timestamp: sp.start.Add(time.Duration(i) * interval),
+			Attack: "synthetic", Seq: uint64(i), Code: 200, Timestamp: sp.start.Add(time.Duration(i) * sendEvery),
 			Latency: lat, BytesOut: 21000, BytesIn: 30000, Method: http.MethodPost,
 			URL: "http://127.0.0.1:8080/crm/v3/objects/tasks/batch/upsert", Headers: http.Header{},
 		}
@@ -162,7 +178,9 @@ func writeSynth(t testing.TB, root string, sp synthSpec) []string {
 			res.Error = `Post "http://127.0.0.1:8080/crm/v3/objects/tasks/batch/upsert": dial tcp 127.0.0.1:8080: connect: connection refused`
 			res.Headers.Del(results.HeaderRateLimitPolicy)
 		}
-		if rng.Float64() < 0.03 {
+		if late := time.Duration(i) * (sendEvery - interval); late > time.Millisecond {
+			res.Headers.Set(results.HeaderLateNanos, strconv.Itoa(int(late)))
+		} else if rng.Float64() < 0.03 {
 			res.Headers.Set(results.HeaderLateNanos, strconv.Itoa(int(3*time.Millisecond)))
 		}
 		if i%5 == 0 {

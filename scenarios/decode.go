@@ -18,7 +18,7 @@ import (
 
 // Keys of each mapping, in the order Marshal writes them.
 var (
-	topKeys       = []string{"name", "description", "seed", "stages", "batch", "http", "sample", "thresholds", "emulator", "verify"}
+	topKeys       = []string{"name", "description", "seed", "stages", "saturation", "batch", "http", "sample", "thresholds", "emulator", "verify"}
 	stageKeys     = []string{"duration", "rate", "pacer", "period", "amplitude", "steps"}
 	batchKeys     = []string{"size", "updates", "id_property", "trace_ids", "invalid", "version"}
 	httpKeys      = []string{"timeout", "workers", "max_workers", "keepalive", "http2"}
@@ -434,6 +434,8 @@ func (d *decoder) scenario(body ast.Node) *Scenario {
 			for i, item := range items {
 				s.Stages = append(s.Stages, d.stage(item, fmt.Sprintf("%s[%d]", e.path, i)))
 			}
+		case "saturation":
+			s.Saturation = d.boolean(e.val, e.path)
 		case "batch":
 			d.batch(e.val, e.path, &s.Batch)
 		case "http":

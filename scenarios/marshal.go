@@ -17,6 +17,7 @@ type yamlScenario struct {
 	Description string       `yaml:"description,omitempty"`
 	Seed        uint64       `yaml:"seed"`
 	Stages      []yamlStage  `yaml:"stages"`
+	Saturation  bool         `yaml:"saturation"`
 	Batch       yamlBatch    `yaml:"batch"`
 	HTTP        yamlHTTP     `yaml:"http"`
 	Sample      number       `yaml:"sample"`
@@ -88,6 +89,7 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		Description: s.Description,
 		Seed:        s.Seed,
 		Stages:      make([]yamlStage, len(s.Stages)),
+		Saturation:  s.Saturation,
 		Batch: yamlBatch{
 			Size:       s.Batch.Size,
 			Updates:    number(s.Batch.Updates),

@@ -265,3 +265,29 @@ func TestFieldError(t *testing.T) {
 	c.Source, c.pos = "", nil
 	assert.Equal(t, "f: emulator.tier: bad", c.FieldError("emulator.tier", "", errors.New("bad")).Error(), "built in code: no position")
 }
+
+// TestSaturation: saturation is false unless the file says true, survives
+// the canonical form (the reports read it back from summary.json), and a
+// value that is not a boolean is refused at its place.
+func TestSaturation(t *testing.T) {
+	const stages = "stages:\n  - duration: 10s\n    rate: 20\n"
+	s, err := Parse("plain.yaml", []byte(stages))
+	require.NoError(t, err)
+	assert.False(t, s.Saturation, "a rate is a promise unless the scenario says otherwise")
+
+	s, err = Parse("bench.yaml", []byte(stages+"saturation: true\n"))
+	require.NoError(t, err)
+	assert.True(t, s.Saturation)
+	out, err := s.Marshal()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "\nsaturation: true\n")
+	back, err := Parse("bench.yaml", out)
+	require.NoError(t, err)
+	assert.True(t, back.Saturation)
+	assert.True(t, s.Scaled(0.5).Saturation, "a shard's scenario keeps it")
+
+	_, err = Parse("bad.yaml", []byte(stages+"saturation: maybe\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad.yaml:4:13: saturation:")
+	assert.Contains(t, err.Error(), "write true or false")
+}

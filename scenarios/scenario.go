@@ -21,6 +21,7 @@ var Pacers = []string{PacerConstant, PacerLinear, PacerSine, PacerStep}
 // Defaults applied to keys a scenario file leaves out.
 const (
 	DefaultPacer         = PacerConstant
+	DefaultSaturation    = false
 	DefaultSteps         = 5
 	DefaultBatchSize     = hubspot.MaxBatchInputs
 	DefaultUpdates       = 0.5
@@ -92,8 +93,14 @@ type Scenario struct {
 	Description string
 	// Seed makes batches reproducible; 0 lets the load engine pick one (and
 	// record it).
-	Seed       uint64
-	Stages     []Stage
+	Seed   uint64
+	Stages []Stage
+	// Saturation says the stages' rates are a ceiling, not a promise:
+	// the run sends as fast as it can up to them, and falling short of
+	// them is reported, not failed (the reports' rate-achieved run check;
+	// a bench run that looks for the load generator's or the target's
+	// limit). Without it a run that sends less than its stages ask fails.
+	Saturation bool
 	Batch      Batch
 	HTTP       HTTP
 	Sample     float64 // share 0–1 of responses checked against the contract
@@ -178,6 +185,7 @@ type Verify struct {
 // not valid until it has at least one stage.
 func Default() *Scenario {
 	return &Scenario{
+		Saturation: DefaultSaturation,
 		Batch: Batch{
 			Size:       DefaultBatchSize,
 			Updates:    DefaultUpdates,

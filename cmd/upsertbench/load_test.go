@@ -130,3 +130,65 @@ func TestLoadInterrupted(t *testing.T) {
 	assert.True(t, strings.HasPrefix(stdout.String(), "INTERRUPTED  steady"), stdout.String())
 	assert.Less(t, sum.Metrics.Requests, uint64(600))
 }
+
+// cappedScenario asks for 50 batches/s for 2 s from one worker against an
+// emulator that answers in 100 ms: at most about ten a second can leave,
+// so the run sends about a fifth of its plan however fast the machine is
+// (a slower one sends fewer), far below the tolerance of one second of
+// its rate (50 of the 100 planned).
+const cappedScenario = `name: capped
+seed: 3
+stages:
+  - duration: 2s
+    rate: 50
+batch:
+  size: 5
+http:
+  workers: 1
+  max_workers: 1
+sample: 0
+emulator:
+  latency: fixed:100ms
+`
+
+// TestLoadShortOfItsRate: a run that could not send what its scenario
+// asked fails, with the shortfall and the fix in its verdict, although no
+// threshold speaks of the rate (it used to pass); the same run from a
+// scenario that declares its rates a ceiling passes and says how far it
+// got.
+func TestLoadShortOfItsRate(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		code       int
+		line       string
+	}{
+		{"a promise", cappedScenario, exitFail, `FAIL\s+rate-achieved\s+sent \d+ of the 100 requests planned \(\d+\.\d+%; [0-9.]+/s of 50\.0/s requested\): \d+ short, over the 50 tolerated .* lower --rate, raise http.max_workers`},
+		{"a ceiling", cappedScenario + "saturation: true\n", exitPass, `SKIP\s+rate-achieved\s+not judged: the scenario declares its rates a ceiling \(saturation: true\); sent \d+ of the 100 requests planned`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "capped.yaml")
+			require.NoError(t, os.WriteFile(file, []byte(tc.yaml), 0o644))
+			out := filepath.Join(t.TempDir(), "out")
+			code, stdout, stderr := cli(t, "load", "--scenario", file, "--out", out, "--quiet")
+			require.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Regexp(t, tc.line, stdout)
+			sum, err := results.ReadSummary(out)
+			require.NoError(t, err)
+			assert.Less(t, sum.Metrics.Requests, uint64(50), "one worker at 100 ms cannot send more")
+			var rc *results.RunCheck
+			for i := range sum.RunChecks {
+				if sum.RunChecks[i].Name == "rate-achieved" {
+					rc = &sum.RunChecks[i]
+				}
+			}
+			require.NotNil(t, rc, "summary.json has the run check")
+			assert.Equal(t, uint64(100), rc.Of)
+			assert.Equal(t, 100-sum.Metrics.Requests, rc.Count)
+			for _, f := range []string{"summary.md", "junit.xml", "report.html"} {
+				b, err := os.ReadFile(filepath.Join(out, f))
+				require.NoError(t, err)
+				assert.Contains(t, string(b), "rate-achieved", f)
+			}
+		})
+	}
+}
