@@ -251,32 +251,37 @@ func (v *verifier) end(ctx context.Context) (interrupted bool) {
 		v.sum.Duration = time.Since(began)
 		v.mu.Unlock()
 	}()
-	if ctx.Err() != nil {
-		v.mu.Lock()
-		v.sum.Incomplete = "interrupted before the read-back"
-		v.mu.Unlock()
-		return true
-	}
 	var src keySource
 	if v.cfg.verify.Mode == scenarios.VerifyAll {
 		src = v.allKeys()
 	} else {
 		src = v.pick(v.cfg.verify.Sample)
 	}
+	if ctx.Err() != nil {
+		v.mu.Lock()
+		v.sum.Planned, v.sum.Unread = src.total, src.total
+		v.sum.Incomplete = "interrupted before the read-back"
+		v.mu.Unlock()
+		return true
+	}
 	read, total, err := v.round(ctx, src, true)
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	// What the round set out to compare and did not: the reports judge
+	// the read-back incomplete from these counts (read-back-complete).
+	v.sum.Planned, v.sum.Unread = total, total-min(read, total)
+	v.sum.Unsettled = uint64(len(v.pending))
 	switch {
 	case ctx.Err() != nil:
 		v.sum.Incomplete = fmt.Sprintf("interrupted after reading %s of %s keys", count(float64(read)), count(float64(total)))
-		return true
+		interrupted = true
 	case err != nil:
 		v.sum.Incomplete = fmt.Sprintf("read %s of %s keys: %v", count(float64(read)), count(float64(total)), err)
 	}
-	if n := len(v.pending); n > 0 {
+	if n := len(v.pending); n > 0 && !interrupted {
 		v.sum.Incomplete = strings.TrimPrefix(v.sum.Incomplete+fmt.Sprintf("; %d keys that did not show their write could not be read again", n), "; ")
 	}
-	return false
+	return interrupted
 }
 
 // summary is the verification's part of summary.json.

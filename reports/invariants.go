@@ -31,14 +31,69 @@ import (
 //   - A summary without invariants (an older run, the contract-only path)
 //     has none of these rows: nothing was asked of them.
 
+// RunCheckReadBack fails when the end-of-run read-back could not compare
+// every key it set out to (its reads kept being refused, the target's
+// daily limit stopped them, the run was interrupted during it, or keys
+// that did not show their write could not be read again), saying how
+// many of how many and why: the read-back invariants then held for part
+// of the keys only, which their counts alone would not say. Ctrl-C during
+// the read-back fails it too, and the verdict stays INTERRUPTED.
+const RunCheckReadBack = "read-back-complete"
+
 // invariantRunChecks are the run-check rows of the invariants, in
-// results.InvariantNames order.
+// results.InvariantNames order, then the read-back's completeness.
 func invariantRunChecks() []runCheck {
-	out := make([]runCheck, 0, len(results.InvariantNames))
+	out := make([]runCheck, 0, len(results.InvariantNames)+1)
 	for _, name := range results.InvariantNames {
 		out = append(out, runCheck{name: name, judge: ofSummary(func(s *results.Summary) results.RunCheck { return judgeInvariant(s, name) }), applies: ofSummary(hasInvariants)})
 	}
-	return out
+	return append(out, runCheck{name: RunCheckReadBack, judge: ofSummary(checkReadBack), applies: ofSummary(hasReadBack)})
+}
+
+// hasReadBack says whether the run read its keys back (verification
+// off: the read-back invariants say not checked, and there is nothing to
+// be complete).
+func hasReadBack(s *results.Summary) bool { return s.Invariants != nil && s.Invariants.Verify != nil }
+
+func checkReadBack(s *results.Summary) results.RunCheck {
+	v := s.Invariants.Verify
+	rc := results.RunCheck{Count: v.NotCompared(), Of: v.Planned}
+	if msg := readBackIncomplete(v); msg != "" {
+		rc.Message = msg
+		return rc
+	}
+	switch {
+	case v.Planned == 0 && v.Keys > 0:
+		rc.NotChecked = true
+		rc.Message = "not checked: the summary does not say how many keys the read-back set out to compare (written by an older version)"
+		return rc
+	case v.Planned == 0:
+		rc.Pass = true
+		rc.Message = "no key to read back: no acknowledged result named one"
+		return rc
+	}
+	rc.Pass = true
+	rc.Message = fmt.Sprintf("read back all %s keys it set out to (%s)", fmtCount(v.Planned), v.Mode)
+	if v.Skipped > 0 {
+		rc.Message += fmt.Sprintf("; %s not comparable (written while read, or only by writes of unknown outcome)", plural(v.Skipped, "key read"))
+	}
+	return rc
+}
+
+// readBackIncomplete says in words what the read-back did not compare,
+// and why ("" when it compared every key it set out to): the text of
+// read-back-complete and of the Read-back overview line.
+func readBackIncomplete(v *results.VerifySummary) string {
+	n := v.NotCompared()
+	switch {
+	case n > 0 && v.Incomplete != "":
+		return fmt.Sprintf("read-back incomplete: %s of %s keys not compared (%s)", fmtCount(n), fmtCount(v.Planned), v.Incomplete)
+	case n > 0:
+		return fmt.Sprintf("read-back incomplete: %s of %s keys not compared", fmtCount(n), fmtCount(v.Planned))
+	case v.Incomplete != "":
+		return "read-back incomplete: " + v.Incomplete
+	}
+	return ""
 }
 
 func hasInvariants(s *results.Summary) bool { return s.Invariants != nil }
@@ -107,8 +162,11 @@ func judgeInvariant(s *results.Summary, name string) results.RunCheck {
 	if keyState(name) && inv.Untracked > 0 {
 		notes = append(notes, fmt.Sprintf("%s results of keys beyond the limit of %s keys were not tracked", fmtCount(inv.Untracked), fmtCount(inv.MaxKeys)))
 	}
-	if readBack(name) && inv.Verify != nil && inv.Verify.Incomplete != "" {
-		notes = append(notes, "read-back incomplete: "+inv.Verify.Incomplete)
+	if readBack(name) && inv.Verify != nil {
+		if n := inv.Verify.NotCompared(); n > 0 || inv.Verify.Incomplete != "" {
+			// The reason is read-back-complete's to give.
+			notes = append(notes, fmt.Sprintf("read-back incomplete (%s): held for the keys it compared", RunCheckReadBack))
+		}
 	}
 	if len(notes) > 0 {
 		rc.Message += " · " + strings.Join(notes, " · ")
@@ -264,8 +322,8 @@ func verifyLabel(v *results.VerifySummary) string {
 		mode += fmt.Sprintf(" %s", fmtCount(uint64(v.Sample)))
 	}
 	out += fmt.Sprintf(" · %s, window %s, %s in %s", mode, fmtDuration(v.Window), plural(uint64(v.Rounds), "round"), fmtDuration(v.Duration))
-	if v.Incomplete != "" {
-		out += " · incomplete: " + v.Incomplete
+	if msg := readBackIncomplete(v); msg != "" {
+		out += " · " + msg
 	}
 	return out
 }

@@ -29,6 +29,10 @@ type invSpec struct {
 	crossDup bool
 	// nothing leaves the named invariant with nothing checked and no reason.
 	nothing string
+	// unread keys of the final read-back were never read, for the reason
+	// incomplete gives (the target's daily limit stopped it).
+	unread     uint64
+	incomplete string
 }
 
 // synthKeys is how many keys each synthetic shard wrote.
@@ -61,8 +65,8 @@ func synthInvariants(shard, shards int, sp invSpec) *results.InvariantsSummary {
 	}
 	inv.Schema.Share = float64(inv.Schema.Checked) / float64(inv.Schema.Answers)
 	if !sp.verifyOff {
-		inv.Verify = &results.VerifySummary{Mode: "all", Rounds: 1, Requests: 1, Keys: synthKeys, Properties: 3 * synthKeys,
-			Mismatches: 2, Lag: 1, Skipped: 1, Duration: 40 * time.Millisecond}
+		inv.Verify = &results.VerifySummary{Mode: "all", Rounds: 1, Requests: 1, Keys: synthKeys - sp.unread, Properties: 3 * synthKeys,
+			Mismatches: 2, Lag: 1, Skipped: 1, Duration: 40 * time.Millisecond, Planned: synthKeys + 1, Unread: sp.unread, Incomplete: sp.incomplete}
 	}
 	units := map[string]string{results.InvariantOneID: "keys", results.InvariantAccounting: "inputs",
 		results.InvariantLostWrite: "key reads", results.InvariantStaleRead: "key reads"}
@@ -148,6 +152,10 @@ func TestGoldenInvariants(t *testing.T) {
 		{"invariants-notchecked", synthSpec{inv: &invSpec{verifyOff: true,
 			notChecked: map[string]string{results.InvariantTraceID: "the scenario sends no trace ids (batch.trace_ids: false); results that carry one anyway are still violations"}}}},
 		{"invariants-shards", synthSpec{shards: 2, inv: &invSpec{crossDup: true, violations: map[string]int{results.InvariantNewOnce: 1}}}},
+		// The target's daily limit stopped the read-back after a third of
+		// the keys: the verdict says so, not only the read-back's counts.
+		{"invariants-readback-incomplete", synthSpec{inv: &invSpec{unread: 27,
+			incomplete: "read 14 of 41 keys: the target answered 429 with its daily limit (policy DAILY): verification stopped"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

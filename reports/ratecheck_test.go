@@ -89,3 +89,51 @@ func TestRateLimitedIsNoShortfall(t *testing.T) {
 	require.Len(t, r.Failures, 1, "%v", r.Failures)
 	assert.Contains(t, r.Failures[0], "rate_limited < 1%")
 }
+
+// TestReadBackComplete holds read-back-complete to its cases: every key
+// compared passes; keys never read or never read again fail with how many
+// of how many and why; a merge in which a shard did not read back fails
+// naming it; a summary from before the counts existed is not checked; no
+// read-back (verification off) has no such check.
+func TestReadBackComplete(t *testing.T) {
+	cases := []struct {
+		name       string
+		v          *results.VerifySummary
+		pass, skip bool
+		says       string
+	}{
+		{name: "every key compared", v: &results.VerifySummary{Mode: "all", Planned: 500, Keys: 498, Skipped: 2}, pass: true,
+			says: "read back all 500 keys it set out to (all); 2 key reads not comparable"},
+		{name: "nothing to read", v: &results.VerifySummary{Mode: "all"}, pass: true, says: "no key to read back"},
+		{name: "unread", v: &results.VerifySummary{Mode: "sample", Planned: 1000, Keys: 300, Unread: 700, Incomplete: "read 300 of 1,000 keys: read #4 answered 403: …"},
+			says: "read-back incomplete: 700 of 1,000 keys not compared (read 300 of 1,000 keys: read #4 answered 403: …)"},
+		{name: "not read again", v: &results.VerifySummary{Mode: "all", Planned: 1000, Keys: 1000, Unsettled: 3, Incomplete: "3 keys that did not show their write could not be read again"},
+			says: "read-back incomplete: 3 of 1,000 keys not compared (3 keys that"},
+		{name: "a shard without read-back", v: &results.VerifySummary{Mode: "all", Planned: 100, Keys: 100, Incomplete: "no read-back in shard 2/2"},
+			says: "read-back incomplete: no read-back in shard 2/2"},
+		{name: "an older summary", v: &results.VerifySummary{Mode: "all", Keys: 100}, skip: true, says: "not checked: the summary does not say"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := results.NewSummary()
+			s.Invariants = &results.InvariantsSummary{Verify: tc.v}
+			var got *results.RunCheck
+			for _, c := range judgeRun(s, nil) {
+				if c.Name == RunCheckReadBack {
+					got = &c
+				}
+			}
+			require.NotNil(t, got)
+			assert.Equal(t, tc.pass, got.Pass, got.Message)
+			assert.Equal(t, tc.skip, got.NotChecked, got.Message)
+			assert.Contains(t, got.Message, tc.says)
+			assert.Equal(t, tc.v.NotCompared(), got.Count)
+			assert.Equal(t, tc.v.Planned, got.Of)
+		})
+	}
+	s := results.NewSummary()
+	s.Invariants = &results.InvariantsSummary{}
+	for _, c := range judgeRun(s, nil) {
+		assert.NotEqual(t, RunCheckReadBack, c.Name, "verification off: nothing to be complete")
+	}
+}

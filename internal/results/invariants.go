@@ -223,6 +223,16 @@ type VerifySummary struct {
 	Lag        uint64 `json:"lag,omitempty"`
 	// Duration is the time spent verifying at the end of the run.
 	Duration time.Duration `json:"duration"`
+	// Planned is how many keys the final round set out to compare (every
+	// key an acknowledged result named, or the sample). Unread counts
+	// those whose read never got a usable answer (the target kept
+	// refusing, its daily limit stopped the reads, Ctrl-C); Unsettled the
+	// keys whose first read did not show their write and whose re-read did
+	// not happen, so lag, stale read and lost write could not be told
+	// apart. Either makes the read-back incomplete (NotCompared).
+	Planned   uint64 `json:"planned"`
+	Unread    uint64 `json:"unread,omitempty"`
+	Unsettled uint64 `json:"unsettled,omitempty"`
 	// Incomplete says why the final round did not read every key it
 	// chose (interrupted, out of time, the target kept refusing).
 	Incomplete string `json:"incomplete,omitempty"`
@@ -242,3 +252,8 @@ type SchemaCoverage struct {
 	// to libopenapi-validator (routes the fast path cannot compile).
 	Fast uint64 `json:"fast"`
 }
+
+// NotCompared is how many of the Planned keys the final round could not
+// compare with their last acknowledged write (Unread and Unsettled, at
+// most Planned).
+func (v *VerifySummary) NotCompared() uint64 { return min(v.Unread+v.Unsettled, v.Planned) }

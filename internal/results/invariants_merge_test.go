@@ -39,6 +39,7 @@ func TestMergeInvariantsAddsUp(t *testing.T) {
 	a := shardInvariants(1, map[string]int{InvariantOneID: 15, InvariantUpdatedAt: 2})
 	b := shardInvariants(2, map[string]int{InvariantOneID: 30, InvariantStaleRead: 1})
 	b.Verify.Incomplete = "out of time"
+	a.Verify.Planned, b.Verify.Planned, b.Verify.Unread, b.Verify.Unsettled = 40, 50, 5, 2
 	m := MergeInvariants([]InvariantsPart{{"shard 1/2", a}, {"shard 2/2", b}})
 	require.NotNil(t, m)
 
@@ -79,6 +80,10 @@ func TestMergeInvariantsAddsUp(t *testing.T) {
 	assert.Equal(t, 2, v.Rounds)
 	assert.Equal(t, 2*time.Second, v.Duration)
 	assert.Equal(t, "shard 2/2: out of time", v.Incomplete)
+	assert.Equal(t, uint64(90), v.Planned, "the keys both shards set out to compare")
+	assert.Equal(t, uint64(5), v.Unread)
+	assert.Equal(t, uint64(2), v.Unsettled)
+	assert.Equal(t, uint64(7), v.NotCompared())
 	// Schema coverage adds, its share from the sums.
 	assert.Equal(t, a.Schema.Answers+b.Schema.Answers, m.Schema.Answers)
 	assert.Equal(t, a.Schema.Checked+b.Schema.Checked, m.Schema.Checked)
@@ -244,6 +249,7 @@ func TestMergeInvariantsKnowsEveryField(t *testing.T) {
 		// VerifySummary ("Keys" above too)
 		"Window": first, "Every": first, "Sample": sum, "Rounds": largest, "Requests": sum, "RateLimited": sum,
 		"Failed": sum, "Properties": sum, "Unverifiable": sum, "Skipped": sum, "Mismatches": sum, "Lag": sum, "Duration": largest,
+		"Planned": sum, "Unread": sum, "Unsettled": sum,
 		// SchemaCoverage
 		"Checked": sum, "Violations": sum, "Fast": sum, "Budget": largest, "Share": derived,
 	}

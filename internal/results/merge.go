@@ -362,6 +362,9 @@ func mergeVerify(parts []InvariantsPart) *VerifySummary {
 		m.Skipped += v.Skipped
 		m.Mismatches += v.Mismatches
 		m.Lag += v.Lag
+		m.Planned += v.Planned
+		m.Unread += v.Unread
+		m.Unsettled += v.Unsettled
 		m.Duration = max(m.Duration, v.Duration)
 		if v.Incomplete != "" {
 			if len(parts) == 1 {
