@@ -55,7 +55,7 @@ func TestHTMLRateShortfall(t *testing.T) {
 		saturation bool
 		status     string
 		says       string
-	}{{"promise", false, "fail", "sent 85 of the 200 requests planned"}, {"ceiling", true, "skip", "not judged: the scenario declares its rates a ceiling"}} {
+	}{{"promise", false, "fail", "rate not achieved: sent 85 of the 200 requests planned"}, {"ceiling", true, "skip", "not judged: the scenario declares its rates a ceiling"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := Build(writeSynth(t, filepath.Join(t.TempDir(), "run"), synthSpec{sent: 0.427, saturation: tc.saturation}), WithNow(synthNow))
 			require.NoError(t, err)

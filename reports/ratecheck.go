@@ -93,7 +93,7 @@ func checkRate(s *results.Summary, sc *scenarios.Scenario) results.RunCheck {
 			rc.Message += fmt.Sprintf(", within the %s tolerated", fmtCount(f.allowed))
 		}
 	default:
-		rc.Message = fmt.Sprintf("%s: %s short, over the %s tolerated (the larger of %s of the plan and %s of its rate); %s. "+
+		rc.Message = fmt.Sprintf("rate not achieved: %s: %s short, over the %s tolerated (the larger of %s of the plan and %s of its rate); %s. "+
 			"The load was not applied as asked: lower --rate, raise http.max_workers if sends waited for a free worker, or set saturation: true in the scenario if its rates are a ceiling",
 			sent, fmtCount(f.missing()), fmtCount(f.allowed), fmtPercent(MaxRateShortfall*100), RateShortfallGrace, lateBehind(s))
 	}

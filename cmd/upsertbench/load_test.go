@@ -162,7 +162,7 @@ func TestLoadShortOfItsRate(t *testing.T) {
 		code       int
 		line       string
 	}{
-		{"a promise", cappedScenario, exitFail, `FAIL\s+rate-achieved\s+sent \d+ of the 100 requests planned \(\d+\.\d+%; [0-9.]+/s of 50\.0/s requested\): \d+ short, over the 50 tolerated .* lower --rate, raise http.max_workers`},
+		{"a promise", cappedScenario, exitFail, `FAIL\s+rate-achieved\s+rate not achieved: sent \d+ of the 100 requests planned \(\d+\.\d+%; [0-9.]+/s of 50\.0/s requested\): \d+ short, over the 50 tolerated .* lower --rate, raise http.max_workers`},
 		{"a ceiling", cappedScenario + "saturation: true\n", exitPass, `SKIP\s+rate-achieved\s+not judged: the scenario declares its rates a ceiling \(saturation: true\); sent \d+ of the 100 requests planned`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
