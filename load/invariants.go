@@ -484,15 +484,16 @@ func (inv *invariants) violate(c checkIndex, key, msg string, first, second resu
 }
 
 // finish runs the checks that need the whole run: every created key said
-// new:true once, and no id belongs to two unique values. It returns the
-// keys' (id, key) pairs sorted by id, for the shard's key file.
-func (inv *invariants) finish() []keyID {
+// new:true once, and no id belongs to two unique values. It returns every
+// key's first id sorted by id, for the shard's key file (writeIDs): 16
+// bytes a key (BenchmarkFinishIDs), the key table is not copied.
+func (inv *invariants) finish() []idRec {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	var ids []keyID
+	n := 0
 	inv.keys.forEach(func(k uint64, s *keyState) bool {
 		if s.is(ksID) {
-			ids = append(ids, keyID{id: s.id, hashed: s.is(ksIDHashed), key: k, new: s.is(ksNew)})
+			n++
 		}
 		if inv.freshKeys && s.is(ksSeen) && !s.is(ksNew) && !s.is(ksUnknown) {
 			inv.violate(chkNewOnce, inv.gen.Key(k), "the run created this key, yet no answer said new:true",
@@ -500,51 +501,84 @@ func (inv *invariants) finish() []keyID {
 		}
 		return true
 	})
-	inv.checks[chkOneID].checked = uint64(len(ids))
-	slices.SortFunc(ids, func(a, b keyID) int {
-		return cmp.Or(cmp.Compare(a.id, b.id), cmpBool(a.hashed, b.hashed), cmp.Compare(a.key, b.key))
+	ids := make([]idRec, 0, n)
+	inv.keys.forEach(func(k uint64, s *keyState) bool {
+		if s.is(ksID) {
+			ids = append(ids, newIDRec(s.id, s.is(ksIDHashed), k))
+		}
+		return true
 	})
+	inv.checks[chkOneID].checked = uint64(len(ids))
+	slices.SortFunc(ids, compareIDRecs)
 	for i := 1; i < len(ids); i++ {
 		a, b := ids[i-1], ids[i]
-		if a.id != b.id || a.hashed != b.hashed {
+		if !a.sameID(b) {
 			continue
 		}
-		sa, sb := inv.keys.peek(a.key), inv.keys.peek(b.key)
-		inv.violate(chkOneID, inv.gen.Key(b.key), fmt.Sprintf("record id %s also came back for %s", idText(sb), inv.gen.Key(a.key)),
-			inv.storedRef(sa.firstAns, sa, "for "+inv.gen.Key(a.key)), inv.storedRef(sb.firstAns, sb, "for "+inv.gen.Key(b.key)))
+		sa, sb := inv.keys.peek(a.key()), inv.keys.peek(b.key())
+		ka, kb := inv.gen.Key(a.key()), inv.gen.Key(b.key())
+		inv.violate(chkOneID, kb, fmt.Sprintf("record id %s also came back for %s", idText(sb), ka),
+			inv.storedRef(sa.firstAns, sa, "for "+ka), inv.storedRef(sb.firstAns, sb, "for "+kb))
 	}
 	return ids
 }
 
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
+// idRec is one key's first record id, as the end of the run sorts them:
+// the id, then the hashed flag in the top bit of the key number (key
+// numbers index the in-memory key table, far below 2⁶³), so that the
+// records sort by (id, hashed, key number) as two integers.
+type idRec struct{ id, hk uint64 }
+
+const idRecHashed = 1 << 63
+
+func newIDRec(id uint64, hashed bool, key uint64) idRec {
+	r := idRec{id: id, hk: key}
+	if hashed {
+		r.hk |= idRecHashed
 	}
-	return -1
+	return r
 }
 
-// keyIDs turns finish's pairs into ids.bin's records: the unique value and
-// the answer that first gave the id.
-func (inv *invariants) keyIDs(ids []keyID) []results.KeyID {
+func (r idRec) key() uint64         { return r.hk &^ idRecHashed }
+func (r idRec) hashed() bool        { return r.hk&idRecHashed != 0 }
+func (r idRec) sameID(o idRec) bool { return r.id == o.id && r.hashed() == o.hashed() }
+func compareIDRecs(a, b idRec) int  { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.hk, b.hk)) }
+
+// writeIDs streams finish's records into dir/ids.bin: each key's unique
+// value and first answer are made as the record is written and dropped
+// after, so the file costs no memory per key. Records sharing an id (a
+// one-id violation) are put in results.CompareKeyIDs' order, which sorts
+// the unique values as text; records of different ids already are.
+func (inv *invariants) writeIDs(dir string, ids []idRec) error {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	out := make([]results.KeyID, len(ids))
-	for i, k := range ids {
-		s := inv.keys.peek(k.key)
-		out[i] = results.KeyID{ID: k.id, Hashed: k.hashed, Key: inv.gen.Key(k.key), First: inv.storedRef(s.firstAns, s, "")}
+	w, err := results.CreateIDs(dir, uint64(len(ids)))
+	if err != nil {
+		return err
 	}
-	return out
-}
-
-// keyID is one key's first id, for the end-of-run checks and the key file.
-type keyID struct {
-	id     uint64
-	hashed bool
-	key    uint64
-	new    bool
+	defer func() { _ = w.Abort() }()
+	var group []results.KeyID
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j].sameID(ids[i]) {
+			j++
+		}
+		group = group[:0]
+		for _, r := range ids[i:j] {
+			s := inv.keys.peek(r.key())
+			group = append(group, results.KeyID{ID: r.id, Hashed: r.hashed(), Key: inv.gen.Key(r.key()), First: inv.storedRef(s.firstAns, s, "")})
+		}
+		if len(group) > 1 {
+			slices.SortFunc(group, results.CompareKeyIDs)
+		}
+		for _, k := range group {
+			if err := w.Add(k); err != nil {
+				return err
+			}
+		}
+		i = j
+	}
+	return w.Commit()
 }
 
 // summary is the invariants' part of summary.json.

@@ -3,9 +3,13 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -373,4 +377,104 @@ func TestInvariantsUnknownOutcomeIsNoViolation(t *testing.T) {
 	assert.Zero(t, s.Violations(), "%+v", s.Checks)
 	assert.Equal(t, uint64(2), s.UnknownOutcome)
 	assert.Equal(t, uint64(18), s.Answers)
+}
+
+// fillKeys gives keys 0..n-1 of inv a first id and first answer, as folded
+// answers would: ids in a shuffled order (a target numbers records as it
+// creates them, not in key order), every 97th id hashed, and the given
+// pairs of keys sharing one id.
+func fillKeys(inv *invariants, n uint64, share [][2]uint64) {
+	for k := range n {
+		s := inv.keys.at(k)
+		s.flags |= ksSeen | ksID | ksNew
+		s.id = (k*7919)%n + 48_000_000_000
+		if k%97 == 5 {
+			s.flags |= ksIDHashed
+		}
+		s.firstAns, s.newAns = ansRef(k/10), ansRef(k/10)
+		*inv.batches.at(k / 10) = batchInfo{sent: uint32(k), done: uint32(k) + 3, status: 200}
+	}
+	for _, p := range share {
+		a, b := inv.keys.at(p[0]), inv.keys.at(p[1])
+		b.id, b.flags = a.id, b.flags&^ksIDHashed|a.flags&ksIDHashed
+	}
+}
+
+// TestInvariantsWriteIDs holds the streamed ids.bin to the file
+// results.WriteIDs makes from a slice of every key's KeyID (the reference:
+// built naively, sorted by results), byte for byte, two keys sharing an id
+// included — keys 9 and 10, whose unique values sort as text the other way
+// round — and checks the one-id offenders finish names for it.
+func TestInvariantsWriteIDs(t *testing.T) {
+	gen := testGenerator(t)
+	inv := newInvariants(gen, true, 0)
+	const n = 3000
+	fillKeys(inv, n, [][2]uint64{{9, 10}, {200, 5}})
+	ids := inv.finish()
+	require.Len(t, ids, n)
+	s := inv.summary()
+	one := s.Check(results.InvariantOneID)
+	assert.Equal(t, uint64(n), one.Checked)
+	assert.Equal(t, uint64(2), one.Violations)
+	require.Len(t, one.Offenders, 2)
+	for _, o := range one.Offenders {
+		assert.Contains(t, o.Message, "also came back for")
+		assert.Equal(t, "upsert", o.First.Kind)
+		assert.Equal(t, "upsert", o.Second.Kind)
+	}
+
+	dir := t.TempDir()
+	require.NoError(t, inv.writeIDs(dir, ids))
+	got, err := os.ReadFile(filepath.Join(dir, results.IDsFile))
+	require.NoError(t, err)
+
+	var want []results.KeyID
+	for k := range uint64(n) {
+		st := inv.keys.peek(k)
+		id := strconv.FormatUint(st.id, 10)
+		if st.is(ksIDHashed) {
+			id = fmt.Sprintf("(non-numeric, hash %016x)", st.id)
+		}
+		b := uint64(k / 10)
+		want = append(want, results.KeyID{ID: st.id, Hashed: st.is(ksIDHashed), Key: gen.Key(k),
+			First: results.AnswerRef{Kind: "upsert", Batch: b, At: time.Duration(inv.batches.pages[0][b].sent) * time.Millisecond, Status: 200, ID: id}})
+	}
+	ref := t.TempDir()
+	require.NoError(t, results.WriteIDs(ref, want))
+	wantFile, err := os.ReadFile(filepath.Join(ref, results.IDsFile))
+	require.NoError(t, err)
+	assert.Equal(t, wantFile, got, "the streamed file is the reference's")
+
+	back, err := results.ReadIDs(dir)
+	require.NoError(t, err)
+	assert.Len(t, back, n)
+}
+
+// BenchmarkFinishIDs measures the end of a run for 200,000 keys: what
+// finish allocates (the sorted records it returns, held while ids.bin is
+// written) and what writeIDs allocates per key (each record's unique value
+// and answer, garbage as soon as it is written). The key table is not
+// counted: it exists before the end of the run.
+func BenchmarkFinishIDs(b *testing.B) {
+	gen, err := generators.New(generators.WithSeed(1), generators.WithKeyPrefix("ub-bench"))
+	require.NoError(b, err)
+	const keys = 200_000
+	dir := b.TempDir()
+	var finishB, writeB, writeAllocs float64
+	for b.Loop() {
+		inv := newInvariants(gen, true, 0)
+		fillKeys(inv, keys, nil)
+		var m0, m1, m2 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		ids := inv.finish()
+		runtime.ReadMemStats(&m1)
+		require.NoError(b, inv.writeIDs(dir, ids))
+		runtime.ReadMemStats(&m2)
+		finishB = float64(m1.TotalAlloc-m0.TotalAlloc) / keys
+		writeB = float64(m2.TotalAlloc-m1.TotalAlloc) / keys
+		writeAllocs = float64(m2.Mallocs-m1.Mallocs) / keys
+	}
+	b.ReportMetric(finishB, "finish-B/key")
+	b.ReportMetric(writeB, "write-B/key")
+	b.ReportMetric(writeAllocs, "write-allocs/key")
 }

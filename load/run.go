@@ -445,7 +445,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 	// own emulator writes none: its ids come from a store of its own, and
 	// the same id in two such stores is no conflict.
 	if !(r.cfg.ownEmulator && r.shard.Count > 1) {
-		if err := results.WriteIDs(dir, r.inv.keyIDs(ids)); err != nil {
+		if err := r.inv.writeIDs(dir, ids); err != nil {
 			errs = append(errs, err)
 		}
 	}

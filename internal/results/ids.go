@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"os"
@@ -32,8 +33,11 @@ type KeyID struct {
 	First  AnswerRef
 }
 
-// compareKeyIDs is the file's order: ID, then plain before hashed, then Key.
-func compareKeyIDs(a, b KeyID) int {
+// CompareKeyIDs is the file's order: ID, then plain before hashed, then
+// Key. It is the one owner of that order: the writer, the reader and the
+// shard merge hold records to it, and a caller that streams records to
+// CreateIDs sorts with it.
+func CompareKeyIDs(a, b KeyID) int {
 	return cmp.Or(cmp.Compare(a.ID, b.ID), cmpBool(a.Hashed, b.Hashed), cmp.Compare(a.Key, b.Key))
 }
 
@@ -103,63 +107,112 @@ const MaxIDKeyBytes = 1 << 16
 // maxIDStatus is the largest status an answer reference may carry.
 const maxIDStatus = 999
 
-// WriteIDs writes dir/ids.bin atomically. It sorts ids in place by ID,
-// Hashed and Key (the reader and the shard merge rely on that order) and
-// drops exact repeats of one (ID, Hashed, Key).
+// WriteIDs writes dir/ids.bin atomically from a slice. It sorts ids in
+// place by ID, Hashed and Key when they are not sorted yet (the reader and
+// the shard merge rely on that order) and drops exact repeats of one (ID,
+// Hashed, Key): the first stays. A caller with many keys streams them in
+// order through CreateIDs instead, holding none of them as KeyIDs.
 func WriteIDs(dir string, ids []KeyID) error {
-	if !slices.IsSortedFunc(ids, compareKeyIDs) {
-		slices.SortFunc(ids, compareKeyIDs)
-	}
-	for _, k := range ids {
-		if len(k.Key) > MaxIDKeyBytes || len(k.First.ID) > MaxIDKeyBytes ||
-			len(k.First.Detail) > MaxIDKeyBytes || len(k.First.Kind) > MaxIDKeyBytes {
-			return fmt.Errorf("write %s: key %.40q…: a string longer than %d bytes", filepath.Join(dir, IDsFile), k.Key, MaxIDKeyBytes)
-		}
-		if k.First.Status < 0 || k.First.Status > maxIDStatus {
-			return fmt.Errorf("write %s: key %q: status %d is not an HTTP status", filepath.Join(dir, IDsFile), k.Key, k.First.Status)
-		}
+	if !slices.IsSortedFunc(ids, CompareKeyIDs) {
+		slices.SortFunc(ids, CompareKeyIDs)
 	}
 	n := len(ids)
 	for i := 1; i < len(ids); i++ {
-		if compareKeyIDs(ids[i-1], ids[i]) == 0 {
+		if CompareKeyIDs(ids[i-1], ids[i]) == 0 {
 			n--
 		}
 	}
-	path := filepath.Join(dir, IDsFile)
-	f, err := CreateAtomic(path)
+	w, err := CreateIDs(dir, uint64(n))
 	if err != nil {
 		return err
 	}
-	defer func() { _ = f.Abort() }()
-	crc := crc32.NewIEEE()
-	w := bufio.NewWriterSize(io.MultiWriter(f, crc), 64<<10)
-	e := idEncoder{w: w}
-	e.raw([]byte(idsMagic))
-	e.raw([]byte{idsVersion})
-	e.uvarint(uint64(n))
-	var prev uint64
+	defer func() { _ = w.Abort() }()
 	for i, k := range ids {
-		if i > 0 && compareKeyIDs(ids[i-1], k) == 0 {
+		if i > 0 && CompareKeyIDs(ids[i-1], k) == 0 {
 			continue
 		}
-		e.uvarint(k.ID - prev)
-		prev = k.ID
-		var flags byte
-		if k.Hashed {
-			flags |= idFlagHashed
+		if err := w.Add(k); err != nil {
+			return err
 		}
-		first := k.First != (AnswerRef{})
-		if first {
-			flags |= idFlagFirst
-			if !k.Hashed && k.First.ID == strconv.FormatUint(k.ID, 10) {
+	}
+	return w.Commit()
+}
+
+// IDWriter writes an ids.bin record by record, holding one record at a
+// time: the caller sorts (ID, Hashed, Key; CompareKeyIDs) and says the
+// count up front, as the header carries it. Add refuses a record out of
+// that order, and Commit a count that was not met, so a wrong caller gets
+// an error, never a file the reader refuses. The file appears, whole, at
+// Commit; Abort (or a failed Add) leaves nothing.
+type IDWriter struct {
+	f       *AtomicFile
+	w       *bufio.Writer
+	crc     hash.Hash32
+	e       idEncoder
+	count   uint64
+	written uint64
+	prev    KeyID
+	dec     []byte // the decimal id, to compare with First.ID without allocating
+	err     error
+}
+
+// CreateIDs starts writing dir/ids.bin with count records.
+func CreateIDs(dir string, count uint64) (*IDWriter, error) {
+	f, err := CreateAtomic(filepath.Join(dir, IDsFile))
+	if err != nil {
+		return nil, err
+	}
+	w := &IDWriter{f: f, crc: crc32.NewIEEE(), count: count}
+	w.w = bufio.NewWriterSize(io.MultiWriter(f, w.crc), 64<<10)
+	w.e = idEncoder{w: w.w}
+	w.e.raw([]byte(idsMagic))
+	w.e.raw([]byte{idsVersion})
+	w.e.uvarint(count)
+	return w, nil
+}
+
+// Add writes the next record. It must come after the previous one in
+// CompareKeyIDs' order (an exact repeat is refused too), and there must be
+// room left in the count. After an error the writer is spent: Abort.
+func (w *IDWriter) Add(k KeyID) error {
+	if w.err != nil {
+		return w.err
+	}
+	path := w.f.Name()
+	switch {
+	case len(k.Key) > MaxIDKeyBytes || len(k.First.ID) > MaxIDKeyBytes ||
+		len(k.First.Detail) > MaxIDKeyBytes || len(k.First.Kind) > MaxIDKeyBytes:
+		w.err = fmt.Errorf("write %s: key %.40q…: a string longer than %d bytes", path, k.Key, MaxIDKeyBytes)
+	case k.First.Status < 0 || k.First.Status > maxIDStatus:
+		w.err = fmt.Errorf("write %s: key %q: status %d is not an HTTP status", path, k.Key, k.First.Status)
+	case w.written == w.count:
+		w.err = fmt.Errorf("write %s: record %d (key %q) beyond the %d announced", path, w.written+1, k.Key, w.count)
+	case w.written > 0 && CompareKeyIDs(w.prev, k) >= 0:
+		w.err = fmt.Errorf("write %s: record %d (id %s, key %q) is not after id %s, key %q: records go in order of id, then key, once each",
+			path, w.written+1, k.IDText(), k.Key, w.prev.IDText(), w.prev.Key)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	e := &w.e
+	e.uvarint(k.ID - w.prev.ID)
+	var flags byte
+	if k.Hashed {
+		flags |= idFlagHashed
+	}
+	first := k.First != (AnswerRef{})
+	if first {
+		flags |= idFlagFirst
+		if !k.Hashed {
+			w.dec = strconv.AppendUint(w.dec[:0], k.ID, 10)
+			if k.First.ID == string(w.dec) {
 				flags |= idFlagDecimal
 			}
 		}
-		e.raw([]byte{flags})
-		e.str(k.Key)
-		if !first {
-			continue
-		}
+	}
+	e.raw([]byte{flags})
+	e.str(k.Key)
+	if first {
 		switch k.First.Kind {
 		case "upsert":
 			e.raw([]byte{idKindUpsert})
@@ -177,19 +230,49 @@ func WriteIDs(dir string, ids []KeyID) error {
 		}
 		e.str(k.First.Detail)
 	}
-	if e.err == nil {
-		e.err = w.Flush()
-	}
 	if e.err != nil {
-		return fmt.Errorf("write %s: %w", path, e.err)
+		w.err = fmt.Errorf("write %s: %w", path, e.err)
+		return w.err
+	}
+	w.written++
+	w.prev = k
+	return nil
+}
+
+// Commit checks that every announced record was added, writes the
+// checksum and moves the file into place.
+func (w *IDWriter) Commit() error {
+	if w.err != nil {
+		return w.err
+	}
+	path := w.f.Name()
+	if w.written != w.count {
+		w.err = fmt.Errorf("write %s: %d records announced, %d added", path, w.count, w.written)
+		return w.err
+	}
+	if err := w.w.Flush(); err != nil {
+		w.err = fmt.Errorf("write %s: %w", path, err)
+		return w.err
 	}
 	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], crc.Sum32())
-	if _, err := f.Write(sum[:]); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	binary.BigEndian.PutUint32(sum[:], w.crc.Sum32())
+	if _, err := w.f.Write(sum[:]); err != nil {
+		w.err = fmt.Errorf("write %s: %w", path, err)
+		return w.err
 	}
-	return f.Commit()
+	w.err = errIDWriterDone
+	return w.f.Commit()
 }
+
+// Abort drops the file; after Commit it does nothing.
+func (w *IDWriter) Abort() error {
+	if w.err == nil {
+		w.err = errIDWriterDone
+	}
+	return w.f.Abort()
+}
+
+var errIDWriterDone = errors.New("results: the ids.bin writer is closed")
 
 type idEncoder struct {
 	w   *bufio.Writer
@@ -314,7 +397,7 @@ func (r *IDReader) Next() bool {
 		r.err = r.damage("record %d of %d: %v", r.read+1, r.count, err)
 		return false
 	}
-	if r.read > 0 && compareKeyIDs(r.prev, k) >= 0 {
+	if r.read > 0 && CompareKeyIDs(r.prev, k) >= 0 {
 		r.done = true
 		r.err = r.damage("record %d (id %s, key %q) is out of order after id %s, key %q", r.read+1, k.IDText(), k.Key, r.prev.IDText(), r.prev.Key)
 		return false

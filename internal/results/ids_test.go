@@ -264,7 +264,7 @@ func FuzzReadIDs(f *testing.F) {
 		var prev KeyID
 		for r.Next() {
 			k := r.KeyID()
-			if n > 0 && compareKeyIDs(prev, k) >= 0 {
+			if n > 0 && CompareKeyIDs(prev, k) >= 0 {
 				t.Fatalf("record %d out of order: %+v after %+v", n+1, k, prev)
 			}
 			if len(k.Key) > MaxIDKeyBytes {
@@ -293,4 +293,71 @@ func FuzzReadIDs(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", r.Err())
 		}
 	})
+}
+
+// TestIDWriterStreams: records added one by one in order make the same
+// file as WriteIDs' slice (which writes through the same writer).
+func TestIDWriterStreams(t *testing.T) {
+	want := sortedCopy(sampleIDs())
+	dir := t.TempDir()
+	w, err := CreateIDs(dir, uint64(len(want)))
+	require.NoError(t, err)
+	for _, k := range want {
+		require.NoError(t, w.Add(k))
+	}
+	assert.NoFileExists(t, filepath.Join(dir, IDsFile), "nothing visible before Commit")
+	require.NoError(t, w.Commit())
+	require.NoError(t, w.Abort(), "Abort after Commit does nothing")
+	got, err := ReadIDs(dir)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	streamed, err := os.ReadFile(filepath.Join(dir, IDsFile))
+	require.NoError(t, err)
+	assert.Equal(t, encodeIDs(t, sampleIDs()), streamed, "byte for byte what WriteIDs writes")
+}
+
+// TestIDWriterRefuses: a caller that breaks the order or the count gets an
+// error naming the record, and no file.
+func TestIDWriterRefuses(t *testing.T) {
+	a := KeyID{ID: 5, Key: "k-5"}
+	b := KeyID{ID: 5, Hashed: true, Key: "k-1"}
+	c := KeyID{ID: 7, Key: "k-2"}
+	for _, tc := range []struct {
+		name   string
+		count  uint64
+		add    []KeyID
+		commit bool
+		want   string
+	}{
+		{"out of order", 3, []KeyID{a, c, b}, false, `record 3 (id (non-numeric, hash 0000000000000005), key "k-1") is not after id 7, key "k-2"`},
+		{"a repeat", 2, []KeyID{a, a}, false, `record 2 (id 5, key "k-5") is not after id 5, key "k-5"`},
+		{"same id, keys out of order", 2, []KeyID{{ID: 5, Key: "k-9"}, {ID: 5, Key: "k-10"}}, false, `key "k-10") is not after id 5, key "k-9"`},
+		{"more than announced", 1, []KeyID{a, c}, false, `record 2 (key "k-2") beyond the 1 announced`},
+		{"fewer than announced", 3, []KeyID{a, b}, true, "3 records announced, 2 added"},
+		{"bad status", 1, []KeyID{{ID: 1, Key: "k", First: AnswerRef{Kind: "upsert", Status: 1000}}}, false, "status 1000 is not an HTTP status"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := CreateIDs(dir, tc.count)
+			require.NoError(t, err)
+			var last error
+			for _, k := range tc.add {
+				if last = w.Add(k); last != nil {
+					break
+				}
+			}
+			if tc.commit {
+				require.NoError(t, last)
+				last = w.Commit()
+			}
+			require.Error(t, last)
+			assert.Contains(t, last.Error(), tc.want)
+			assert.Contains(t, last.Error(), filepath.Join(dir, IDsFile), "names the file")
+			assert.ErrorIs(t, w.Commit(), last, "a spent writer stays spent")
+			require.NoError(t, w.Abort())
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "no file, no temporary left")
+		})
+	}
 }

@@ -132,7 +132,7 @@ type idHeap struct {
 func (h *idHeap) Len() int { return len(h.items) }
 func (h *idHeap) Less(i, j int) bool {
 	a, b := h.items[i], h.items[j]
-	if c := compareKeyIDs(a.r.KeyID(), b.r.KeyID()); c != 0 {
+	if c := CompareKeyIDs(a.r.KeyID(), b.r.KeyID()); c != 0 {
 		return c < 0
 	}
 	return a.shard < b.shard
