@@ -12,12 +12,18 @@
 # invariants, the fast schema path) and reads every key back at the end
 # (--verify all, --consistency-window 0s: the target is an emulator).
 # Peak RSS is /usr/bin/time -v's "Maximum resident set size" of the load
-# process and VmHWM of the emulator's; the verdict is the run's.
+# process and VmHWM of the emulator's; the verdict is the run's. The load
+# process's VmRSS is also sampled every 5 s and its peak printed apart for
+# the attack (the first SOAK_DURATION) and for the end of the run (the
+# read-back, ids.bin, the reports): the two have different causes.
 #
 # Knobs: SOAK_DURATION (10m), SOAK_RATE (1000 batches/s), SOAK_SIZE (100
 # inputs per batch), SOAK_UPDATES (0.9, as the built-in soak scenario),
-# SOAK_MAX_WORKERS (the scenario default: requests in flight when the
-# target falls behind; each holds a request and an answer of ~100 kB),
+# SOAK_MAX_WORKERS (100: requests in flight when the target falls behind,
+# each holding a request and an answer of ~100 kB; 100 is a tenth of a
+# second of sends at 1,000/s, far above the emulator's answer time, while
+# the scenario default of 1,000 lets a saturated target pile up ~100 MB of
+# requests in flight: set SOAK_MAX_WORKERS=1000 to measure that),
 # SOAK_LIMIT_MB (150: the script exits 1 when the load process's peak is
 # above it), SOAK_PORT (18090), SOAK_OUT (a temporary folder, removed;
 # set it to keep the run's files), GO (go). Everything is bounded: the
@@ -81,15 +87,31 @@ batch:
   size: ${SIZE}
   updates: ${UPDATES}
 YAML
-if [ -n "${SOAK_MAX_WORKERS:-}" ]; then
-	printf 'http:\n  max_workers: %s\n' "$SOAK_MAX_WORKERS" >>"$work/soak.yaml"
-fi
+printf 'http:\n  max_workers: %s\n' "${SOAK_MAX_WORKERS:-100}" >>"$work/soak.yaml"
 
 echo "== upsertbench load: ${RATE} batches/s × ${SIZE} inputs for ${DUR} against the emulator on ${URL} (separate process)" >&2
 rc=0
 /usr/bin/time -v -o "$work/time.txt" timeout --signal=INT --kill-after=30s "$limit_s" \
 	bin/upsertbench load --scenario "$work/soak.yaml" --target "$URL" --token soak --tier none \
-	--verify all --consistency-window 0s --out "$out" --quiet >"$work/load.txt" 2>&1 || rc=$?
+	--verify all --consistency-window 0s --out "$out" --quiet >"$work/load.txt" 2>&1 &
+timed=$!
+# VmRSS of the load process every 5 s: seconds since the start, kB.
+attack_s=$(seconds "$DUR")
+(
+	start=$SECONDS pid=""
+	while kill -0 "$timed" 2>/dev/null; do
+		# time -> timeout -> upsertbench load
+		[ -n "$pid" ] || pid=$(pgrep -P "$(pgrep -P "$timed" | head -n 1)" 2>/dev/null | head -n 1 || true)
+		if [ -n "$pid" ]; then
+			kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+			[ -n "$kb" ] && echo "$((SECONDS - start)) $kb"
+		fi
+		sleep 5
+	done
+) >"$work/rss.txt" &
+sampler=$!
+wait "$timed" || rc=$?
+wait "$sampler" 2>/dev/null || true
 
 load_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 emu_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$emu/status" 2>/dev/null || echo 0)
@@ -101,6 +123,10 @@ echo
 echo "load exit code:        $rc"
 echo "verdict:               ${verdict:-none (no report.txt)}"
 echo "load peak RSS:         $((load_kb / 1024)) MB (${load_kb} kB, /usr/bin/time -v; limit ${LIMIT_MB} MB)"
+peak() { awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 > m {m = $2} END {printf "%d MB (%d kB)", m / 1024, m}' "$work/rss.txt"; }
+echo "  during the attack:   $(peak 0 "$attack_s") (VmRSS every 5 s, first ${DUR})"
+echo "  end of the run:      $(peak "$attack_s" 999999) (read-back, ids.bin, reports)"
+echo "  VmRSS samples (s kB): $(awk 'NR % 12 == 1' "$work/rss.txt" | tr '\n' ' ')"
 echo "emulator peak RSS:     $((emu_kb / 1024)) MB (VmHWM of the emulate process)"
 echo "emulator stats:        $(echo "$stats" | tr -d ' \n')"
 if [ "$load_kb" -gt $((LIMIT_MB * 1024)) ]; then
