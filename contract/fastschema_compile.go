@@ -88,6 +88,14 @@ type fsNode struct {
 	ptr        string  // where the schema is in the document
 	// object, array: keywords that apply to objects / arrays are present.
 	object, array bool
+	// The accepting walk's reading (fastschema_fast.go): how it reads a
+	// value, the required properties as a mask of props positions, and
+	// the perfect hash of the property names.
+	fast      fsFastKind
+	reqMask   uint64
+	hashTab   []uint8
+	hashMul   uint32
+	hashShift uint8
 }
 
 type fsProp struct {
@@ -283,6 +291,7 @@ func (c *fsCompiler) compile(ptr string) (*fsNode, error) {
 			n.reqOutside = append(n.reqOutside, name)
 		}
 	}
+	n.indexFast()
 	return n, nil
 }
 

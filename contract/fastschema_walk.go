@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
@@ -45,10 +44,13 @@ type fsWalk struct {
 	syntax  bool
 	scratch []byte
 	seen    []bool // required props found, per node on the stack
+	// stops is sc's stop bitmap, for the accepting walk.
+	stops []uint64
 }
 
 func (w *fsWalk) reset(sc *jsonscan.Scanner) {
 	w.sc = sc
+	w.stops = sc.Stops()
 	w.path = w.path[:0]
 	w.failures = w.failures[:0]
 	w.syntax = false
@@ -460,7 +462,12 @@ func fsDateTimeFormat(b []byte) error {
 	if fsCanonicalDateTime(b) {
 		return nil
 	}
-	s := string(b)
+	return fsDateTimeString(string(b))
+}
+
+// fsDateTimeString is jsonschema's date-time check itself, for any string
+// (fsCanonicalDateTime is its short cut for the usual shape).
+func fsDateTimeString(s string) error {
 	if len(s) < 20 {
 		return errors.New("less than 20 characters long")
 	}
@@ -474,38 +481,6 @@ func fsDateTimeFormat(b []byte) error {
 		return fmt.Errorf("invalid time element: %v", err)
 	}
 	return nil
-}
-
-// fsCanonicalDateTime accepts YYYY-MM-DDTHH:MM:SS[.f+]Z with a valid date
-// and time (what fsDateTimeFormat accepts of that shape, exactly).
-func fsCanonicalDateTime(b []byte) bool {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
-		return false
-	}
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
-		if b[i] < '0' || b[i] > '9' {
-			return false
-		}
-	}
-	d2 := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
-	y := d2(0)*100 + d2(2)
-	mo, d, h, mi, sec := d2(5), d2(8), d2(11), d2(14), d2(17)
-	if mo < 1 || mo > 12 || d < 1 || d > hubspot.DaysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
-		return false
-	}
-	rest := b[19 : len(b)-1]
-	if len(rest) == 0 {
-		return true
-	}
-	if rest[0] != '.' || len(rest) == 1 {
-		return false
-	}
-	for _, c := range rest[1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // fsTimeFormat is jsonschema's validateTime.
