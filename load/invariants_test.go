@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/jsonscan"
 	"github.com/upsertbench/upsertbench/internal/results"
 )
 
@@ -36,45 +38,71 @@ func (d answerDoc) result(i int) map[string]any { return d.results()[i].(map[str
 // anything (each case corrupts one answer, once).
 type corrupter func(gen *generators.Generator, n uint64, doc answerDoc) bool
 
-// corruptingEmulator serves the real emulator behind a handler that lets
-// corrupt rewrite each 2xx answer. The batch number travels in the test
-// header headerTestBatch (run tests, which cannot set it, get -1).
+// emulatorServer is the test rig of the invariants and the read-back: the
+// real emulator behind an httptest server, wrapped by a target that
+// misbehaves when wrap is not nil (wrap gets the emulator to forward to).
+func emulatorServer(t *testing.T, wrap func(emu http.Handler) http.Handler, opts ...emulator.Option) (*emulator.Emulator, *httptest.Server) {
+	t.Helper()
+	emu := emulator.New(opts...)
+	t.Cleanup(emu.Close)
+	var h http.Handler = emu
+	if wrap != nil {
+		h = wrap(emu)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return emu, srv
+}
+
+// postBatch posts batch b of gen to the server at url with token, with
+// the batch number in headerTestBatch, and returns the answer.
+func postBatch(t *testing.T, url, token string, gen *generators.Generator, b uint64) (status int, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+gen.Path(), bytes.NewReader(gen.AppendBatch(nil, b)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(headerTestBatch, strconv.FormatUint(b, 10))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err = io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return resp.StatusCode, body
+}
+
+// corruptingEmulator serves the real emulator (emulatorServer) behind a
+// handler that lets corrupt rewrite each 2xx answer. The batch number
+// travels in the test header headerTestBatch (run tests, which cannot set
+// it, get -1).
 func corruptingEmulator(t *testing.T, gen *generators.Generator, corrupt corrupter, opts ...emulator.Option) *httptest.Server {
 	t.Helper()
-	emu := emulator.New(append([]emulator.Option{emulator.WithToken(testToken), emulator.WithUniqueProperties(gen.IDProperty())}, opts...)...)
-	t.Cleanup(emu.Close)
 	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		emu.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if corrupt != nil && rec.Code/100 == 2 {
-			n := uint64(1<<63 - 1)
-			if v, err := strconv.ParseUint(r.Header.Get(headerTestBatch), 10, 64); err == nil {
-				n = v
+	_, srv := emulatorServer(t, func(emu http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec, _ := forward(emu, r)
+			body := rec.Body.Bytes()
+			if corrupt != nil && rec.Code/100 == 2 {
+				n := uint64(1<<63 - 1)
+				if v, err := strconv.ParseUint(r.Header.Get(headerTestBatch), 10, 64); err == nil {
+					n = v
+				}
+				dec := json.NewDecoder(bytes.NewReader(body))
+				dec.UseNumber()
+				var doc answerDoc
+				require.NoError(t, dec.Decode(&doc))
+				mu.Lock()
+				changed := corrupt(gen, n, doc)
+				mu.Unlock()
+				if changed {
+					var err error
+					body, err = json.Marshal(doc)
+					require.NoError(t, err)
+				}
 			}
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.UseNumber()
-			var doc answerDoc
-			require.NoError(t, dec.Decode(&doc))
-			mu.Lock()
-			changed := corrupt(gen, n, doc)
-			mu.Unlock()
-			if changed {
-				var err error
-				body, err = json.Marshal(doc)
-				require.NoError(t, err)
-			}
-		}
-		for k, v := range rec.Header() {
-			if k != "Content-Length" {
-				w.Header()[k] = v
-			}
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
+			writeRecorded(w, rec, body)
+		})
+	}, append([]emulator.Option{emulator.WithToken(testToken), emulator.WithUniqueProperties(gen.IDProperty())}, opts...)...)
 	return srv
 }
 
@@ -97,18 +125,9 @@ func sendBatches(t *testing.T, srv *httptest.Server, gen *generators.Generator, 
 	t.Helper()
 	var w scratch
 	for b := range uint64(n) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+gen.Path(), bytes.NewReader(gen.AppendBatch(nil, b)))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(headerTestBatch, strconv.FormatUint(b, 10))
-		resp, err := srv.Client().Do(req)
-		require.NoError(t, err)
-		body, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.NoError(t, resp.Body.Close())
+		status, body := postBatch(t, srv.URL, testToken, gen, b)
 		sent := time.Duration(b) * 10 * time.Millisecond
-		inv.process(delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: resp.StatusCode, body: &keptBody{b: body}}, &w)
+		inv.process(delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}}, &w)
 	}
 }
 
@@ -353,17 +372,9 @@ func TestInvariantsUnknownOutcomeIsNoViolation(t *testing.T) {
 	inv := newInvariants(gen, true, 0)
 	var w scratch
 	for b := range uint64(20) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+gen.Path(), bytes.NewReader(gen.AppendBatch(nil, b)))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := srv.Client().Do(req)
-		require.NoError(t, err)
-		body, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		resp.Body.Close()
+		status, body := postBatch(t, srv.URL, testToken, gen, b)
 		sent := time.Duration(b) * 10 * time.Millisecond
-		d := delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: resp.StatusCode, body: &keptBody{b: body}}
+		d := delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}}
 		switch b {
 		case 3:
 			d.status, d.body = 0, nil // applied, never answered
@@ -477,4 +488,41 @@ func BenchmarkFinishIDs(b *testing.B) {
 	b.ReportMetric(finishB, "finish-B/key")
 	b.ReportMetric(writeB, "write-B/key")
 	b.ReportMetric(writeAllocs, "write-allocs/key")
+}
+
+// BenchmarkInvariantsSettle100 is the invariants' own part of a 100-result
+// answer, after extraction (BenchmarkExtract100) and the batch's plan (the
+// generator's): matching results to inputs, accounting, trace ids and the
+// fold into the key state, on the answers BenchmarkAnswerWorker100 uses.
+// Instructions: PKG=./load scripts/bench-ir.sh InvariantsSettle100.
+func BenchmarkInvariantsSettle100(b *testing.B) {
+	gen, err := generators.New(generators.WithSeed(1), generators.WithTraceIDs(true), generators.WithUpdateShare(0.5), generators.WithUpdateLag(1))
+	require.NoError(b, err)
+	const answers = 64
+	bodies, codes := emulatorAnswers(b, gen, answers)
+	facts := make([]answerFacts, answers)
+	plans := make([][]generators.Planned, answers)
+	x := newExtractor(gen)
+	var sc jsonscan.Scanner
+	for k := range answers {
+		require.Equal(b, http.StatusOK, codes[k])
+		var f answerFacts
+		require.NoError(b, x.extract(bodies[k], &sc, &f))
+		facts[k] = answerFacts{results: slices.Clone(f.results), failed: slices.Clone(f.failed), unnamedErrors: f.unnamedErrors}
+		plans[k] = gen.PlanBatch(nil, uint64(k))
+	}
+	inv := newInvariants(gen, true, 0)
+	var w scratch
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := i % answers
+		// Later rounds repeat the batches with later times, as in
+		// BenchmarkAnswerWorker100.
+		d := delivery{n: uint64(k), sent: time.Duration(i) * time.Millisecond, done: time.Duration(i)*time.Millisecond + 500*time.Microsecond, status: codes[k]}
+		info := batchInfo{sent: msFloor(d.sent), done: msCeil(d.done), status: uint16(d.status)}
+		w.facts, w.plan = facts[k], plans[k]
+		inv.settle(d, info, &w, bodies[k], nil)
+		i++
+	}
 }

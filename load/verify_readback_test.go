@@ -44,14 +44,7 @@ func newVerifyRig(t *testing.T, wrap func(emu http.Handler) http.Handler, opts .
 		generators.WithSeed(7), generators.WithKeyPrefix("ub-verify"), generators.WithUpdateShare(0.5), generators.WithUpdateLag(1),
 	}, opts...)...)
 	require.NoError(t, err)
-	emu := emulator.New(emulator.WithToken(verifyToken), emulator.WithSeed(7))
-	t.Cleanup(emu.Close)
-	var h http.Handler = emu
-	if wrap != nil {
-		h = wrap(emu)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	emu, srv := emulatorServer(t, wrap, emulator.WithToken(verifyToken), emulator.WithSeed(7))
 	r := &verifyRig{gen: gen, inv: newInvariants(gen, true, 0), emu: emu, url: srv.URL, start: time.Now()}
 	r.w.New = func() any { return new(scratch) }
 	return r
@@ -68,19 +61,11 @@ func (r *verifyRig) send(t *testing.T, n int) {
 
 func (r *verifyRig) sendOne(t *testing.T) {
 	b := r.sent.Add(1) - 1
-	req, err := http.NewRequest(http.MethodPost, r.url+r.gen.Path(), bytes.NewReader(r.gen.AppendBatch(nil, b)))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+verifyToken)
-	req.Header.Set("Content-Type", "application/json")
 	sent := time.Since(r.start)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
+	status, body := postBatch(t, r.url, verifyToken, r.gen, b)
 	w := r.w.Get().(*scratch)
 	defer r.w.Put(w)
-	r.inv.process(delivery{n: b, sent: sent, done: time.Since(r.start), status: resp.StatusCode, body: &keptBody{b: body}}, w)
+	r.inv.process(delivery{n: b, sent: sent, done: time.Since(r.start), status: status, body: &keptBody{b: body}}, w)
 }
 
 func (r *verifyRig) verifier(v scenarios.Verify) *verifier {
