@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/upsertbench/upsertbench/generators"
@@ -86,6 +88,9 @@ type answerFacts struct {
 	lastTimeMS int64
 	// body is the answer being read (spans are into it).
 	body []byte
+	// pend is compactProperties' list of the read properties of one
+	// result (kept for its array).
+	pend [maxPending]pendingProp
 }
 
 func (a *answerFacts) reset() {
@@ -100,19 +105,6 @@ func (a *answerFacts) reset() {
 func (a *answerFacts) start(body []byte) {
 	a.reset()
 	a.body = body
-}
-
-// fingerprint is valueFingerprint of the written property bit whose raw
-// value (escapes unresolved, esc when it has some) is the span sp of the
-// answer. A cache of repeated values per answer was measured and lost:
-// comparing costs about what hashing a short value does, and instants,
-// whose parse is the costly part, rarely repeat.
-func (a *answerFacts) fingerprint(seed maphash.Seed, bit int, sp span, esc bool) uint32 {
-	val := a.body[sp.lo:sp.hi]
-	if esc {
-		val = a.unescape(val)
-	}
-	return valueFingerprint(seed, bit, val)
 }
 
 // textWords are the first and the last eight bytes of d[lo:hi] as numbers
@@ -148,21 +140,86 @@ type extractor struct {
 	// propLens has bit n set when a read property's name has n bytes, or
 	// n plus a multiple of 64.
 	propLens uint64
-	// fpSeed keys the value fingerprints. Fingerprints are compared only
-	// within one process (an answer with a later read), so a random seed
-	// per process is fine and makes collisions unpredictable.
+	// propTable holds the read properties whose names have 8 bytes or
+	// more, each in the slot propSlotOf gives it (propMul is chosen so
+	// that no two share one); see propKind.
+	propTable [propTableSize]propSlot
+	propMul   uint64
+	// fpSeed keys the hashes of record ids that are not numbers, fpKey
+	// the value fingerprints (fpHash). Both are compared only within one
+	// process (an answer with a later answer or read), so a random key per
+	// process is fine and makes collisions unpredictable.
 	fpSeed maphash.Seed
+	fpKey  uint64
 }
 
 func newExtractor(gen *generators.Generator) *extractor {
-	x := &extractor{gen: gen, idProp: []byte(gen.IDProperty()), fpSeed: maphash.MakeSeed()}
+	x := &extractor{gen: gen, idProp: []byte(gen.IDProperty()), fpSeed: maphash.MakeSeed(), fpKey: fpKeyOf(rand.Uint64())}
 	x.addProp(gen.IDProperty(), propKey)
 	for bit, name := range hubspot.WritableTaskProperties {
 		if name != gen.IDProperty() {
 			x.addProp(name, bit)
 		}
 	}
+	x.buildPropTable()
 	return x
+}
+
+// propTableSize is the number of slots of the extractor's name table: ten
+// names in 64 slots, so that a multiplier that gives each its own slot is
+// found within a few tries.
+const propTableSize = 64
+
+// propSlot is a read property of eight bytes or more in propTable; n is 0
+// in an empty slot, which no name looked up there has.
+type propSlot struct {
+	first, last uint64
+	mid         uint64 // bytes 8 to 16 of a name longer than 16 bytes
+	n, kind     int
+}
+
+// propSlotOf is the slot of the name whose textWords are first and last:
+// a multiplicative hash of both, its top bits.
+func propSlotOf(first, last, mul uint64) uint64 {
+	return ((last ^ bits.RotateLeft64(first, 29)) * mul) >> (64 - 6)
+}
+
+// buildPropTable places the read names of eight bytes or more in
+// propTable. The multiplier is the first of a fixed sequence of odd
+// numbers under which no two names share a slot, so the table is the same
+// in every run. Names that share both words and length (only possible
+// past 16 bytes) cannot be told apart by a slot: then propMul stays 0 and
+// propKind asks propKindOf for every name.
+func (x *extractor) buildPropTable() {
+	var names []propCand
+	for _, cands := range x.props {
+		for _, c := range cands {
+			if len(c.name) >= 8 {
+				names = append(names, c)
+			}
+		}
+	}
+	mul := uint64(0x9e3779b97f4a7c15)
+	for try := 0; try < 1000; try++ {
+		var table [propTableSize]propSlot
+		placed := true
+		for _, c := range names {
+			s := &table[propSlotOf(c.first, c.last, mul)]
+			if s.n != 0 {
+				placed = false
+				break
+			}
+			*s = propSlot{first: c.first, last: c.last, n: len(c.name), kind: c.kind}
+			if len(c.name) > 16 {
+				s.mid = binary.LittleEndian.Uint64([]byte(c.name[8:]))
+			}
+		}
+		if placed {
+			x.propTable, x.propMul = table, mul
+			return
+		}
+		mul = mul*0xbf58476d1ce4e5b9 + 0x94d049bb133111eb | 1
+	}
 }
 
 // Kinds of property names (propKind); written properties are their
@@ -193,8 +250,9 @@ func (x *extractor) addProp(name string, kind int) {
 // propKind tells what the extractor does with the property named d[lo:hi]
 // (no escapes): propKey, propOther or the written property's position.
 // Every property of every result asks, and most are neither: about half
-// have a length no read property has, and most others differ in their
-// last eight bytes.
+// have a length no read property has; the others are told by their first
+// and last eight bytes, looked up in propTable (the compact walk does
+// that inline, see compactProperties).
 func (x *extractor) propKind(d []byte, lo, hi int) int {
 	if x.propLens&(1<<(uint(hi-lo)&63)) == 0 {
 		return propOther // inlined: no call for these
@@ -289,18 +347,18 @@ func (r *resultFacts) startProperties() {
 // is not propOther: its raw text is the span sp of the answer, with
 // escapes when esc.
 func (x *extractor) setProp(r *resultFacts, kind int, sp span, esc bool, out *answerFacts) {
+	val := out.body[sp.lo:sp.hi]
+	if esc {
+		val = out.unescape(val)
+	}
 	if kind == propKey {
-		val := out.body[sp.lo:sp.hi]
-		if esc {
-			val = out.unescape(val)
-		}
 		r.keySpan, r.flags, r.key = sp, r.flags&^factKeyOurs|factKey, 0
 		if key, ours := x.gen.ParseKey(val); ours {
 			r.key, r.flags = key, r.flags|factKeyOurs
 		}
 		return
 	}
-	r.fp[kind] = out.fingerprint(x.fpSeed, kind, sp, esc)
+	r.fp[kind] = valueFingerprint(x.fpKey, kind, val)
 	r.echoed |= 1 << kind
 }
 
@@ -355,19 +413,72 @@ var instantProps = func() (m [hubspot.NumWritableTaskProperties]bool) {
 }()
 
 // valueFingerprint is the 32-bit fingerprint of a decoded value of written
-// property bit. Instants are fingerprinted as the instant, so epoch
-// milliseconds and ISO 8601 of the same moment agree (hubspot.ParseInstant);
-// the low bit tells an instant (1) from a text (0), so an instant never
-// matches a value that does not parse as one.
-func valueFingerprint(seed maphash.Seed, bit int, val []byte) uint32 {
+// property bit, under the key fpKey. Instants are fingerprinted as the
+// instant, so epoch milliseconds and ISO 8601 of the same moment agree
+// (hubspot.ParseInstant); the low bit tells an instant (1) from a text
+// (0), so an instant never matches a value that does not parse as one.
+func valueFingerprint(fpKey uint64, bit int, val []byte) uint32 {
 	if instantProps[bit] {
 		if ms, ok := hubspot.ParseInstant(val); ok {
-			h := maphash.Comparable(seed, ms)
+			h := fpMix(uint64(ms)^fpK1, fpKey^fpK2)
 			return uint32(h>>32) ^ uint32(h) | 1
 		}
 	}
-	h := maphash.Bytes(seed, val)
+	h := fpHash(fpKey, val)
 	return (uint32(h>>32) ^ uint32(h)) &^ 1
+}
+
+// Fingerprints hash values with wyhash's construction (Wang Yi's public
+// domain hash: eight-byte loads, each pair folded by one 64×64→128-bit
+// multiply), written out here because maphash.Bytes costs a call into the
+// runtime's AES hash and its set-up, about 60 instructions for the short
+// values of an answer, where this is about 20. The fingerprint only has
+// to be the same for the same value within one process and to tell
+// different values apart: the invariants and the read-back compare a
+// key's last acknowledged fingerprint with a later one, and a collision
+// would hide a changed value (it cannot invent a violation). With a
+// random key per process and wyhash's mixing (it passes SMHasher), two
+// different values share a 32-bit fingerprint with a chance of about
+// 2^-32 ≈ 2.3e-10 per comparison: a run of 10 M compared values misses a
+// real difference with a chance of about 0.2 %, which we accept for a
+// fingerprint a quarter the size of a 128-bit one (64 bytes per key).
+const (
+	fpK0 = 0xa0761d6478bd642f
+	fpK1 = 0xe7037ed1a0b428db
+	fpK2 = 0x8ebc6af09c88c6e3
+)
+
+// fpMix folds the 128-bit product of a and b into 64 bits.
+func fpMix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// fpKeyOf turns a random seed into the fingerprint key.
+func fpKeyOf(seed uint64) uint64 { return fpMix(seed^fpK0, fpK1) }
+
+// fpHash is wyhash of v under key: the length and the key go into every
+// fold, values up to 16 bytes are read as two overlapping words (the
+// length tells the overlap), longer ones 16 bytes a fold, then their last
+// 16 bytes.
+func fpHash(key uint64, v []byte) uint64 {
+	n := len(v)
+	var a, b uint64
+	switch {
+	case n > 16:
+		i := 0
+		for ; n-i > 16; i += 16 {
+			key = fpMix(binary.LittleEndian.Uint64(v[i:])^fpK1, binary.LittleEndian.Uint64(v[i+8:])^key)
+		}
+		a, b = binary.LittleEndian.Uint64(v[n-16:]), binary.LittleEndian.Uint64(v[n-8:])
+	case n >= 8:
+		a, b = binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[n-8:])
+	case n >= 4:
+		a, b = uint64(binary.LittleEndian.Uint32(v)), uint64(binary.LittleEndian.Uint32(v[n-4:]))
+	case n > 0:
+		a = uint64(v[0])<<16 | uint64(v[n>>1])<<8 | uint64(v[n-1])
+	}
+	return fpMix(fpK1^uint64(n), fpMix(a^fpK1, b^key))
 }
 
 // plainUint parses a record id that is a plain decimal number (HubSpot's

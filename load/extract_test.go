@@ -98,7 +98,7 @@ func referenceFacts(tb testing.TB, x *extractor, body []byte) ([]resultFacts, []
 					continue
 				}
 				if bit := hubspot.WritablePropertyIndex([]byte(name)); bit >= 0 {
-					r.fp[bit] = valueFingerprint(x.fpSeed, bit, []byte(v))
+					r.fp[bit] = valueFingerprint(x.fpKey, bit, []byte(v))
 					r.echoed |= 1 << bit
 				}
 			}
@@ -205,7 +205,7 @@ func TestExtractShapes(t *testing.T) {
 				assert.Equal(t, int64(1796027638000), r.updated)
 				assert.Equal(t, uint64(2), r.traceN)
 				assert.Equal(t, int32(7), r.traceI)
-				assert.Equal(t, valueFingerprint(x.fpSeed, 1, []byte(`Call "Acme"`)), r.fp[1])
+				assert.Equal(t, valueFingerprint(x.fpKey, 1, []byte(`Call "Acme"`)), r.fp[1])
 				assert.Equal(t, generators.PropMask(1<<1), r.echoed)
 			}},
 		{"foreign key, odd id, foreign trace", `{"results":[{"id":"abc-1","new":true,"updatedAt":"x","objectWriteTraceId":"t-1","properties":{"external_task_id":"other-4"}}]}`,

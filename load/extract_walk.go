@@ -1,6 +1,8 @@
 package load
 
 import (
+	"math/bits"
+
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
@@ -176,139 +178,509 @@ func resultMember(name []byte) int {
 	return memberOther
 }
 
+// compactResult reads one result whose '{' is at p. resultFast walks its
+// members without a call, recording the string members the invariants
+// read (resultRec); the caller reads the properties (compactProperties),
+// members resultFast leaves (resultMemberSlow) and sets the recorded ones
+// (flush) when the result ends or a member repeats.
 func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
-	d, st := sc.Data, sc.Stops()
+	d := sc.Data
 	p++
-	if p < len(d) && d[p] == '}' {
-		return p + 1, true
+	if p >= len(d)-1 {
+		return p, false
 	}
+	switch d[p] {
+	case '}':
+		return p + 1, true
+	case '"':
+	default:
+		return p, false
+	}
+	var rec resultRec
+	atName := true
 	for {
-		if p >= len(d) || d[p] != '"' {
-			return p, false
-		}
-		e := jsonscan.NextStop(st, len(d), p+1)
-		v := e + 2
-		if v >= len(d) || d[e] != '"' || d[e+1] != ':' {
-			return p, false
-		}
-		var ok bool
-		switch resultMember(d[p+1 : e]) {
-		case memberID:
-			var val []byte
-			var sp span
-			if val, sp, p, ok = compactString(sc, v, out); !ok {
-				return p, false
-			}
-			x.setID(r, val, sp)
-		case memberNew:
-			switch {
-			case len(d)-v >= 4 && string(d[v:v+4]) == "true":
-				r.setNew(true)
-				p = v + 4
-			case len(d)-v >= 5 && string(d[v:v+5]) == "false":
-				r.setNew(false)
-				p = v + 5
-			default:
-				return p, false
-			}
-		case memberUpdatedAt:
-			var val []byte
-			if val, _, p, ok = compactString(sc, v, out); !ok {
-				return p, false
-			}
-			r.setUpdated(val, out)
-		case memberTrace:
-			var val []byte
-			var sp span
-			if val, sp, p, ok = compactString(sc, v, out); !ok {
-				return p, false
-			}
-			x.setTrace(r, val, sp)
-		case memberProperties:
-			if d[v] != '{' {
-				return p, false
-			}
+		var stop resultStop
+		p, stop = resultFast(rawTextOf(d), rawStopsOf(sc), len(d), p, atName, r, &rec)
+		switch stop {
+		case resultEnd:
+			return p, x.flush(r, &rec, out)
+		case resultProperties:
 			r.startProperties()
-			if p, ok = x.compactProperties(sc, v, r, out); !ok {
+			var ok bool
+			if p, ok = x.compactProperties(sc, p, r, out); !ok {
 				return p, false
 			}
-		default:
-			if q := jsonscan.NextStop(st, len(d), v+1); d[v] == '"' && q < len(d) && d[q] == '"' {
-				p = q + 1 // a string without escapes (createdAt, url)
-			} else if p, ok = compactSkip(sc, v, 0); !ok {
+			atName = false
+		case resultSlow:
+			if !x.flush(r, &rec, out) {
 				return p, false
 			}
-		}
-		if p >= len(d) {
-			return p, false
-		}
-		switch d[p] {
-		case ',':
-			p++
-		case '}':
-			return p + 1, true
+			var ok bool
+			if p, ok = x.resultMemberSlow(sc, p, r, out); !ok {
+				return p, false
+			}
+			atName = false
 		default:
 			return p, false
 		}
 	}
 }
 
-// compactProperties reads a result's properties: the answer's bulk, about
-// fifteen members per result, most of them not ones the engine wrote. A
-// member name is told by propKind without a string comparison, and the
-// value of a property the engine does not read is skipped, never decoded.
-func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
-	d, st := sc.Data, sc.Stops()
-	p++
-	if p < len(d) && d[p] == '}' {
-		return p + 1, true
+// resultRec holds the string members of a result resultFast found, until
+// flush sets them: their raw spans, with hi = 0 for none.
+type resultRec struct {
+	id, updated, trace span
+}
+
+// flush sets the members rec holds on r and empties it; false when one
+// is not what the compact walk reads (never: resultFast records only
+// strings without escapes).
+func (x *extractor) flush(r *resultFacts, rec *resultRec, out *answerFacts) bool {
+	ok := true
+	if rec.id.hi != 0 {
+		ok = x.compactStringMember(r, memberID, rec.id, false, out)
+	}
+	if rec.updated.hi != 0 {
+		ok = ok && x.compactStringMember(r, memberUpdatedAt, rec.updated, false, out)
+	}
+	if rec.trace.hi != 0 {
+		ok = ok && x.compactStringMember(r, memberTrace, rec.trace, false, out)
+	}
+	*rec = resultRec{}
+	return ok
+}
+
+// resultStop says why resultFast stopped.
+type resultStop uint8
+
+const (
+	resultEnd        resultStop = iota // past the result's '}'
+	resultProperties                   // at the properties' '{'
+	resultSlow                         // at a member's name for resultMemberSlow (after flush)
+	resultGiveUp                       // at something the compact walk does not read
+)
+
+// Result member names as words (little-endian), for resultFast.
+const (
+	wordQuotedID   = '"' | 'i'<<8 | 'd'<<16 | '"'<<24 // `"id"`
+	wordNewQuote   = 'n' | 'e'<<8 | 'w'<<16 | '"'<<24 // `new"`
+	wordTrue       = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
+	wordFals       = 'f' | 'a'<<8 | 'l'<<16 | 's'<<24
+	wordUpdatedA   = 'u' | 'p'<<8 | 'd'<<16 | 'a'<<24 | 't'<<32 | 'e'<<40 | 'd'<<48 | 'A'<<56
+	wordProperti   = 'p' | 'r'<<8 | 'o'<<16 | 'p'<<24 | 'e'<<32 | 'r'<<40 | 't'<<48 | 'i'<<56
+	wordTies       = 't' | 'i'<<8 | 'e'<<16 | 's'<<24
+	wordObjectWr   = 'o' | 'b'<<8 | 'j'<<16 | 'e'<<24 | 'c'<<32 | 't'<<40 | 'W'<<48 | 'r'<<56
+	wordIteTrace   = 'i' | 't'<<8 | 'e'<<16 | 'T'<<24 | 'r'<<32 | 'a'<<40 | 'c'<<48 | 'e'<<56
+	wordTraceIdEnd = 'c' | 'e'<<8 | 'I'<<16 | 'd'<<24 // the last four bytes of objectWriteTraceId
+)
+
+// resultFast walks a result's members from p: a name's quote when atName,
+// else the ',' or '}' after a member's value (p ≤ n, the text's length).
+// It records id, updatedAt and objectWriteTraceId in rec and sets new on
+// r, and stops at the properties, at the result's end, and at anything it
+// cannot read without a call: a repeated recorded member (so that they
+// are set in document order), a string with escapes, a value other than
+// a string or a literal. Loads are unchecked (extract_raw.go): the comment
+// at each says why it is inside the text.
+func resultFast(t rawText, st rawStops, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
+	for {
+		if atName {
+			// Here d[p] is a name's opening quote and p+1 < n.
+			lo := p + 1
+			e := st.next(lo) // lo ≤ n
+			if e > n-4 {
+				return p, resultGiveUp
+			}
+			if t.u32(e)&0xffff != wordNameEnd { // e+4 ≤ n
+				return p, resultGiveUp
+			}
+			v := e + 2
+			member := memberOther
+			switch e - lo {
+			case 2:
+				if t.u32(p) == wordQuotedID { // p+4 = e+1 ≤ n
+					member = memberID
+				}
+			case 3:
+				if t.u32(lo) == wordNewQuote { // lo+4 = e+1 ≤ n
+					member = memberNew
+				}
+			case 9:
+				if t.u64(lo) == wordUpdatedA && t.at(lo+8) == 't' { // lo+9 = e ≤ n
+					member = memberUpdatedAt
+				}
+			case 10:
+				if t.u64(lo) == wordProperti && t.u32(lo+6) == wordTies { // lo+10 = e ≤ n
+					member = memberProperties
+				}
+			case 18:
+				if t.u64(lo) == wordObjectWr && t.u64(lo+8) == wordIteTrace && t.u32(lo+14) == wordTraceIdEnd { // lo+18 = e ≤ n
+					member = memberTrace
+				}
+			}
+			switch c := t.at(v); { // v = e+2 < n
+			case member == memberProperties:
+				if c != '{' {
+					return p, resultGiveUp
+				}
+				return v, resultProperties
+			case c == '"':
+				q := st.next(v + 1) // v+1 < n
+				if q > n-4 || t.at(q) != '"' {
+					return p, resultSlow // escapes, an error or the end
+				}
+				sp := span{int32(v + 1), int32(q)}
+				switch member {
+				case memberID:
+					if rec.id.hi != 0 {
+						return p, resultSlow
+					}
+					rec.id = sp
+				case memberUpdatedAt:
+					if rec.updated.hi != 0 {
+						return p, resultSlow
+					}
+					rec.updated = sp
+				case memberTrace:
+					if rec.trace.hi != 0 {
+						return p, resultSlow
+					}
+					rec.trace = sp
+				case memberNew:
+					return p, resultGiveUp
+				}
+				p = q + 1
+			case c == 't' || c == 'f' || c == 'n':
+				if v > n-5 { // v+5 ≤ n: room for false
+					return p, resultGiveUp
+				}
+				switch w := t.u32(v); {
+				case w == wordTrue:
+					p = v + 4
+				case w == wordFals && t.at(v+4) == 'e':
+					p = v + 5
+				case w == wordNull && member == memberOther:
+					p = v + 4
+				default:
+					return p, resultGiveUp
+				}
+				if member == memberNew {
+					r.setNew(c == 't')
+				} else if member != memberOther {
+					return p, resultGiveUp
+				}
+			default:
+				if member != memberOther {
+					return p, resultGiveUp
+				}
+				return p, resultSlow // a number, an object, an array
+			}
+		}
+		atName = true
+		// After a value: p ≤ n.
+		if p >= n-1 {
+			return p, resultGiveUp
+		}
+		switch t.at(p) { // p < n
+		case '}':
+			return p + 1, resultEnd
+		case ',':
+			if t.at(p+1) != '"' { // p+1 < n
+				return p, resultGiveUp
+			}
+			p++
+		default:
+			return p, resultGiveUp
+		}
+	}
+}
+
+// resultMemberSlow reads the member of a result whose name's quote is at
+// p, as resultFast does, with calls; it returns the position after the
+// value.
+func (x *extractor) resultMemberSlow(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	d := sc.Data
+	name, v, ok := compactKey(sc, p)
+	if !ok {
+		return p, false
+	}
+	switch member, c := resultMember(name), d[v]; {
+	case member == memberNew || member == memberProperties:
+		return p, false // resultFast reads these unless they are malformed
+	case c == '"':
+		end, esc, ok := sc.String(v)
+		if !ok {
+			return end, false
+		}
+		if member != memberOther && !x.compactStringMember(r, member, span{int32(v + 1), int32(end - 1)}, esc, out) {
+			return v, false
+		}
+		return end, true
+	case member == memberOther:
+		return compactSkip(sc, v, 0)
+	}
+	return p, false
+}
+
+// compactStringMember records the string member id, updatedAt or
+// objectWriteTraceId (member) of a result, whose raw text is sp; false
+// when the member is new (not a string: the general walk's to read).
+func (x *extractor) compactStringMember(r *resultFacts, member int, sp span, esc bool, out *answerFacts) bool {
+	val := out.body[sp.lo:sp.hi]
+	if esc {
+		val = out.unescape(val)
+	}
+	switch member {
+	case memberID:
+		x.setID(r, val, sp)
+	case memberUpdatedAt:
+		r.setUpdated(val, out)
+	case memberTrace:
+		x.setTrace(r, val, sp)
+	default:
+		return false
+	}
+	return true
+}
+
+// next is jsonscan.NextStop for p ≤ len(Data): the first stop at or
+// after p, len(Data) (the sentinel) when there is none.
+func (s rawStops) next(p int) int {
+	w := p >> 6
+	if m := s.word(w) >> (uint(p) & 63); m != 0 {
+		return p + bits.TrailingZeros64(m)
 	}
 	for {
-		if p >= len(d) || d[p] != '"' {
+		w++
+		if m := s.word(w); m != 0 {
+			return w<<6 + bits.TrailingZeros64(m)
+		}
+	}
+}
+
+// pendingProp is a read property found by compactProperties, recorded
+// while it walks and set on the result (setProp, nonStringProp) when the
+// object ends, so that the walk itself makes no calls: a call makes Go
+// spill and reload every value the loop holds in registers.
+type pendingProp struct {
+	lo, hi int32 // the value's raw span; hi < 0 for null
+	kind   int16
+	esc    bool
+}
+
+// simpleEscape marks the letters of JSON's two-byte escapes.
+var simpleEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
+
+// maxPending bounds the read properties of one result the compact walk
+// records: ten names are read, so more means repeated names, which the
+// general walk reads.
+const maxPending = 16
+
+// Words the compact walk compares loaded text with (little-endian).
+const (
+	wordNameToString = '"' | ':'<<8 | '"'<<16 // `":"`: a name's end, a string value's start
+	wordNameEnd      = '"' | ':'<<8           // `":`
+	wordStringToName = '"' | ','<<8 | '"'<<16 // `","`: a string value's end, the next name's start
+	wordNull         = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+)
+
+// compactProperties reads a result's properties: the answer's bulk, about
+// fifteen members per result, most of them not ones the engine wrote.
+// propsFast walks them without a call; at a property it cannot read that
+// way, propSlow reads that one, and propsFast goes on. The read properties
+// are set on r in order when the object ends (pendingProp).
+func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
+	d := sc.Data
+	p++
+	if p >= len(d)-1 {
+		return p, false
+	}
+	np := 0
+	switch d[p] {
+	case '}':
+		return p + 1, true
+	case '"':
+	default:
+		return p, false
+	}
+	for {
+		var stop propsStop
+		p, np, stop = x.propsFast(rawTextOf(d), rawStopsOf(sc), len(d), p, &out.pend, np)
+		if stop == propsSlow {
+			// propSlow's propsSlow is "go on": p is the next name's quote.
+			if p, np, stop = x.propSlow(sc, p, &out.pend, np); stop == propsSlow {
+				continue
+			}
+		}
+		if stop == propsGiveUp {
 			return p, false
 		}
-		e := jsonscan.NextStop(st, len(d), p+1)
+		break
+	}
+	for i := range np {
+		pp := &out.pend[i]
+		if pp.hi < 0 {
+			x.nonStringProp(r, int(pp.kind))
+		} else {
+			x.setProp(r, int(pp.kind), span{pp.lo, pp.hi}, pp.esc, out)
+		}
+	}
+	return p + 1, true
+}
+
+// propsStop says why propsFast stopped.
+type propsStop uint8
+
+const (
+	propsEnd    propsStop = iota // at the object's '}'
+	propsSlow                    // at a property only propSlow reads
+	propsGiveUp                  // at something the compact walk does not read
+)
+
+// propsFast walks properties from the name's quote at p (p+1 < n, the
+// text's length), recording the read ones in pend from np on, until the
+// object's end or a property it cannot read without a call: a name
+// shorter than eight bytes or longer than 16 of a length a read name has
+// (propKindOf, a comparison), or a value with escapes. It calls nothing, so
+// the loop's values stay in registers. Loads are unchecked
+// (extract_raw.go): the comment at each says why it is inside the text.
+func (x *extractor) propsFast(t rawText, st rawStops, n, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+	for {
+		// Here d[p] is a name's opening quote and p+1 < n.
+		lo := p + 1
+		e := st.next(lo) // lo ≤ n
+		if e > n-4 {
+			return p, np, propsGiveUp
+		}
+		w := t.u32(e) // e+4 ≤ n
+		kind := propOther
+		if nl := e - lo; x.propLens&(1<<(uint(nl)&63)) != 0 {
+			if nl < 8 || x.propMul == 0 {
+				return p, np, propsSlow
+			}
+			first, last := t.u64(lo), t.u64(e-8) // lo+8 ≤ e ≤ n
+			s := &x.propTable[propSlotOf(first, last, x.propMul)]
+			if s.first == first && s.last == last && s.n == nl {
+				if nl > 16 && (nl > 24 || t.u64(lo+8) != s.mid) { // lo+16 < e ≤ n
+					return p, np, propsSlow
+				}
+				kind = s.kind
+			}
+		}
 		v := e + 2
-		if v >= len(d) || d[e] != '"' || d[e+1] != ':' {
-			return p, false
-		}
-		kind := x.propKind(d, p+1, e)
-		switch d[v] {
-		case '"':
-			end, esc := 0, false
-			if q := jsonscan.NextStop(st, len(d), v+1); q < len(d) && d[q] == '"' {
-				end = q + 1
-			} else {
-				var ok bool
-				if end, esc, ok = sc.String(v); !ok {
-					return end, false
+		switch {
+		case w&0xffffff == wordNameToString:
+			q := st.next(v + 1) // v+1 = e+3 < n
+			if q > n-4 {
+				return p, np, propsGiveUp
+			}
+			esc := false
+			for t.at(q) != '"' { // q+4 ≤ n
+				// A backslash (else a control character: an error, the
+				// general walk's to report) and its escape: the one-letter
+				// ones here, \u with its four hex digits in propSlow.
+				if t.at(q) != '\\' || !simpleEscape[t.at(q+1)] { // q+1 < n
+					return p, np, propsSlow
+				}
+				esc = true
+				if q = st.next(q + 2); q > n-4 { // q+2 < n
+					return p, np, propsGiveUp
 				}
 			}
 			if kind != propOther {
-				x.setProp(r, kind, span{int32(v + 1), int32(end - 1)}, esc, out)
+				if np == maxPending {
+					return p, np, propsGiveUp
+				}
+				pend[np] = pendingProp{lo: int32(v + 1), hi: int32(q), kind: int16(kind), esc: esc}
+				np++
 			}
-			p = end
-		case 'n':
-			if len(d)-v < 4 || string(d[v:v+4]) != "null" {
-				return v, false
+			if t.u32(q)&0xffffff == wordStringToName { // q+4 ≤ n
+				p = q + 2 // the next name's quote, and p+1 = q+3 < n
+				continue
 			}
-			x.nonStringProp(r, kind)
+			p = q + 1
+		case w&0xffff == wordNameEnd && t.at(v) == 'n': // v = e+2 < n
+			if v > n-4 || t.u32(v) != wordNull { // v+4 ≤ n
+				return p, np, propsGiveUp
+			}
+			if kind != propOther {
+				if np == maxPending {
+					return p, np, propsGiveUp
+				}
+				pend[np] = pendingProp{hi: -1, kind: int16(kind)}
+				np++
+			}
 			p = v + 4
 		default:
-			return v, false
+			return p, np, propsGiveUp
 		}
-		if p >= len(d) {
-			return p, false
-		}
-		switch d[p] {
-		case ',':
-			p++
-		case '}':
-			return p + 1, true
-		default:
-			return p, false
+		var stop propsStop
+		if p, stop = propsNext(t, n, p); stop != propsSlow {
+			return p, np, stop
 		}
 	}
+}
+
+// propsNext reads what follows a property's value at p (p ≤ n): `,"` (the
+// next name's quote: propsSlow, meaning "go on", with p+1 < n), or '}'
+// (propsEnd, p at it).
+func propsNext(t rawText, n, p int) (int, propsStop) {
+	if p >= n-1 {
+		return p, propsGiveUp
+	}
+	switch t.at(p) { // p < n
+	case '}':
+		return p, propsEnd
+	case ',':
+		if t.at(p+1) == '"' && p+1 < n-1 { // p+1 < n
+			return p + 1, propsSlow
+		}
+	}
+	return p, propsGiveUp
+}
+
+// propSlow reads the one property whose name's quote is at p (p+1 < n)
+// that propsFast left, and what follows it (propsNext), the same way, with
+// calls.
+func (x *extractor) propSlow(sc *jsonscan.Scanner, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+	d, t := sc.Data, rawTextOf(sc.Data)
+	e := jsonscan.NextStop(sc.Stops(), len(d), p+1)
+	v := e + 2
+	if v >= len(d) || d[e] != '"' || d[e+1] != ':' {
+		return p, np, propsGiveUp
+	}
+	kind := x.propKind(d, p+1, e)
+	var end int
+	switch d[v] {
+	case '"':
+		var esc, ok bool
+		if end, esc, ok = sc.String(v); !ok {
+			return end, np, propsGiveUp
+		}
+		if kind != propOther {
+			if np == maxPending {
+				return p, np, propsGiveUp
+			}
+			pend[np] = pendingProp{lo: int32(v + 1), hi: int32(end - 1), kind: int16(kind), esc: esc}
+			np++
+		}
+	case 'n':
+		if len(d)-v < 4 || string(d[v:v+4]) != "null" {
+			return v, np, propsGiveUp
+		}
+		if kind != propOther {
+			if np == maxPending {
+				return p, np, propsGiveUp
+			}
+			pend[np] = pendingProp{hi: -1, kind: int16(kind)}
+			np++
+		}
+		end = v + 4
+	default:
+		return v, np, propsGiveUp
+	}
+	p, stop := propsNext(t, len(d), end)
+	return p, np, stop
 }
 
 func (x *extractor) compactErrors(sc *jsonscan.Scanner, p int, out *answerFacts) (int, bool) {

@@ -16,9 +16,12 @@ const MaxDepth = 10000
 // Scanner holds one JSON text and its stop bitmap. The zero value is ready
 // for Reset; a Scanner is reused across texts to keep its bitmap.
 type Scanner struct {
-	Data  []byte
-	stops []uint64 // bit i set when Data[i] is '"', '\\' or below 0x20
-	ascii bool     // Data has no byte from 0x80 up
+	Data []byte
+	// stops has bit i set when Data[i] is '"', '\\' or below 0x20, and
+	// bit len(Data), the sentinel: every search for a stop from a position
+	// up to len(Data) ends within the bitmap without a bound (Stops).
+	stops []uint64
+	ascii bool // Data has no byte from 0x80 up
 }
 
 // Reset makes s read data, which it keeps (not a copy) until the next Reset.
@@ -61,10 +64,15 @@ func IndexStops(dst []uint64, data []byte) []uint64 {
 	return dst
 }
 
-// indexStops is IndexStops that also tells whether data is all ASCII,
-// which the vector kernel learns in the same pass.
+// indexStops is IndexStops with the sentinel bit at len(data) (in a word
+// of its own when len(data) is a multiple of 64) that also tells whether
+// data is all ASCII, which the vector kernel learns in the same pass.
 func indexStops(dst []uint64, data []byte) ([]uint64, bool) {
-	dst = stopsFor(dst, data)
+	n := len(data)/64 + 1
+	if cap(dst) < n {
+		dst = make([]uint64, n, n+n/4)
+	}
+	dst = dst[:n]
 	done, ascii := indexBlocks(dst, data)
 	if done == 0 {
 		ascii = IsASCII(data)
@@ -72,6 +80,10 @@ func indexStops(dst []uint64, data []byte) ([]uint64, bool) {
 		ascii = ascii && IsASCII(data[done:])
 	}
 	indexStopsPortable(dst, data, done)
+	if len(data)&63 == 0 {
+		dst[n-1] = 0 // the sentinel's own word: not written above
+	}
+	dst[n-1] |= 1 << (len(data) & 63)
 	return dst, ascii
 }
 
@@ -140,7 +152,9 @@ func (s *Scanner) NextStop(p int) int { return NextStop(s.stops, len(s.Data), p)
 
 // Stops is the stop bitmap of the text, for walkers that find string ends
 // with NextStop(s.Stops(), len(s.Data), p), which the compiler inlines
-// (the method does not inline).
+// (the method does not inline). It has len(s.Data)/64+1 words and the
+// sentinel bit len(s.Data) set: a walker that reads it word by word from
+// a position up to len(s.Data) meets a set bit before its end.
 func (s *Scanner) Stops() []uint64 { return s.stops }
 
 // NextStop returns the first position at or after p whose bit is set in

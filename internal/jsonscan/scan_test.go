@@ -127,6 +127,7 @@ func TestIndexStopsKernelMatchesPortable(t *testing.T) {
 	}
 	alphabet := []byte{'"', '\\', 0, 0x01, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff, 'a', '0'}
 	rng := rand.New(rand.NewPCG(1, 2))
+	var reused Scanner // keeps its bitmap's array from text to text, longer and shorter
 	for n := range 300 {
 		for range 8 {
 			data := make([]byte, n)
@@ -139,7 +140,12 @@ func TestIndexStopsKernelMatchesPortable(t *testing.T) {
 			var s Scanner
 			s.Reset(data)
 			want := bruteStops(data)
-			require.Equal(t, want, append([]uint64{}, s.stops...), "Reset, %d bytes %q", n, data)
+			require.Equal(t, sentinelStops(data), append([]uint64{}, s.stops...), "Reset (with the sentinel bit at the end), %d bytes %q", n, data)
+			short := data[:rng.IntN(n+1)]
+			reused.Reset(short)
+			require.Equal(t, sentinelStops(short), append([]uint64{}, reused.stops...), "Reset of a reused Scanner, %d bytes", len(short))
+			reused.Reset(data)
+			require.Equal(t, sentinelStops(data), append([]uint64{}, reused.stops...), "Reset of a reused Scanner, %d bytes", n)
 			require.Equal(t, IsASCII(data), s.ASCII(), "%d bytes %q", n, data)
 			require.Equal(t, want, append([]uint64{}, IndexStops(nil, data)...), "IndexStops, %d bytes", n)
 			portable := stopsFor(nil, data)
@@ -147,6 +153,15 @@ func TestIndexStopsKernelMatchesPortable(t *testing.T) {
 			require.Equal(t, want, append([]uint64{}, portable...), "portable, %d bytes", n)
 		}
 	}
+}
+
+// sentinelStops is a Scanner's bitmap by definition: bruteStops and the
+// sentinel bit len(data), in a word of its own when len(data) is a
+// multiple of 64.
+func sentinelStops(data []byte) []uint64 {
+	out := append(bruteStops(data), 0)[:len(data)/64+1]
+	out[len(data)/64] |= 1 << (len(data) & 63)
+	return out
 }
 
 // bruteStops is the stop bitmap by definition.
