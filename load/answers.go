@@ -72,7 +72,7 @@ type answerPipe struct {
 	mu      sync.Mutex
 	pending map[uint64]answer // by Vegeta sequence number
 
-	bodies sync.Pool
+	bodies *freeList[keptBody]
 	queue  chan job
 	wg     sync.WaitGroup
 
@@ -88,7 +88,9 @@ func newAnswerPipe(inv *invariants, schema *schemaPass, path string, workers, qu
 		pending: make(map[uint64]answer, 256),
 		queue:   make(chan job, max(queue, 1)),
 	}
-	p.bodies.New = func() any { return &keptBody{b: make([]byte, 0, DefaultKeptBody)} }
+	// Buffers in use at once: the queue's, the workers' and the requests'
+	// in flight.
+	p.bodies = newFreeList(2*max(queue, 1)+workers, func() *keptBody { return &keptBody{b: make([]byte, 0, DefaultKeptBody)} })
 	for range max(workers, 1) {
 		p.wg.Add(1)
 		go p.work()
@@ -98,7 +100,7 @@ func newAnswerPipe(inv *invariants, schema *schemaPass, path string, workers, qu
 
 // body returns an empty pooled buffer.
 func (p *answerPipe) body() *keptBody {
-	kb := p.bodies.Get().(*keptBody)
+	kb := p.bodies.get()
 	kb.b = kb.b[:0]
 	return kb
 }
@@ -108,7 +110,7 @@ func (p *answerPipe) release(kb *keptBody) {
 	if kb == nil || cap(kb.b) > 8*DefaultKeptBody {
 		return // let outsized buffers go rather than pin them
 	}
-	p.bodies.Put(kb)
+	p.bodies.put(kb)
 }
 
 // put is the transport's hand-over, once per request that reached it.
@@ -216,6 +218,10 @@ func (p *answerPipe) work() {
 		p.processed.Add(1)
 	}
 }
+
+// queued is how full the queue is (the check policy's signal that the
+// workers are behind).
+func (p *answerPipe) queued() (n, capacity int) { return len(p.queue), cap(p.queue) }
 
 // fill adds the pipeline's counts to the invariants' summary.
 func (p *answerPipe) fill(s *results.InvariantsSummary) {

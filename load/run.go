@@ -95,12 +95,15 @@ type Config struct {
 	// CPUs, at least one).
 	Checkers int
 	// CheckBudget is the share of one CPU the sampled contract checks may
-	// use (0: DefaultCheckBudget; negative: unlimited).
+	// still use while the attack is falling behind (0: DefaultCheckBudget;
+	// negative: no limit, they never step back). While it keeps up every
+	// sample is checked; see checkpolicy.go.
 	CheckBudget float64
 	// SchemaBudget is the share of one CPU the full schema check of every
-	// answer may use (0: DefaultSchemaBudget; negative: unlimited). Above
-	// it answers go unchecked, and InvariantsSummary.Schema.Share says how
-	// many were checked.
+	// answer may still use while the attack is falling behind (0:
+	// DefaultSchemaBudget; negative: no limit, every answer is checked
+	// whatever it costs). While it keeps up every answer is checked; answers
+	// left unchecked are reported (InvariantsSummary.Schema.Share).
 	SchemaBudget float64
 	// FreshTarget says the target cannot hold any of this run's keys
 	// before the run (set by Run for the emulator it starts): "new exactly
@@ -157,6 +160,7 @@ type runner struct {
 	sampler   *sampler
 	findings  *findingLog
 	inv       *invariants
+	policy    *checkPolicy
 	schema    *schemaPass
 	pipe      *answerPipe
 	verify    *verifier
@@ -246,27 +250,23 @@ func prepare(cfg Config) (*runner, error) {
 	}
 	// The sink is set in run, once findings.jsonl is open.
 	r.findings = &findingLog{}
+	// One policy decides when the optional checks run (checkpolicy.go).
+	r.policy = newCheckPolicy()
 	if s.Sample > 0 {
 		workers := cfg.Checkers
 		if workers <= 0 {
 			workers = max(1, runtime.GOMAXPROCS(0)/4)
 		}
-		r.sampler = newSampler(s.Sample, r.seed, v, r.findings, workers, DefaultSampleQueue)
-		if cfg.CheckBudget != 0 {
-			r.sampler.budget = cfg.CheckBudget
-		}
+		r.sampler = newSampler(s.Sample, r.seed, v, r.findings, r.policy, cmp.Or(cfg.CheckBudget, DefaultCheckBudget), workers, DefaultSampleQueue)
 	}
 	r.inv = newInvariants(gen, fresh, DefaultMaxKeys)
-	budget := cfg.SchemaBudget
-	if budget == 0 {
-		budget = DefaultSchemaBudget
-	}
-	r.schema = newSchemaPass(contract.NewFastSchema(v), r.findings, budget, r.sampler)
+	r.schema = newSchemaPass(contract.NewFastSchema(v), r.findings, r.policy, cmp.Or(cfg.SchemaBudget, DefaultSchemaBudget), r.sampler)
 	u, err := url.Parse(r.targeter.URL())
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	r.pipe = newAnswerPipe(r.inv, r.schema, u.EscapedPath(), runtime.GOMAXPROCS(0), DefaultAnswerQueue)
+	r.policy.queued = r.pipe.queued
 	r.transport = newTransport(transportConfig{
 		timeout:   s.HTTP.Timeout,
 		keepAlive: s.HTTP.KeepAlive,
@@ -492,6 +492,7 @@ func (r *runner) annotate(res *vegeta.Result) bool {
 		return false
 	}
 	late := res.Timestamp.Sub(began) - r.pacer.ScheduledAt(res.Seq)
+	r.policy.late(late)
 	if late <= r.lateAfter {
 		return false
 	}

@@ -21,14 +21,17 @@ const (
 	// DefaultMaxSummaryFindings caps the findings copied into summary.json;
 	// findings.jsonl has all of them.
 	DefaultMaxSummaryFindings = 20
-	// DefaultCheckBudget is the share of one CPU the contract checks may
-	// use on average. A check of a 100-result answer costs milliseconds
-	// (JSON decoding and schema validation), so at thousands of requests per
-	// second even a 1% sample would otherwise take CPU from the attack on a
-	// small machine. Samples beyond the budget are dropped and counted.
-	DefaultCheckBudget = 0.10
-	// DefaultCheckBurst is check time allowed on top of the budget, so short
-	// runs check every sample they picked.
+	// DefaultCheckBudget is the share of one CPU the sampled contract
+	// checks may still use while the attack is falling behind (see
+	// checkpolicy.go); while it keeps up every sample is checked. A check
+	// of a 100-result answer costs milliseconds (JSON decoding and schema
+	// validation), so at thousands of requests per second even a 1% sample
+	// would otherwise take CPU from a saturated attack on a small machine.
+	// Samples beyond it are dropped and counted.
+	DefaultCheckBudget = 0.01
+	// DefaultCheckBurst is the check time a kind of optional check may
+	// spend at once once the attack falls behind (the floor refills it), so
+	// short runs and short stalls check everything they picked.
 	DefaultCheckBurst = 500 * time.Millisecond
 )
 
@@ -41,6 +44,7 @@ type sample struct {
 	responseHeader http.Header
 	responseBody   []byte
 	release        func() // gives the pooled request body back
+	metered        bool   // the check policy meters this check's time
 }
 
 // findingSink receives the findings of one exchange (findings.jsonl).
@@ -90,12 +94,7 @@ type sampler struct {
 	queue chan sample
 	wg    sync.WaitGroup
 
-	// CPU budget: busy is the time spent checking so far; a sample is
-	// offered only while busy ≤ budget·elapsed + burst.
-	start  time.Time
-	budget float64 // ≤ 0: unlimited
-	burst  time.Duration
-	busy   atomic.Int64
+	lane *checkLane // when a sample may be checked (checkpolicy.go)
 
 	sampled, dropped, checked atomic.Uint64
 
@@ -105,7 +104,9 @@ type sampler struct {
 	total   uint64
 }
 
-func newSampler(share float64, seed uint64, v *contract.Validator, log *findingLog, workers, queue int) *sampler {
+// newSampler starts the checkers; budget is the floor share of one CPU
+// while the attack is behind (negative: never steps back).
+func newSampler(share float64, seed uint64, v *contract.Validator, log *findingLog, policy *checkPolicy, budget float64, workers, queue int) *sampler {
 	s := &sampler{
 		share:     share,
 		seed:      seed,
@@ -113,9 +114,7 @@ func newSampler(share float64, seed uint64, v *contract.Validator, log *findingL
 		log:       log,
 		queue:     make(chan sample, max(queue, 1)),
 		byCheck:   make(map[string]uint64),
-		start:     time.Now(),
-		budget:    DefaultCheckBudget,
-		burst:     DefaultCheckBurst,
+		lane:      newCheckLane(policy, budget, DefaultCheckBurst),
 	}
 	switch {
 	case share >= 1:
@@ -146,18 +145,18 @@ func mix64(seed, n uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// offer queues a sample or drops it when the checkers are behind or over
-// their CPU budget; it reports whether the sample will be checked.
+// offer queues a sample or drops it when the checkers are behind or the
+// check policy gives the CPU to the attack; it reports whether the sample
+// will be checked.
 func (s *sampler) offer(sm sample) bool {
 	s.sampled.Add(1)
-	if s.budget > 0 {
-		allowed := s.budget*float64(time.Since(s.start)) + float64(s.burst)
-		if float64(s.busy.Load()) > allowed {
-			s.dropped.Add(1)
-			sm.release()
-			return false
-		}
+	ok, metered := s.lane.allow()
+	if !ok {
+		s.dropped.Add(1)
+		sm.release()
+		return false
 	}
+	sm.metered = metered
 	select {
 	case s.queue <- sm:
 		return true
@@ -182,7 +181,9 @@ func (s *sampler) work() {
 			ResponseBody:   sm.responseBody,
 		})
 		sm.release()
-		s.busy.Add(int64(time.Since(began)))
+		if sm.metered {
+			s.lane.spent(time.Since(began))
+		}
 		s.checked.Add(1)
 		if len(fs) == 0 {
 			continue

@@ -12,34 +12,33 @@ import (
 )
 
 // DefaultSchemaBudget is the share of one CPU the full schema check of
-// every answer may use on average (Config.SchemaBudget). The compiled fast
-// path (contract.FastSchema) costs ≤ 150 µs per 100-result answer, so a
-// quarter of a CPU covers every answer at 1,000 answers/s with room for
-// the odd answer that goes to libopenapi-validator, while leaving 1.75 of
-// a 2-core machine's CPUs to the attack, the target and the invariants.
-// Above it, answers go unchecked and the share checked says so.
-const DefaultSchemaBudget = 0.25
+// every answer may still use while the attack is falling behind
+// (Config.SchemaBudget; see checkpolicy.go for when that is). While the
+// attack keeps up, every answer is checked whatever it costs: the compiled
+// fast path (contract.FastSchema) costs ≤ 150 µs per 100-result answer,
+// 15 % of one CPU at 1,000 answers/s. At saturation the check gives its
+// CPU to the attack, down to this floor, which keeps a thin sample of
+// answers checked throughout; the share checked says how many were.
+const DefaultSchemaBudget = 0.02
 
 // schemaPass runs the full response-schema check on every answer of the
-// upsert route (2xx and errors), in the invariants' worker pass, within a
-// CPU budget: busy (CPU time spent checking) may not exceed
-// budget·elapsed + DefaultCheckBurst. Answers the sampler took are checked
-// there, by libopenapi-validator, and counted here as checked (not fast):
-// one check, one finding per answer.
+// upsert route (2xx and errors), in the invariants' worker pass, as the
+// check policy allows (checkpolicy.go). Answers the sampler took are
+// checked there, by libopenapi-validator, and counted here as checked (not
+// fast): one check, one finding per answer.
 type schemaPass struct {
 	fast    *contract.FastSchema
 	log     *findingLog
-	start   time.Time
-	budget  float64 // ≤ 0: unlimited
-	burst   time.Duration
-	busy    atomic.Int64
-	sampled *sampler // whose response-schema findings count as this pass's violations
+	lane    *checkLane
+	budget  float64              // the lane's floor, for the summary
+	cpu     func() time.Duration // the worker's CPU clock (now; injectable for tests)
+	sampled *sampler             // whose response-schema findings count as this pass's violations
 
 	answers, checked, fastN, violations atomic.Uint64
 }
 
-func newSchemaPass(fast *contract.FastSchema, log *findingLog, budget float64, s *sampler) *schemaPass {
-	return &schemaPass{fast: fast, log: log, start: time.Now(), budget: budget, burst: DefaultCheckBurst, sampled: s}
+func newSchemaPass(fast *contract.FastSchema, log *findingLog, policy *checkPolicy, budget float64, s *sampler) *schemaPass {
+	return &schemaPass{fast: fast, log: log, lane: newCheckLane(policy, budget, DefaultCheckBurst), budget: budget, cpu: now, sampled: s}
 }
 
 // bySampler counts an answer whose schema the sampler checks.
@@ -49,18 +48,21 @@ func (s *schemaPass) bySampler() {
 }
 
 // check validates one answer held by sc (loaded with its body), unless
-// that would take the pass over its budget.
+// the check policy says the attack needs the CPU.
 func (s *schemaPass) check(sc *jsonscan.Scanner, path string, status int, contentType string) {
 	s.answers.Add(1)
-	if s.budget > 0 {
-		allowed := s.budget*float64(time.Since(s.start)) + float64(s.burst)
-		if float64(s.busy.Load()) > allowed {
-			return
-		}
+	ok, metered := s.lane.allow()
+	if !ok {
+		return
 	}
-	began := now()
+	var began time.Duration
+	if metered {
+		began = s.cpu()
+	}
 	fs, fast := s.fast.ValidateScanned(sc, http.MethodPost, path, status, contentType)
-	s.busy.Add(int64(now() - began))
+	if metered {
+		s.lane.spent(s.cpu() - began)
+	}
 	s.checked.Add(1)
 	if fast {
 		s.fastN.Add(1)
@@ -77,11 +79,11 @@ func (s *schemaPass) check(sc *jsonscan.Scanner, path string, status int, conten
 	s.log.write(contract.Records(fs))
 }
 
-// now is the clock the budget is held with: the worker thread's CPU time
+// now is the clock the floor is held with: the worker thread's CPU time
 // (workers are locked to their threads), or wall time where the system
 // has no thread clock. On a busy machine wall time would count the time a
 // check waited for a CPU as spent, and check a fraction of what the
-// budget allows.
+// floor allows.
 func now() time.Duration {
 	if d, ok := cpuclock.Thread(); ok {
 		return d

@@ -38,13 +38,25 @@ type Targeter struct {
 	header http.Header // shared, read-only: Target.Request copies it
 	seed   uint64
 
-	next     atomic.Uint64
-	pool     sync.Pool
-	inflight sync.Map // batch number → *batchBuf
+	next atomic.Uint64
+	pool *freeList[batchBuf]
+
+	mu       sync.Mutex
+	inflight map[uint64]*batchBuf // by batch number
 }
 
-// batchBuf is a pooled request body.
-type batchBuf struct{ b []byte }
+// batchBuf is a pooled request body with the header map its target
+// carries: Vegeta copies the header into the request (Target.Request)
+// before the request is sent, so the map is free again once the exchange
+// is over, when the buffer is.
+type batchBuf struct {
+	b      []byte
+	header http.Header
+}
+
+// DefaultInflightBuffers bounds the batch buffers kept for reuse: as many
+// as requests in flight at once, up to this.
+const DefaultInflightBuffers = 1024
 
 // NewTargeter returns a Targeter that posts gen's batches to baseURL plus
 // gen's upsert path with a bearer token. seed is recorded for the summary.
@@ -64,12 +76,20 @@ func NewTargeter(gen *generators.Generator, baseURL, token string, seed uint64) 
 		h.Set("Authorization", "Bearer "+token)
 	}
 	t := &Targeter{
-		gen:    gen,
-		url:    strings.TrimSuffix(baseURL, "/") + gen.Path(),
-		header: h,
-		seed:   seed,
+		gen:      gen,
+		url:      strings.TrimSuffix(baseURL, "/") + gen.Path(),
+		header:   h,
+		seed:     seed,
+		inflight: make(map[uint64]*batchBuf),
 	}
-	t.pool.New = func() any { return &batchBuf{b: make([]byte, 0, DefaultBodyBuffer)} }
+	t.pool = newFreeList(DefaultInflightBuffers, func() *batchBuf {
+		bh := make(http.Header, len(h)+1)
+		for k, v := range h {
+			bh[k] = v
+		}
+		bh[headerBatch] = make([]string, 1)
+		return &batchBuf{b: make([]byte, 0, DefaultBodyBuffer), header: bh}
+	})
 	return t, nil
 }
 
@@ -79,22 +99,20 @@ func (t *Targeter) Target(tgt *vegeta.Target) error {
 		return vegeta.ErrNilTarget
 	}
 	n := t.next.Add(1) - 1
-	bb := t.pool.Get().(*batchBuf)
+	bb := t.pool.get()
 	bb.b = t.gen.AppendBatch(bb.b[:0], n)
-	t.inflight.Store(n, bb)
+	t.mu.Lock()
+	t.inflight[n] = bb
+	t.mu.Unlock()
 
-	// Target.Request copies the header values, so the shared slices are
-	// safe; only the map is per target.
-	h := make(http.Header, len(t.header)+1)
-	for k, v := range t.header {
-		h[k] = v
-	}
-	h[headerBatch] = []string{strconv.FormatUint(n, 10)}
+	// Target.Request copies the header values; the batch's own slot is
+	// the buffer's.
+	bb.header[headerBatch][0] = strconv.FormatUint(n, 10)
 
 	tgt.Method = http.MethodPost
 	tgt.URL = t.url
 	tgt.Body = bb.b
-	tgt.Header = h
+	tgt.Header = bb.header
 	return nil
 }
 
@@ -109,11 +127,13 @@ func (t *Targeter) Built() uint64 { return t.next.Load() }
 
 // take removes batch n's buffer from the in-flight set; nil when unknown.
 func (t *Targeter) take(n uint64) *batchBuf {
-	v, ok := t.inflight.LoadAndDelete(n)
-	if !ok {
-		return nil
+	t.mu.Lock()
+	bb, ok := t.inflight[n]
+	if ok {
+		delete(t.inflight, n)
 	}
-	return v.(*batchBuf)
+	t.mu.Unlock()
+	return bb
 }
 
 // recycle returns a buffer to the pool. The caller must be sure nothing
@@ -122,13 +142,15 @@ func (t *Targeter) recycle(bb *batchBuf) {
 	if bb == nil || cap(bb.b) > 4*DefaultBodyBuffer {
 		return // let outsized buffers go rather than pin them
 	}
-	t.pool.Put(bb)
+	t.pool.put(bb)
 }
 
 // Release forgets every in-flight buffer (after an attack that did not use
 // the load transport); they are left to the garbage collector.
 func (t *Targeter) Release() {
-	t.inflight.Clear()
+	t.mu.Lock()
+	clear(t.inflight)
+	t.mu.Unlock()
 }
 
 // batchNumber reads the batch number the Targeter put on a request.

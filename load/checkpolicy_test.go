@@ -1,0 +1,248 @@
+package load
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/generators"
+)
+
+// fakeClock is a clock the test moves.
+type fakeClock struct{ t time.Duration }
+
+func (c *fakeClock) now() time.Duration { return c.t }
+
+// testPolicy is a check policy on a fake clock with the default signals.
+func testPolicy(c *fakeClock) *checkPolicy {
+	p := newCheckPolicy()
+	p.clock = c.now
+	return p
+}
+
+func TestCheckPolicyBehind(t *testing.T) {
+	type step struct {
+		at     time.Duration
+		late   time.Duration // fed before asking (0: nothing)
+		queued int           // of 256
+		behind bool
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"keeping up", []step{{at: time.Second, behind: false}, {at: 2 * time.Second, late: DefaultBehindAfter, behind: false}}},
+		{"a late send, then the hold runs out", []step{
+			{at: time.Second, late: DefaultBehindAfter + time.Millisecond, behind: true},
+			{at: time.Second + DefaultBehindHold - time.Millisecond, behind: true},
+			{at: time.Second + DefaultBehindHold, behind: false},
+		}},
+		{"late sends keep it behind", []step{
+			{at: time.Second, late: time.Second, behind: true},
+			{at: time.Second + DefaultBehindHold/2, late: time.Second, behind: true},
+			{at: time.Second + DefaultBehindHold, behind: true},
+			{at: time.Second + DefaultBehindHold*3/2, behind: false},
+		}},
+		{"the answer queue half full is not behind", []step{{at: time.Second, queued: 128, behind: false}}},
+		{"the answer queue more than half full is", []step{
+			{at: time.Second, queued: 129, behind: true},
+			{at: time.Second + DefaultBehindHold/2, queued: 0, behind: true},
+			{at: time.Second + DefaultBehindHold, queued: 0, behind: false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &fakeClock{}
+			p := testPolicy(c)
+			queued := 0
+			p.queued = func() (int, int) { return queued, 256 }
+			for i, s := range tt.steps {
+				c.t, queued = s.at, s.queued
+				if s.late > 0 {
+					p.late(s.late)
+				}
+				assert.Equal(t, s.behind, p.behind(), "step %d at %s", i, s.at)
+			}
+		})
+	}
+}
+
+func TestCheckLaneFloor(t *testing.T) {
+	const answers = 1000
+	tests := []struct {
+		name     string
+		behind   bool
+		floor    float64
+		burst    time.Duration
+		min, max int // checks that run when each costs 1 ms and 1 ms passes per answer
+	}{
+		{"keeping up: every check, whatever it costs", false, 0.1, 0, answers, answers},
+		{"behind: the floor's share", true, 0.1, 0, 99, 100},
+		{"behind: the burst, then the floor", true, 0.1, 20 * time.Millisecond, 119, 121},
+		{"behind with no floor: nothing", true, 0, 0, 0, 0},
+		{"never steps back (negative floor)", true, -1, 0, answers, answers},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &fakeClock{}
+			p := testPolicy(c)
+			l := newCheckLane(p, tt.floor, tt.burst)
+			ran := 0
+			for range answers {
+				c.t += time.Millisecond
+				if tt.behind {
+					p.late(time.Second)
+				}
+				ok, metered := l.allow()
+				if !ok {
+					continue
+				}
+				ran++
+				assert.Equal(t, tt.behind && tt.floor >= 0, metered)
+				if metered {
+					l.spent(time.Millisecond)
+				}
+			}
+			assert.GreaterOrEqual(t, ran, tt.min)
+			assert.LessOrEqual(t, ran, tt.max)
+		})
+	}
+}
+
+// pipeRig is an answer pipe over real emulator answers, with the check
+// policy on a fake clock and the schema check's CPU clock faked too (each
+// check costs 1 ms).
+type pipeRig struct {
+	clock  *fakeClock
+	policy *checkPolicy
+	pipe   *answerPipe
+	schema *schemaPass
+	inv    *invariants
+	bodies [][]byte
+	codes  []int
+}
+
+func newPipeRig(t *testing.T, answers int, floor float64) *pipeRig {
+	t.Helper()
+	gen, err := generators.New(generators.WithSeed(9), generators.WithTraceIDs(true), generators.WithBatchSize(20))
+	require.NoError(t, err)
+	bodies, codes := emulatorAnswers(t, gen, answers)
+	v, err := contract.DefaultValidator()
+	require.NoError(t, err)
+	u, err := url.Parse("http://x" + gen.Path())
+	require.NoError(t, err)
+	r := &pipeRig{clock: &fakeClock{}, bodies: bodies, codes: codes}
+	r.policy = testPolicy(r.clock)
+	r.inv = newInvariants(gen, true, 0)
+	r.schema = newSchemaPass(contract.NewFastSchema(v), &findingLog{}, r.policy, floor, nil)
+	r.schema.lane.tokens, r.schema.lane.burst = 0, 0 // the floor alone
+	var cpu time.Duration
+	r.schema.cpu = func() time.Duration { cpu += time.Millisecond; return cpu }
+	// One worker: answers are processed in order, so the fake clocks are
+	// read in order.
+	r.pipe = newAnswerPipe(r.inv, r.schema, u.Path, 1, 1)
+	return r
+}
+
+// run delivers every answer, 1 ms apart; behind says whether the attack
+// is falling behind at each.
+func (r *pipeRig) run(behind func(i int) bool) {
+	start := time.Now()
+	for i := range r.bodies {
+		r.clock.t += time.Millisecond
+		if behind(i) {
+			r.policy.late(time.Second)
+		}
+		kb := r.pipe.body()
+		kb.b = append(kb.b, r.bodies[i]...)
+		r.pipe.put(uint64(i), answer{n: uint64(i), body: kb, contentType: "application/json;charset=utf-8"})
+		r.pipe.deliver(&vegeta.Result{Seq: uint64(i), Code: uint16(r.codes[i]), Timestamp: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond}, start, false)
+		// Wait for the worker, so that the clock it reads is this answer's.
+		for r.pipe.processed.Load() < uint64(i+1) {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	r.pipe.close()
+}
+
+func TestSchemaChecksEveryAnswerWithSpareCPU(t *testing.T) {
+	const answers = 40
+	r := newPipeRig(t, answers, DefaultSchemaBudget)
+	r.run(func(int) bool { return false })
+	cov := r.schema.coverage()
+	assert.Equal(t, uint64(answers), cov.Answers)
+	assert.Equal(t, uint64(answers), cov.Checked, "keeping up: every answer's schema is checked")
+	assert.Equal(t, 1.0, cov.Share)
+	assert.Zero(t, cov.Violations)
+	assert.Equal(t, uint64(answers), r.inv.summary().Answers)
+}
+
+func TestSchemaStepsBackWhenBehindAndSaysSo(t *testing.T) {
+	const answers = 40
+	// Behind from the 11th answer on; the floor (10% of a CPU, each check
+	// 1 ms of CPU, 1 ms between answers) allows one check in ten.
+	r := newPipeRig(t, answers, 0.1)
+	r.run(func(i int) bool { return i >= 10 })
+	cov := r.schema.coverage()
+	assert.Equal(t, uint64(answers), cov.Answers, "every answer is counted")
+	assert.GreaterOrEqual(t, cov.Checked, uint64(10+2))
+	assert.LessOrEqual(t, cov.Checked, uint64(10+4))
+	assert.InDelta(t, float64(cov.Checked)/answers, cov.Share, 1e-9, "the share checked is reported")
+	assert.Equal(t, 0.1, cov.Budget)
+
+	inv := r.inv.summary()
+	assert.Equal(t, uint64(answers), inv.Answers, "the invariants are never skipped")
+	assert.Equal(t, uint64(answers*20), inv.Results)
+	assert.Zero(t, inv.Violations())
+}
+
+func TestInvariantsNeverStepBack(t *testing.T) {
+	const answers = 30
+	r := newPipeRig(t, answers, 0) // behind throughout, no floor
+	r.policy.queued = func() (int, int) { return 256, 256 }
+	r.run(func(int) bool { return true })
+	cov := r.schema.coverage()
+	assert.Equal(t, uint64(answers), cov.Answers)
+	assert.Zero(t, cov.Checked)
+	assert.Zero(t, cov.Share)
+	r.inv.finish()
+	inv := r.inv.summary()
+	assert.Equal(t, uint64(answers), inv.Answers)
+	for _, c := range inv.Checks[:5] {
+		assert.Positive(t, c.Checked, c.Name)
+	}
+}
+
+func TestSamplerStepsBackWhenBehind(t *testing.T) {
+	v, err := contract.DefaultValidator()
+	require.NoError(t, err)
+	for _, behind := range []bool{false, true} {
+		c := &fakeClock{}
+		p := testPolicy(c)
+		s := newSampler(1, 1, v, &findingLog{}, p, 0, 1, 8)
+		s.lane.tokens = 0 // the floor (none) alone
+		if behind {
+			p.late(time.Second)
+		}
+		released := 0
+		for range 4 {
+			s.offer(sample{method: "POST", path: "/crm/v3/objects/tasks/batch/upsert", statusCode: 400, release: func() { released++ }})
+		}
+		require.NoError(t, s.close())
+		sum := s.summary()
+		assert.Equal(t, uint64(4), sum.Sampled, "behind %t", behind)
+		assert.Equal(t, released, 4, "every sample's buffer goes back")
+		if behind {
+			assert.Equal(t, uint64(4), sum.Dropped, "dropped while behind, and counted")
+			assert.Zero(t, sum.Checked)
+		} else {
+			assert.Equal(t, uint64(4), sum.Checked, "checked while keeping up")
+			assert.Zero(t, sum.Dropped)
+		}
+	}
+}
