@@ -60,6 +60,7 @@ cat >"$work/bench.yaml" <<YAML
 name: bench
 description: saturation run against the canned server
 seed: 1
+saturation: true # the rate is a ceiling: every tool runs at its saturation point
 stages:
   - duration: ${DUR}
     rate: ${RATE}
