@@ -86,7 +86,7 @@ timed() {
 	s0=$(server_cpu)
 	/usr/bin/time -f '%U %S' -o "$work/$name.time" "$@" || rc=$?
 	echo $(($(server_cpu) - s0)) >"$work/$name.srv"
-	awk '{print $1 + $2}' "$work/$name.time" >"$work/$name.cpu"
+	tail -n1 "$work/$name.time" | awk '{print $1 + $2}' >"$work/$name.cpu" # after "exited with status" when it failed
 	return $rc
 }
 

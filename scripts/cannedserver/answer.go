@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,8 +34,9 @@ import (
 //     properties the emulator adds to every result. Values are echoed
 //     raw, not normalised the way the emulator does (a documented choice:
 //     it keeps the server's cost to a copy);
-//   - id: a hash of the unique value (stable for the server's life, the
-//     same for every request that names it, with no table);
+//   - id: a number of the unique value, one per value, stable for the
+//     server's life (seenSet: for "<prefix>-<n>" it is the prefix's
+//     number·10^11 + n, with no table; other values get the next number);
 //   - new: true the first time the server sees a unique value, false after
 //     (seenSet, one atomic bit per key);
 //   - objectWriteTraceId: the input's, echoed when it sent one;
@@ -209,13 +209,12 @@ func cutTemplate(body []byte) (*cannedTemplate, error) {
 type canned struct {
 	t     *cannedTemplate
 	seen  seenSet
-	seed  maphash.Seed
 	start time.Time // wall clock at start; updatedAt adds the monotonic time since
 	bufs  sync.Pool
 }
 
 func newCanned(t *cannedTemplate) *canned {
-	c := &canned{t: t, seed: maphash.MakeSeed(), start: time.Now()}
+	c := &canned{t: t, start: time.Now()}
 	c.bufs.New = func() any { b := make([]byte, 0, 128<<10); return &b }
 	return c
 }
@@ -247,9 +246,9 @@ func (c *canned) answer(dst, req []byte, sc *jsonscan.Scanner, ins []input) ([]b
 			dst = append(dst, ',')
 		}
 		key := req[in.id[0]:in.id[1]]
-		isNew := c.seen.add(key)
+		num, isNew := c.seen.add(key)
 		var idBuf [20]byte
-		id := strconv.AppendUint(idBuf[:0], 10_000_000_000+maphash.Bytes(c.seed, key)%90_000_000_000, 10)
+		id := strconv.AppendUint(idBuf[:0], num, 10)
 		created := started
 		if isNew {
 			created = now
@@ -369,32 +368,36 @@ func parseInputs(req []byte, sc *jsonscan.Scanner, ins []input) ([]input, error)
 	}
 }
 
-// seenSet remembers which unique values the server has answered. Values
-// of the generators' shape, "<prefix>-<number>", cost one bit in a paged
-// bitset per prefix; any other value goes to a map.
+// seenSet remembers which unique values the server has answered and
+// numbers them. Values of the generators' shape, "<prefix>-<n>", cost one
+// bit in a paged bitset per prefix, and their number is the prefix's
+// (1, 2, …)·10^11 + n; any other value goes to a map with a number from
+// 9·10^17 up. Numbers never repeat: the record ids.
 type seenSet struct {
 	mu       sync.Mutex
 	prefixes atomic.Pointer[map[string]*bitset] // copy on write: read without the lock
-	other    map[string]struct{}
+	other    map[string]uint64
 }
 
-// add records key and reports whether it was new.
-func (s *seenSet) add(key []byte) bool {
-	if dash := bytes.LastIndexByte(key, '-'); dash > 0 && dash < len(key)-1 {
+// add records key and returns its number and whether it was new.
+func (s *seenSet) add(key []byte) (uint64, bool) {
+	if dash := bytes.LastIndexByte(key, '-'); dash > 0 && dash < len(key)-1 && (key[dash+1] != '0' || dash == len(key)-2) {
 		if n, err := strconv.ParseUint(string(key[dash+1:]), 10, 64); err == nil && n < bitsetCap {
-			return s.bits(key[:dash]).add(n)
+			b := s.bits(key[:dash])
+			return b.base + n, b.add(n)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.other == nil {
-		s.other = make(map[string]struct{})
+		s.other = make(map[string]uint64)
 	}
-	if _, ok := s.other[string(key)]; ok {
-		return false
+	if id, ok := s.other[string(key)]; ok {
+		return id, false
 	}
-	s.other[string(key)] = struct{}{}
-	return true
+	id := 900_000_000_000_000_000 + uint64(len(s.other))
+	s.other[string(key)] = id
+	return id, true
 }
 
 // bits returns the bitset of a prefix, creating it once.
@@ -418,7 +421,7 @@ func (s *seenSet) bits(prefix []byte) *bitset {
 			m[k] = v
 		}
 	}
-	b := &bitset{}
+	b := &bitset{base: uint64(len(m)+1) * 100_000_000_000}
 	m[string(prefix)] = b
 	s.prefixes.Store(&m)
 	return b
@@ -432,6 +435,7 @@ const (
 )
 
 type bitset struct {
+	base  uint64 // the prefix's first record id
 	pages [numPages]atomic.Pointer[[1 << pageBits / 64]atomic.Uint64]
 }
 
