@@ -165,3 +165,28 @@ func BenchmarkKeyStateMemory(b *testing.B) {
 	b.ReportMetric(perKey, "bytes/key")
 	b.ReportMetric(perKey*keys/(1<<20), "MB/1M-keys")
 }
+
+// TestKeyPagesReused: a released page comes back cleared for the next
+// table (pages are never unmapped, so none is handed out twice at once).
+func TestKeyPagesReused(t *testing.T) {
+	var a keyTable
+	s := a.at(7)
+	s.id, s.flags = 42, ksSeen|ksID
+	require.Equal(t, uint64(42), a.peek(7).id)
+	first := &a.pages[0][0]
+	a.release()
+	assert.Nil(t, a.peek(7), "a released table is empty")
+
+	var b, c keyTable
+	b.at(7)
+	c.at(7)
+	assert.NotSame(t, &b.pages[0][0], &c.pages[0][0], "two live tables never share a page")
+	for _, tb := range []*keyTable{&b, &c} {
+		assert.Zero(t, *tb.peek(7), "a page is handed out cleared")
+	}
+	if &b.pages[0][0] != first && &c.pages[0][0] != first {
+		t.Errorf("the released page was not reused")
+	}
+	b.release()
+	c.release()
+}
