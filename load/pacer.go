@@ -16,6 +16,18 @@ import (
 // instead, where cancellation can cut it short.
 const DefaultMaxPaceSleep = 100 * time.Millisecond
 
+// DefaultSendTail is how long after the planned end the requests the plan
+// still owes may leave. Vegeta's own loop stops at the planned end and
+// drops whatever is still due, so one stall of its sending goroutine near
+// the end (a GC pause, the scheduler of a loaded machine) cut a 40-request
+// plan to 39; inside the tail those requests leave late instead, and count
+// as late sends. A run behind by more than the tail at its end stops with
+// what it sent (the rate-achieved check judges the shortfall); a
+// saturation run (scenario saturation: true) has no tail. A
+// documented choice: one second, the stall the rate-achieved check
+// forgives (reports.RateShortfallGrace).
+const DefaultSendTail = time.Second
+
 // StagePacer paces a scenario's Curve as one vegeta.Pacer. Each stage gets
 // a quota, the whole requests its curve expects (a fraction left at the end
 // of a stage is dropped, so a plan sends at most one request per stage fewer
@@ -32,6 +44,7 @@ type StagePacer struct {
 	stages   []stage
 	total    uint64
 	duration time.Duration
+	tail     time.Duration // see DefaultSendTail
 	maxSleep time.Duration
 	stop     <-chan struct{}
 	timer    *time.Timer
@@ -56,7 +69,7 @@ var _ vegeta.Pacer = (*StagePacer)(nil)
 // NewStagePacer paces a curve from Scenario.Curve; a shard of an N-way run
 // paces Scenario.Scaled(1/N).Curve().
 func NewStagePacer(c *scenarios.Curve) *StagePacer {
-	p := &StagePacer{curve: c, duration: c.Duration(), maxSleep: DefaultMaxPaceSleep}
+	p := &StagePacer{curve: c, duration: c.Duration(), tail: DefaultSendTail, maxSleep: DefaultMaxPaceSleep}
 	for _, sc := range c.Stages() {
 		st := stage{StageCurve: sc, base: p.total, quota: wholeHits(sc.Total())}
 		p.stages = append(p.stages, st)
@@ -78,6 +91,11 @@ func (p *StagePacer) Total() uint64 { return p.total }
 
 // Duration is the planned length of the attack.
 func (p *StagePacer) Duration() time.Duration { return p.duration }
+
+// Bound is the longest the attack may last: the planned length and the
+// tail in which requests still owed may leave late (DefaultSendTail).
+// Run hands it to Vegeta as the attack's duration.
+func (p *StagePacer) Bound() time.Duration { return p.duration + p.tail }
 
 // stageOf returns the stage that schedules hit k (k < total), by binary
 // search: late-send measurement asks once per result.
@@ -103,7 +121,7 @@ func (p *StagePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bo
 		t := time.Now().Add(-elapsed)
 		p.start.Store(&t)
 	}
-	if hits >= p.total || elapsed > p.duration {
+	if hits >= p.total || elapsed > p.Bound() {
 		return 0, true
 	}
 	// Vegeta asks for hits 0, 1, 2, …: the next one is in the stage of the

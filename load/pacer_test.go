@@ -161,8 +161,11 @@ func TestStagePacerVegetaConventions(t *testing.T) {
 	// Done: stop.
 	_, stop = p.Pace(500*time.Millisecond, 100)
 	assert.True(t, stop)
-	_, stop = p.Pace(p.Duration()+1, 99)
-	assert.True(t, stop, "past the plan's end")
+	wait, stop = p.Pace(p.Duration()+1, 99)
+	assert.False(t, stop, "a hit the plan owes may still leave in the tail")
+	assert.Zero(t, wait)
+	_, stop = p.Pace(p.Bound()+1, 99)
+	assert.True(t, stop, "past the tail")
 
 	assert.Equal(t, 100.0, p.Rate(p.Duration()), "the last rate holds at the very end")
 	assert.Zero(t, p.Rate(p.Duration()+1))
@@ -214,4 +217,47 @@ func TestStagePacerLongWaitIsInterruptible(t *testing.T) {
 	close(stop)
 	_, stopped := p.Pace(0, 0)
 	assert.True(t, stopped)
+}
+
+// TestStagePacerSendsWhatItOwesInTheTail stalls Vegeta's loop (as on a
+// loaded machine) just before the plan's end: the hits still owed leave
+// late, inside DefaultSendTail, instead of being dropped at the planned
+// end as Vegeta's own duration check would; a stall longer than the tail
+// stops the attack with what it sent.
+func TestStagePacerSendsWhatItOwesInTheTail(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stall time.Duration // the loop wakes this late for hit 38 (due at 1.95 s)
+		sent  int
+	}{
+		{"no stall", 0, 40},
+		{"a stall across the end", 80 * time.Millisecond, 40},
+		{"a stall just inside the tail", DefaultSendTail - 60*time.Millisecond, 40},
+		{"a stall beyond the tail", DefaultSendTail + 100*time.Millisecond, 39},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _ := pacerFor(t, []scenarios.Stage{{Duration: 2 * time.Second, Rate: 20, Pacer: "constant"}}, 1)
+			require.Equal(t, uint64(40), p.Total())
+			du := p.Bound()
+			var sends []time.Duration
+			var elapsed time.Duration
+			for count := uint64(0); ; count++ {
+				// Vegeta's loop: its own duration check, then the pacer.
+				if elapsed > du {
+					break
+				}
+				wait, stop := p.Pace(elapsed, count)
+				if stop {
+					break
+				}
+				elapsed += wait
+				if count == 38 {
+					elapsed += tc.stall
+				}
+				sends = append(sends, elapsed)
+				require.Less(t, len(sends), 1000, "pacer never stops")
+			}
+			assert.Len(t, sends, tc.sent)
+		})
+	}
 }

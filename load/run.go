@@ -215,6 +215,11 @@ func prepare(cfg Config) (*runner, error) {
 		return nil, err
 	}
 	r.pacer = NewStagePacer(curve)
+	if s.Saturation {
+		// Its rates are a ceiling, not a promise: it owes nothing after
+		// the planned end (DefaultSendTail), and ends there as Vegeta does.
+		r.pacer.tail = 0
+	}
 
 	prefix := cfg.KeyPrefix
 	if prefix == "" {
@@ -369,7 +374,7 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 		prog.begin(startedAt)
 	}
 	roundsDone := r.startVerify(ctx, startedAt, attackDone)
-	ch := r.attacker.Attack(r.targeter.Target, r.pacer, r.pacer.Duration(), r.scenario.Name)
+	ch := r.attacker.Attack(r.targeter.Target, r.pacer, r.pacer.Bound(), r.scenario.Name)
 	var writeErr error
 	var abandoned uint64
 	for res := range ch {

@@ -26,14 +26,12 @@ const (
 	// held to a steadier rate than two runs are held to each other.
 	MaxRateShortfall = 0.05
 	// RateShortfallGrace is the requests due in this much of the
-	// schedule, at its average rate. Vegeta stops pacing at the planned
-	// end instead of sending late what is still due then, so a stall of
-	// the sending goroutine in the last moments of a run (the scheduler of
-	// a loaded machine, a GC pause) drops the requests due in it, and a
-	// short run cannot tell that from a load generator that could not keep
-	// up. One second covers the stalls seen on the project's loaded 2-core
-	// CI machine with the race detector; beyond it, and beyond 5 %, a run
-	// fell behind for good.
+	// schedule, at its average rate. The load engine sends what its plan
+	// still owes for up to one second after the planned end (late, and
+	// counted as late sends: load.DefaultSendTail), so a run short by
+	// more than this was behind by more than a stall of its sending
+	// goroutine (the scheduler of a loaded machine, a GC pause) at its
+	// end; beyond it, and beyond 5 %, a run fell behind for good.
 	RateShortfallGrace = time.Second
 )
 
