@@ -68,30 +68,7 @@ func TestFastSchemaAcceptingWalkRefusesCorruptions(t *testing.T) {
 	require.NoError(t, err)
 	f := NewFastSchema(v)
 	answers := fsRealAnswers(t)
-	var bodies []fsExchange
-	for _, ex := range answers {
-		if len(ex.body) == 0 {
-			continue
-		}
-		for _, c := range fsCorruptions {
-			body := ex.body
-			if c.mutate != nil {
-				var m map[string]any
-				if json.Unmarshal(body, &m) != nil {
-					continue
-				}
-				c.mutate(m)
-				body, err = json.Marshal(m)
-				require.NoError(t, err)
-			}
-			if c.text != nil {
-				body = c.text(body)
-			}
-			bad := ex
-			bad.name, bad.body = ex.name+" / "+c.name, body
-			bodies = append(bodies, bad)
-		}
-	}
+	bodies := fsCorrupted(t, answers)
 	r := rand.New(rand.NewPCG(7, 8))
 	for i := range 600 {
 		ex := answers[r.IntN(len(answers))]
