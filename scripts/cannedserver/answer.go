@@ -513,8 +513,8 @@ func readBody(dst []byte, r io.Reader, n int64) ([]byte, error) {
 
 // fail writes HubSpot's error shape.
 func fail(w http.ResponseWriter, status int, msg string) {
-	body, _ := json.Marshal(map[string]any{
-		"status": "error", "message": msg, "correlationId": "00000000-0000-7000-8000-000000000000", "category": "VALIDATION_ERROR",
+	body, _ := json.Marshal(hubspot.Error{
+		Status: hubspot.ErrorStatus, Message: msg, CorrelationID: "00000000-0000-7000-8000-000000000000", Category: hubspot.CategoryValidation,
 	})
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
