@@ -292,7 +292,7 @@ func (c *canned) answer(dst, req []byte, sc *jsonscan.Scanner, ins []input) ([]b
 // parseInputs finds each input's id, trace id and properties in a batch
 // upsert body. Strings are kept as sent (quotes included for the trace
 // id, escapes untouched): they are echoed, never interpreted, except the
-// id, which is only hashed and compared.
+// id, which is numbered (seenSet) and compared.
 func parseInputs(req []byte, sc *jsonscan.Scanner, ins []input) ([]input, error) {
 	sc.Reset(req)
 	p := sc.Space(0)
