@@ -122,15 +122,40 @@ func TestLoadThresholdFailureExits1(t *testing.T) {
 	assert.Regexp(t, `FAIL\s+p95 < 1us\s+measured`, stdout)
 }
 
+// TestLoadMemoryLimitFor: the soft limit holds against a target in
+// another process, and gives way to GOMEMLIMIT and to an in-process
+// emulator, whose store shares the heap.
+func TestLoadMemoryLimitFor(t *testing.T) {
+	tests := []struct {
+		name       string
+		emulated   bool
+		gomemlimit string
+		want       int64
+	}{
+		{"remote target", false, "", loadMemoryLimit},
+		{"in-process emulator", true, "", 0},
+		{"GOMEMLIMIT set, remote", false, "1GiB", 0},
+		{"GOMEMLIMIT set, in-process", true, "off", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, loadMemoryLimitFor(tt.emulated, tt.gomemlimit))
+		})
+	}
+}
+
 func TestLoadInterrupted(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "steady")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(time.Second, cancel)
 	var stdout, stderr bytes.Buffer
-	err := runLoad(ctx, []string{"--scenario", "steady", "--rate", "20", "--out", out}, &stdout, &stderr)
+	var told []bool // what runLoad tells its memory-limit hook
+	err := runLoad(ctx, []string{"--scenario", "steady", "--rate", "20", "--out", out}, &stdout, &stderr,
+		func(emulated bool) { told = append(told, emulated) })
 	var fe failedError
 	require.ErrorAs(t, err, &fe, "stderr:\n%s", stderr.String())
 	assert.Contains(t, fe.msg, "interrupted")
+	assert.Equal(t, []bool{true}, told, "the emulator ran in-process")
 
 	sum, err := results.ReadSummary(filepath.Join(out, results.SummaryFile))
 	require.NoError(t, err)
