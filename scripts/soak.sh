@@ -13,9 +13,11 @@
 # (--verify all, --consistency-window 0s: the target is an emulator).
 # Peak RSS is /usr/bin/time -v's "Maximum resident set size" of the load
 # process and VmHWM of the emulator's; the verdict is the run's. The load
-# process's VmRSS is also sampled every 5 s and its peak printed apart for
-# the attack (the first SOAK_DURATION) and for the end of the run (the
-# read-back, ids.bin, the reports): the two have different causes.
+# process's VmRSS is also sampled every second, with VmHWM so that the
+# time of the peak is known however short it was, and its peak printed
+# apart for the attack (the first SOAK_DURATION) and for the end of the
+# run (the read-back, ids.bin, the reports): the two have different
+# causes. With SOAK_OUT set, the samples are kept in $SOAK_OUT/rss.txt.
 #
 # Knobs: SOAK_DURATION (10m), SOAK_RATE (1000 batches/s), SOAK_SIZE (100
 # inputs per batch), SOAK_UPDATES (0.9, as the built-in soak scenario),
@@ -95,7 +97,9 @@ rc=0
 	bin/upsertbench load --scenario "$work/soak.yaml" --target "$URL" --token soak --tier none \
 	--verify all --consistency-window 0s --out "$out" --quiet >"$work/load.txt" 2>&1 &
 timed=$!
-# VmRSS of the load process every 5 s: seconds since the start, kB.
+# VmRSS and VmHWM (the peak so far) of the load process every second:
+# seconds since the start, kB, kB. VmHWM says when the peak came, however
+# short it was.
 attack_s=$(seconds "$DUR")
 (
 	start=$SECONDS pid=""
@@ -103,10 +107,10 @@ attack_s=$(seconds "$DUR")
 		# time -> timeout -> upsertbench load
 		[ -n "$pid" ] || pid=$(pgrep -P "$(pgrep -P "$timed" | head -n 1)" 2>/dev/null | head -n 1 || true)
 		if [ -n "$pid" ]; then
-			kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+			kb=$(awk '/^VmRSS:/ {r = $2} /^VmHWM:/ {h = $2} END {if (r != "") print r, h}' "/proc/$pid/status" 2>/dev/null || true)
 			[ -n "$kb" ] && echo "$((SECONDS - start)) $kb"
 		fi
-		sleep 5
+		sleep 1
 	done
 ) >"$work/rss.txt" &
 sampler=$!
@@ -124,9 +128,11 @@ echo "load exit code:        $rc"
 echo "verdict:               ${verdict:-none (no report.txt)}"
 echo "load peak RSS:         $((load_kb / 1024)) MB (${load_kb} kB, /usr/bin/time -v; limit ${LIMIT_MB} MB)"
 peak() { awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 > m {m = $2} END {printf "%d MB (%d kB)", m / 1024, m}' "$work/rss.txt"; }
-echo "  during the attack:   $(peak 0 "$attack_s") (VmRSS every 5 s, first ${DUR})"
+echo "  during the attack:   $(peak 0 "$attack_s") (VmRSS every second, first ${DUR})"
 echo "  end of the run:      $(peak "$attack_s" 999999) (read-back, ids.bin, reports)"
-echo "  VmRSS samples (s kB): $(awk 'NR % 12 == 1' "$work/rss.txt" | tr '\n' ' ')"
+echo "  peak reached:        $(awk '$3 > h {h = $3; t = $1} END {printf "by %d s (VmHWM %d kB)", t, h}' "$work/rss.txt")"
+echo "  VmRSS samples (s kB): $(awk 'NR % 60 == 1 {print $1, $2}' "$work/rss.txt" | tr '\n' ' ')"
+[ -z "${SOAK_OUT:-}" ] || cp "$work/rss.txt" "$out/rss.txt"
 echo "emulator peak RSS:     $((emu_kb / 1024)) MB (VmHWM of the emulate process)"
 echo "emulator stats:        $(echo "$stats" | tr -d ' \n')"
 if [ "$load_kb" -gt $((LIMIT_MB * 1024)) ]; then
