@@ -22,6 +22,10 @@ const DefaultAnswerQueue = 256
 // 100-result answer of the emulator is ~70 kB.
 const DefaultKeptBody = 96 << 10
 
+// keptAnswerBuffers is how many answer buffers beyond one per worker wait
+// for reuse: at 1,000 answers/s, 64 ms of answers.
+const keptAnswerBuffers = 64
+
 // The answer pipeline: how every answer of a run reaches the run-wide
 // invariants and the schema pass without slowing the attack or inflating
 // its latencies.
@@ -88,9 +92,12 @@ func newAnswerPipe(inv *invariants, schema *schemaPass, path string, workers, qu
 		pending: make(map[uint64]answer, 256),
 		queue:   make(chan job, max(queue, 1)),
 	}
-	// Buffers in use at once: the queue's, the workers' and the requests'
-	// in flight.
-	p.bodies = newFreeList(2*max(queue, 1)+workers, func() *keptBody { return &keptBody{b: make([]byte, 0, DefaultKeptBody)} })
+	// Kept for reuse: the buffers in use at once while the workers keep
+	// up (the workers' and the few answers being read or queued). A
+	// backlog's extra buffers go to the garbage collector once used:
+	// kept, a full queue's 256 answers stayed on the heap for the rest of
+	// the run (~25 MB), and the heap sat at the load command's soft limit.
+	p.bodies = newFreeList(max(workers, 1)+keptAnswerBuffers, func() *keptBody { return &keptBody{b: make([]byte, 0, DefaultKeptBody)} })
 	for range max(workers, 1) {
 		p.wg.Add(1)
 		go p.work()
@@ -187,6 +194,7 @@ func (p *answerPipe) drop() {
 func (p *answerPipe) close() {
 	close(p.queue)
 	p.wg.Wait()
+	p.bodies.drain()
 }
 
 func (p *answerPipe) work() {

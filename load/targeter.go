@@ -146,11 +146,13 @@ func (t *Targeter) recycle(bb *batchBuf) {
 }
 
 // Release forgets every in-flight buffer (after an attack that did not use
-// the load transport); they are left to the garbage collector.
+// the load transport) and every kept one: the run is over, so they are
+// left to the garbage collector.
 func (t *Targeter) Release() {
 	t.mu.Lock()
 	clear(t.inflight)
 	t.mu.Unlock()
+	t.pool.drain()
 }
 
 // batchNumber reads the batch number the Targeter put on a request.
