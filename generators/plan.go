@@ -75,6 +75,12 @@ func (g *Generator) ParseKey(value []byte) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if g.cfg.shards == 1 {
+		// One shard: the number is the key itself. A 64-bit division
+		// costs 35–90 cycles on older x86 cores, and the load engine
+		// parses the key of every result it reads.
+		return num, true
+	}
 	shards := uint64(g.cfg.shards)
 	if num%shards != uint64(g.cfg.shard) {
 		return 0, false

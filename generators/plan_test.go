@@ -80,12 +80,19 @@ func TestParseKey(t *testing.T) {
 			}
 		}
 	}
-	g := mustNew(t, WithKeyPrefix("ub-7f"), WithShard(2, 3))
+	one, sharded := mustNew(t, WithKeyPrefix("ub-7f")), mustNew(t, WithKeyPrefix("ub-7f"), WithShard(2, 3))
 	for _, bad := range []string{"", "ub-7f", "ub-7f-", "ub-7f-x", "ub-7f-01", "ub-7f--1", "ub-7f-+1",
-		"ub-7e-1", "ub-7f-3" /* shard 1's */, "ub-7f-1 ", "ub-7f-99999999999999999999999"} {
-		_, ok := g.ParseKey([]byte(bad))
-		assert.False(t, ok, "%q", bad)
+		"ub-7e-1", "ub-7f-1 ", "ub-7f-99999999999999999999999", "ub-7f-18446744073709551616"} {
+		_, ok := one.ParseKey([]byte(bad))
+		assert.False(t, ok, "one shard: %q", bad)
+		_, ok = sharded.ParseKey([]byte(bad))
+		assert.False(t, ok, "shard 2 of 3: %q", bad)
 	}
+	_, ok := sharded.ParseKey([]byte("ub-7f-3"))
+	assert.False(t, ok, "shard 1's key is not shard 2's")
+	got, ok := one.ParseKey([]byte("ub-7f-18446744073709551615"))
+	assert.True(t, ok)
+	assert.Equal(t, uint64(1<<64-1), got, "one shard: the number is the key")
 }
 
 func TestParseTraceID(t *testing.T) {

@@ -388,7 +388,7 @@ func (a *answerFacts) timestamp(val []byte) (int64, bool) {
 	if len(a.lastTime) > 0 && string(val) == string(a.lastTime) {
 		return a.lastTimeMS, true
 	}
-	ms, ok := hubspot.ParseInstant(val)
+	ms, ok := parseInstant(val)
 	if ok {
 		a.lastTime, a.lastTimeMS = append(a.lastTime[:0], val...), ms
 	}
@@ -415,53 +415,34 @@ var instantProps = func() (m [hubspot.NumWritableTaskProperties]bool) {
 // valueFingerprint is the 32-bit fingerprint of a decoded value of written
 // property bit, under the key fpKey. Instants are fingerprinted as the
 // instant, so epoch milliseconds and ISO 8601 of the same moment agree
-// (hubspot.ParseInstant); the low bit tells an instant (1) from a text
-// (0), so an instant never matches a value that does not parse as one.
-func valueFingerprint(fpKey uint64, bit int, val []byte) uint32 {
+// (parseInstant); the low bit tells an instant (1) from a text (0), so an
+// instant never matches a value that does not parse as one.
+//
+// Texts are hashed with wyhash's construction (Wang Yi's public domain
+// hash: eight-byte loads, each pair folded by one 64×64→128-bit multiply),
+// written out here because maphash.Bytes costs a call into the runtime's
+// AES hash and its set-up, about 60 instructions for the short values of
+// an answer, where this is about 20 (and no call: an answer has about 800
+// values to fingerprint). The length and the key go into every fold;
+// values up to 16 bytes are read as two overlapping words (the length
+// tells the overlap), longer ones 16 bytes a fold, then their last 16
+// bytes. The fingerprint only has to be the same for the same value
+// within one process and to tell different values apart: the invariants
+// and the read-back compare a key's last acknowledged fingerprint with a
+// later one, and a collision would hide a changed value (it cannot invent
+// a violation). With a random key per process and wyhash's mixing (it
+// passes SMHasher), two different values share a 32-bit fingerprint with
+// a chance of about 2^-32 ≈ 2.3e-10 per comparison: a run of 10 M
+// compared values misses a real difference with a chance of about 0.2 %,
+// which we accept for a fingerprint a quarter the size of a 128-bit one
+// (64 bytes per key).
+func valueFingerprint(key uint64, bit int, v []byte) uint32 {
 	if instantProps[bit] {
-		if ms, ok := hubspot.ParseInstant(val); ok {
-			h := fpMix(uint64(ms)^fpK1, fpKey^fpK2)
+		if ms, ok := parseInstant(v); ok {
+			h := fpMix(uint64(ms)^fpK1, key^fpK2)
 			return uint32(h>>32) ^ uint32(h) | 1
 		}
 	}
-	h := fpHash(fpKey, val)
-	return (uint32(h>>32) ^ uint32(h)) &^ 1
-}
-
-// Fingerprints hash values with wyhash's construction (Wang Yi's public
-// domain hash: eight-byte loads, each pair folded by one 64×64→128-bit
-// multiply), written out here because maphash.Bytes costs a call into the
-// runtime's AES hash and its set-up, about 60 instructions for the short
-// values of an answer, where this is about 20. The fingerprint only has
-// to be the same for the same value within one process and to tell
-// different values apart: the invariants and the read-back compare a
-// key's last acknowledged fingerprint with a later one, and a collision
-// would hide a changed value (it cannot invent a violation). With a
-// random key per process and wyhash's mixing (it passes SMHasher), two
-// different values share a 32-bit fingerprint with a chance of about
-// 2^-32 ≈ 2.3e-10 per comparison: a run of 10 M compared values misses a
-// real difference with a chance of about 0.2 %, which we accept for a
-// fingerprint a quarter the size of a 128-bit one (64 bytes per key).
-const (
-	fpK0 = 0xa0761d6478bd642f
-	fpK1 = 0xe7037ed1a0b428db
-	fpK2 = 0x8ebc6af09c88c6e3
-)
-
-// fpMix folds the 128-bit product of a and b into 64 bits.
-func fpMix(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	return hi ^ lo
-}
-
-// fpKeyOf turns a random seed into the fingerprint key.
-func fpKeyOf(seed uint64) uint64 { return fpMix(seed^fpK0, fpK1) }
-
-// fpHash is wyhash of v under key: the length and the key go into every
-// fold, values up to 16 bytes are read as two overlapping words (the
-// length tells the overlap), longer ones 16 bytes a fold, then their last
-// 16 bytes.
-func fpHash(key uint64, v []byte) uint64 {
 	n := len(v)
 	var a, b uint64
 	switch {
@@ -478,8 +459,25 @@ func fpHash(key uint64, v []byte) uint64 {
 	case n > 0:
 		a = uint64(v[0])<<16 | uint64(v[n>>1])<<8 | uint64(v[n-1])
 	}
-	return fpMix(fpK1^uint64(n), fpMix(a^fpK1, b^key))
+	h := fpMix(fpK1^uint64(n), fpMix(a^fpK1, b^key))
+	return (uint32(h>>32) ^ uint32(h)) &^ 1
 }
+
+// Constants of wyhash (valueFingerprint).
+const (
+	fpK0 = 0xa0761d6478bd642f
+	fpK1 = 0xe7037ed1a0b428db
+	fpK2 = 0x8ebc6af09c88c6e3
+)
+
+// fpMix folds the 128-bit product of a and b into 64 bits.
+func fpMix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// fpKeyOf turns a random seed into the fingerprint key.
+func fpKeyOf(seed uint64) uint64 { return fpMix(seed^fpK0, fpK1) }
 
 // plainUint parses a record id that is a plain decimal number (HubSpot's
 // are), without sign or leading zero, up to 19 digits.

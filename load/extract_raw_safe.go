@@ -2,15 +2,10 @@
 
 package load
 
-import (
-	"encoding/binary"
+import "encoding/binary"
 
-	"github.com/upsertbench/upsertbench/internal/jsonscan"
-)
-
-// The portable rawText and rawStops (see extract_raw.go): the same loads
-// with Go's bounds checks, and no assumption about byte order or
-// alignment.
+// The portable rawText (see extract_raw.go): the same loads with Go's
+// bounds checks, and no assumption about byte order or alignment.
 
 type rawText struct{ d []byte }
 
@@ -21,9 +16,3 @@ func (t rawText) at(i int) byte { return t.d[i] }
 func (t rawText) u32(i int) uint32 { return binary.LittleEndian.Uint32(t.d[i:]) }
 
 func (t rawText) u64(i int) uint64 { return binary.LittleEndian.Uint64(t.d[i:]) }
-
-type rawStops struct{ st []uint64 }
-
-func rawStopsOf(sc *jsonscan.Scanner) rawStops { return rawStops{sc.Stops()} }
-
-func (s rawStops) word(w int) uint64 { return s.st[w] }

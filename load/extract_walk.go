@@ -1,8 +1,6 @@
 package load
 
 import (
-	"math/bits"
-
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
@@ -200,10 +198,11 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 	atName := true
 	for {
 		var stop resultStop
-		p, stop = resultFast(rawTextOf(d), rawStopsOf(sc), len(d), p, atName, r, &rec)
+		p, stop = resultFast(rawTextOf(d), sc.StopBits(), len(d), p, atName, r, &rec)
 		switch stop {
 		case resultEnd:
-			return p, x.flush(r, &rec, out)
+			x.flush(r, &rec, out)
+			return p, true
 		case resultProperties:
 			r.startProperties()
 			var ok bool
@@ -212,9 +211,7 @@ func (x *extractor) compactResult(sc *jsonscan.Scanner, p int, r *resultFacts, o
 			}
 			atName = false
 		case resultSlow:
-			if !x.flush(r, &rec, out) {
-				return p, false
-			}
+			x.flush(r, &rec, out)
 			var ok bool
 			if p, ok = x.resultMemberSlow(sc, p, r, out); !ok {
 				return p, false
@@ -232,22 +229,20 @@ type resultRec struct {
 	id, updated, trace span
 }
 
-// flush sets the members rec holds on r and empties it; false when one
-// is not what the compact walk reads (never: resultFast records only
-// strings without escapes).
-func (x *extractor) flush(r *resultFacts, rec *resultRec, out *answerFacts) bool {
-	ok := true
-	if rec.id.hi != 0 {
-		ok = x.compactStringMember(r, memberID, rec.id, false, out)
+// flush sets the members rec holds on r and empties it. resultFast
+// records only strings without escapes, so their raw text is their value.
+func (x *extractor) flush(r *resultFacts, rec *resultRec, out *answerFacts) {
+	b := out.body
+	if sp := rec.id; sp.hi != 0 {
+		x.setID(r, b[sp.lo:sp.hi], sp)
 	}
-	if rec.updated.hi != 0 {
-		ok = ok && x.compactStringMember(r, memberUpdatedAt, rec.updated, false, out)
+	if sp := rec.updated; sp.hi != 0 {
+		r.setUpdated(b[sp.lo:sp.hi], out)
 	}
-	if rec.trace.hi != 0 {
-		ok = ok && x.compactStringMember(r, memberTrace, rec.trace, false, out)
+	if sp := rec.trace; sp.hi != 0 {
+		x.setTrace(r, b[sp.lo:sp.hi], sp)
 	}
 	*rec = resultRec{}
-	return ok
 }
 
 // resultStop says why resultFast stopped.
@@ -282,12 +277,12 @@ const (
 // are set in document order), a string with escapes, a value other than
 // a string or a literal. Loads are unchecked (extract_raw.go): the comment
 // at each says why it is inside the text.
-func resultFast(t rawText, st rawStops, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
+func resultFast(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
 	for {
 		if atName {
 			// Here d[p] is a name's opening quote and p+1 < n.
 			lo := p + 1
-			e := st.next(lo) // lo ≤ n
+			e := st.Next(lo) // lo ≤ n
 			if e > n-4 {
 				return p, resultGiveUp
 			}
@@ -325,7 +320,7 @@ func resultFast(t rawText, st rawStops, n, p int, atName bool, r *resultFacts, r
 				}
 				return v, resultProperties
 			case c == '"':
-				q := st.next(v + 1) // v+1 < n
+				q := st.Next(v + 1) // v+1 < n
 				if q > n-4 || t.at(q) != '"' {
 					return p, resultSlow // escapes, an error or the end
 				}
@@ -443,21 +438,6 @@ func (x *extractor) compactStringMember(r *resultFacts, member int, sp span, esc
 	return true
 }
 
-// next is jsonscan.NextStop for p ≤ len(Data): the first stop at or
-// after p, len(Data) (the sentinel) when there is none.
-func (s rawStops) next(p int) int {
-	w := p >> 6
-	if m := s.word(w) >> (uint(p) & 63); m != 0 {
-		return p + bits.TrailingZeros64(m)
-	}
-	for {
-		w++
-		if m := s.word(w); m != 0 {
-			return w<<6 + bits.TrailingZeros64(m)
-		}
-	}
-}
-
 // pendingProp is a read property found by compactProperties, recorded
 // while it walks and set on the result (setProp, nonStringProp) when the
 // object ends, so that the walk itself makes no calls: a call makes Go
@@ -470,6 +450,15 @@ type pendingProp struct {
 
 // simpleEscape marks the letters of JSON's two-byte escapes.
 var simpleEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
+
+// hexDigit marks the bytes a \u escape's four digits may be (as
+// jsonscan.IsHex4 reads them).
+var hexDigit = func() (m [256]bool) {
+	for c := range 256 {
+		m[c] = jsonscan.IsHex4([]byte{byte(c), '0', '0', '0'})
+	}
+	return m
+}()
 
 // maxPending bounds the read properties of one result the compact walk
 // records: ten names are read, so more means repeated names, which the
@@ -505,7 +494,7 @@ func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFact
 	}
 	for {
 		var stop propsStop
-		p, np, stop = x.propsFast(rawTextOf(d), rawStopsOf(sc), len(d), p, &out.pend, np)
+		p, np, stop = x.propsFast(rawTextOf(d), sc.StopBits(), len(d), p, &out.pend, np)
 		if stop == propsSlow {
 			// propSlow's propsSlow is "go on": p is the next name's quote.
 			if p, np, stop = x.propSlow(sc, p, &out.pend, np); stop == propsSlow {
@@ -540,26 +529,28 @@ const (
 // propsFast walks properties from the name's quote at p (p+1 < n, the
 // text's length), recording the read ones in pend from np on, until the
 // object's end or a property it cannot read without a call: a name
-// shorter than eight bytes or longer than 16 of a length a read name has
-// (propKindOf, a comparison), or a value with escapes. It calls nothing, so
+// shorter than eight bytes or longer than 24 of a length a read name has
+// (propKindOf, a comparison), or a value with a control character or a
+// malformed escape (the general walk's to refuse). It calls nothing, so
 // the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
-func (x *extractor) propsFast(t rawText, st rawStops, n, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+	lens, mul, table := x.propLens, x.propMul, &x.propTable // not reloaded after each store to pend
 	for {
 		// Here d[p] is a name's opening quote and p+1 < n.
 		lo := p + 1
-		e := st.next(lo) // lo ≤ n
+		e := st.Next(lo) // lo ≤ n
 		if e > n-4 {
 			return p, np, propsGiveUp
 		}
 		w := t.u32(e) // e+4 ≤ n
 		kind := propOther
-		if nl := e - lo; x.propLens&(1<<(uint(nl)&63)) != 0 {
-			if nl < 8 || x.propMul == 0 {
+		if nl := e - lo; lens&(1<<(uint(nl)&63)) != 0 {
+			if nl < 8 || mul == 0 {
 				return p, np, propsSlow
 			}
 			first, last := t.u64(lo), t.u64(e-8) // lo+8 ≤ e ≤ n
-			s := &x.propTable[propSlotOf(first, last, x.propMul)]
+			s := &table[propSlotOf(first, last, mul)]
 			if s.first == first && s.last == last && s.n == nl {
 				if nl > 16 && (nl > 24 || t.u64(lo+8) != s.mid) { // lo+16 < e ≤ n
 					return p, np, propsSlow
@@ -570,20 +561,30 @@ func (x *extractor) propsFast(t rawText, st rawStops, n, p int, pend *[maxPendin
 		v := e + 2
 		switch {
 		case w&0xffffff == wordNameToString:
-			q := st.next(v + 1) // v+1 = e+3 < n
+			q := st.Next(v + 1) // v+1 = e+3 < n
 			if q > n-4 {
 				return p, np, propsGiveUp
 			}
 			esc := false
 			for t.at(q) != '"' { // q+4 ≤ n
 				// A backslash (else a control character: an error, the
-				// general walk's to report) and its escape: the one-letter
-				// ones here, \u with its four hex digits in propSlow.
-				if t.at(q) != '\\' || !simpleEscape[t.at(q+1)] { // q+1 < n
+				// general walk's to report) and its escape: a letter, or
+				// \u and four hex digits (Go's encoder writes <, > and &
+				// that way, and the html previews are full of them).
+				if t.at(q) != '\\' { // q < n
+					return p, np, propsSlow
+				}
+				switch c := t.at(q + 1); { // q+1 < n
+				case simpleEscape[c]:
+					q += 2 // q ≤ n-2
+				case c == 'u' && q <= n-6 && hexDigit[t.at(q+2)] && hexDigit[t.at(q+3)] &&
+					hexDigit[t.at(q+4)] && hexDigit[t.at(q+5)]: // q+5 < n
+					q += 6 // q ≤ n
+				default:
 					return p, np, propsSlow
 				}
 				esc = true
-				if q = st.next(q + 2); q > n-4 { // q+2 < n
+				if q = st.Next(q); q > n-4 { // q ≤ n
 					return p, np, propsGiveUp
 				}
 			}

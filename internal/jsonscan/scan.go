@@ -178,6 +178,22 @@ func nextStopFar(stops []uint64, n, p int) int {
 	return n
 }
 
+// Next is NextStop for a Scanner's text and a position p up to its
+// length: the first stop at or after p, len(Data) (the sentinel) when
+// there is none. It relies on the sentinel instead of a bound.
+func (b StopBits) Next(p int) int {
+	w := p >> 6
+	if m := b.word(w) >> (uint(p) & 63); m != 0 {
+		return p + bits.TrailingZeros64(m)
+	}
+	for {
+		w++
+		if m := b.word(w); m != 0 {
+			return w<<6 + bits.TrailingZeros64(m)
+		}
+	}
+}
+
 // String reads the string whose opening quote is at p. It returns the
 // position just after the closing quote and whether the string contains
 // escapes; ok is false for an unterminated string, a raw control character
@@ -676,46 +692,6 @@ func NeedsDecoding(raw []byte) bool {
 		}
 	}
 	return false
-}
-
-// StopAt returns the position of the first quote, backslash or control
-// character at or after p in d, or len(d), eight bytes at a time. It is
-// the bitmap-free way to find where a string's plain run ends, for callers
-// that walk a text once and would not repay building the bitmap.
-func StopAt(d []byte, p int) int {
-	for ; p+8 <= len(d); p += 8 {
-		if m := stopBytes(binary.LittleEndian.Uint64(d[p:])); m != 0 {
-			return p + bits.TrailingZeros64(m)>>3
-		}
-	}
-	for ; p < len(d); p++ {
-		if c := d[p]; c == '"' || c == '\\' || c < 0x20 {
-			return p
-		}
-	}
-	return p
-}
-
-// StringAt reads the string whose quote is at p without the bitmap (see
-// String, which it agrees with).
-func StringAt(d []byte, p int) (end int, escaped, ok bool) {
-	q := StopAt(d, p+1)
-	for q < len(d) {
-		switch d[q] {
-		case '"':
-			return q + 1, escaped, true
-		case '\\':
-			escaped = true
-			n := EscapeLen(d[q:])
-			if n == 0 {
-				return q, escaped, false
-			}
-			q = StopAt(d, q+n)
-		default:
-			return q, escaped, false
-		}
-	}
-	return q, escaped, false
 }
 
 // EscapeLen is the length of the valid escape at the start of e (which

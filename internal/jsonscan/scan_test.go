@@ -114,6 +114,24 @@ func TestNextStopMatchesBruteForce(t *testing.T) {
 			}
 		}
 		require.Equal(t, want, s.NextStop(p), "from %d", p)
+		require.Equal(t, want, s.StopBits().Next(p), "StopBits from %d", p)
+	}
+	// The sentinel ends every search from a position up to the length,
+	// also when the text fills its last word (the sentinel's word is then
+	// a word of its own) and when nothing stops before it.
+	for n := range 200 {
+		d := []byte(strings.Repeat("x", n))
+		if n > 70 {
+			d[n-70] = '"'
+		}
+		s.Reset(d)
+		for p := 0; p <= n; p++ {
+			want := n
+			if n > 70 && p <= n-70 {
+				want = n - 70
+			}
+			require.Equal(t, want, s.StopBits().Next(p), "length %d from %d", n, p)
+		}
 	}
 }
 
@@ -249,25 +267,57 @@ func TestMembersAndElements(t *testing.T) {
 	assert.Equal(t, []Kind{Array, Object}, firstVal)
 }
 
-func TestStopAtAndStringAtAgree(t *testing.T) {
-	data := []byte(strings.Repeat(`ab"c\d`+"\x01"+`éfghijklmnopqrstu`, 13) + `xyz"`)
+// TestStringMatchesBruteForce holds String (stops on the bitmap, escapes
+// checked between them) to a byte-by-byte reader of JSON's string grammar
+// at every quote of every validity case and a few strings of escapes.
+func TestStringMatchesBruteForce(t *testing.T) {
 	var s Scanner
-	s.Reset(data)
-	for p := 0; p <= len(data); p++ {
-		require.Equal(t, s.NextStop(p), StopAt(data, p), "from %d", p)
-	}
+	cases := []string{`"a\u00e9\"\\b"`, `"\u00"`, `"\uzzzz"`, `"\`, `"ab\x"`, `"a` + "\x1f" + `"`, `"` + strings.Repeat(`\n`, 40) + `"`}
 	for _, tc := range validityCases {
-		d := []byte(tc.text)
+		cases = append(cases, tc.text)
+	}
+	for _, text := range cases {
+		d := []byte(text)
 		s.Reset(d)
 		for p, c := range d {
 			if c != '"' {
 				continue
 			}
 			e1, x1, ok1 := s.String(p)
-			e2, x2, ok2 := StringAt(d, p)
-			assert.Equal(t, []any{e1, x1, ok1}, []any{e2, x2, ok2}, "%s at %d", tc.name, p)
+			e2, x2, ok2 := stringBruteForce(d, p)
+			assert.Equal(t, []any{e2, x2, ok2}, []any{e1, x1, ok1}, "%q at %d", text, p)
 		}
 	}
+}
+
+// stringBruteForce reads the string whose quote is at p byte by byte, as
+// String does: end after the closing quote, or where reading stopped.
+func stringBruteForce(d []byte, p int) (end int, escaped, ok bool) {
+	for q := p + 1; q < len(d); q++ {
+		switch c := d[q]; {
+		case c == '"':
+			return q + 1, escaped, true
+		case c < 0x20:
+			return q, escaped, false
+		case c == '\\':
+			escaped = true
+			if q+1 >= len(d) {
+				return q, escaped, false
+			}
+			switch d[q+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				q++
+			case 'u':
+				if q+6 > len(d) || strings.Trim(string(d[q+2:q+6]), "0123456789abcdefABCDEF") != "" {
+					return q, escaped, false
+				}
+				q += 5
+			default:
+				return q, escaped, false
+			}
+		}
+	}
+	return len(d), escaped, false
 }
 
 // TestStopBytes checks stopBytes and gatherHigh against isStopByte for every
