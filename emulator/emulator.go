@@ -36,6 +36,10 @@ type Emulator struct {
 	portalJSON json.RawMessage
 	// createDefaults are what a create without a status stores.
 	createDefaults []packedProp
+	// oneByOne makes write apply an upsert's inputs with one store.upsert
+	// each instead of one store.upsertBatch: the reference path the
+	// differential test compares the batch with.
+	oneByOne bool
 }
 
 var _ http.Handler = (*Emulator)(nil)

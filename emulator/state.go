@@ -42,6 +42,7 @@ type requestState struct {
 	packed  []packedProp
 	errs    []propError
 	results []writeResult
+	writes  []batchWrite // scratch of write
 	order   []int
 	// dupTable has room for MaxBatchInputs entries at a low load factor.
 	dupTable [256]int16

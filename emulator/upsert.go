@@ -432,19 +432,38 @@ type writeCounts struct{ created, updated uint64 }
 // order, notes their results, and counts what they did.
 func (e *Emulator) write(st *requestState, lo, hi int, nowMS int64) writeCounts {
 	var created, updated uint64
+	first := len(st.results)
+	if e.oneByOne {
+		for i := lo; i < hi; i++ {
+			in := &st.inputs[i]
+			if in.errsHi == in.errsLo {
+				st.results = append(st.results, e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], e.defaultsFor(in), nowMS))
+			}
+		}
+	} else {
+		st.writes = st.writes[:0]
+		for i := lo; i < hi; i++ {
+			in := &st.inputs[i]
+			if in.errsHi == in.errsLo {
+				st.writes = append(st.writes, batchWrite{slot: in.slot, value: in.idValue,
+					input: st.packed[in.packedLo:in.packedHi], defaults: e.defaultsFor(in)})
+			}
+		}
+		st.results = e.store.upsertBatch(st.writes, nowMS, st.results)
+	}
+	k := first
 	for i := lo; i < hi; i++ {
 		in := &st.inputs[i]
 		if in.errsHi > in.errsLo {
 			continue
 		}
-		res := e.store.upsert(in.slot, in.idValue, st.packed[in.packedLo:in.packedHi], e.defaultsFor(in), nowMS)
-		if res.isNew {
+		if st.results[k].isNew {
 			created++
 		} else {
 			updated++
 		}
-		in.result = len(st.results)
-		st.results = append(st.results, res)
+		in.result = k
+		k++
 	}
 	return writeCounts{created, updated}
 }
