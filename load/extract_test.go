@@ -42,21 +42,28 @@ func emulatorAnswers(tb testing.TB, gen *generators.Generator, n int, opts ...em
 // independent reference the extractor is held to.
 func referenceFacts(tb testing.TB, x *extractor, body []byte) ([]resultFacts, []failedInput, int, bool) {
 	tb.Helper()
-	var doc struct {
-		Results []map[string]json.RawMessage `json:"results"`
-		Errors  []struct {
-			Context map[string]json.RawMessage `json:"context"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
+	// Maps, not structs, at every level: encoding/json fills a struct field
+	// from a member whose name differs only in case ("Errors" fills
+	// Errors), while JSON names, HubSpot's and the extractor's, are case
+	// sensitive (FuzzExtract found {"Errors":[{"ConteXt":…}]}).
+	var top map[string]json.RawMessage
+	var results, errs []map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil || unmarshalMember(top, "results", &results) != nil ||
+		unmarshalMember(top, "errors", &errs) != nil {
 		return nil, nil, 0, false
+	}
+	contexts := make([]map[string]json.RawMessage, len(errs))
+	for i, e := range errs {
+		if unmarshalMember(e, "context", &contexts[i]) != nil {
+			return nil, nil, 0, false
+		}
 	}
 	str := func(raw json.RawMessage) (string, bool) {
 		var s string
 		return s, len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
 	}
 	var out []resultFacts
-	for _, m := range doc.Results {
+	for _, m := range results {
 		var r resultFacts
 		if s, ok := str(m["id"]); ok {
 			r.flags |= factID
@@ -107,10 +114,10 @@ func referenceFacts(tb testing.TB, x *extractor, body []byte) ([]resultFacts, []
 	}
 	var failed []failedInput
 	unnamed := 0
-	for _, e := range doc.Errors {
+	for _, ctx := range contexts {
 		var ids []string
 		named := 0
-		if raw, ok := e.Context["objectWriteTraceId"]; ok && json.Unmarshal(raw, &ids) == nil {
+		if raw, ok := ctx["objectWriteTraceId"]; ok && json.Unmarshal(raw, &ids) == nil {
 			for _, id := range ids {
 				if n, i, ok := x.gen.ParseTraceID([]byte(id)); ok {
 					failed = append(failed, failedInput{n: n, i: int32(i)})
@@ -123,6 +130,14 @@ func referenceFacts(tb testing.TB, x *extractor, body []byte) ([]resultFacts, []
 		}
 	}
 	return out, failed, unnamed, true
+}
+
+// unmarshalMember decodes m's member name into v, if m has it.
+func unmarshalMember(m map[string]json.RawMessage, name string, v any) error {
+	if raw, ok := m[name]; ok {
+		return json.Unmarshal(raw, v)
+	}
+	return nil
 }
 
 // comparable drops what the reference does not compute (spans into the body).
