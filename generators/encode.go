@@ -17,6 +17,22 @@ var propLeads = func() (l [numProps]string) {
 // extended slice. It allocates only when dst must grow, so a caller that
 // reuses its buffer pays no allocation per batch.
 func (g *Generator) AppendBatch(dst []byte, n uint64) []byte {
+	dst, _ = g.appendBatch(dst, nil, n, false)
+	return dst
+}
+
+// AppendBatchPlan is AppendBatch and PlanBatch in one pass: it appends the
+// body of batch n to dst and its plan to plan, from the same draws, so a
+// caller that needs both (the load engine checks every answer against the
+// plan of the batch it answers) generates the batch once. It allocates
+// only when dst or plan must grow.
+func (g *Generator) AppendBatchPlan(dst []byte, plan []Planned, n uint64) ([]byte, []Planned) {
+	return g.appendBatch(dst, plan, n, true)
+}
+
+// appendBatch renders batch n into dst and, when planned, its plan into
+// plan: AppendBatch's and AppendBatchPlan's one loop.
+func (g *Generator) appendBatch(dst []byte, plan []Planned, n uint64, planned bool) ([]byte, []Planned) {
 	var b batch
 	g.start(n, &b)
 	var in input
@@ -27,12 +43,15 @@ func (g *Generator) AppendBatch(dst []byte, n uint64) []byte {
 			dst = append(dst, ',')
 		}
 		if in.bad == "" {
-			dst = g.appendInputFast(dst, n, i, &in)
+			dst = g.appendInputFast(dst, &b, i, &in)
 		} else {
 			dst = g.appendInput(dst, n, i, &in)
 		}
+		if planned {
+			plan = append(plan, in.planned())
+		}
 	}
-	return append(dst, ']', '}')
+	return append(dst, ']', '}'), plan
 }
 
 // appendInput renders one input in the general way:

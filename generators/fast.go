@@ -60,20 +60,25 @@ func (g *Generator) buildFast() {
 	}
 }
 
-// appendInputFast renders a valid input; see appendInput for the layout.
-func (g *Generator) appendInputFast(dst []byte, n uint64, i int, in *input) []byte {
+// appendInputFast renders input i of batch b; see appendInput for the
+// layout. The key's digits are written once and copied for the key
+// property, and the trace id's batch prefix comes made with b.
+func (g *Generator) appendInputFast(dst []byte, b *batch, i int, in *input) []byte {
 	f := &g.fast
 	key := in.key*uint64(g.cfg.shards) + uint64(g.cfg.shard)
 	dst = append(dst, f.head...)
+	ks := len(dst)
 	dst = putUint(dst, key)
+	ke := len(dst)
 	if g.cfg.traceIDs {
 		dst = append(dst, f.midTrace...)
-		dst = g.appendTraceID(dst, n, i)
+		dst = append(dst, b.tracePrefix[:b.traceLen]...)
+		dst = putUint(dst, uint64(i))
 		dst = append(dst, f.tail...)
 	} else {
 		dst = append(dst, f.mid...)
 	}
-	dst = putUint(dst, key)
+	dst = append(dst, dst[ks:ke]...) // the key property's value: the same digits
 	if in.is(pTimestamp) {
 		dst = append(dst, propLeads[pTimestamp]...)
 		if in.dueISO {

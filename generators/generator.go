@@ -163,6 +163,9 @@ type batch struct {
 	update     [hubspot.MaxBatchInputs]bool
 	nextCreate uint64
 	nextUpdate int
+	// trace ids: the batch's prefix (appendTracePrefix), made once
+	tracePrefix [48]byte
+	traceLen    uint8
 }
 
 func (g *Generator) start(n uint64, b *batch) {
@@ -170,6 +173,9 @@ func (g *Generator) start(n uint64, b *batch) {
 	b.r = newRNG(g.cfg.seed, n, uint64(g.cfg.shard), 1)
 	b.ri = newRNG(g.cfg.seed, n, uint64(g.cfg.shard), 2)
 	b.keys = g.planKeys(n)
+	if g.cfg.traceIDs {
+		b.traceLen = uint8(len(g.appendTracePrefix(b.tracePrefix[:0], n)))
+	}
 	size := g.cfg.size
 	for i := 0; i < b.keys.updates; i++ {
 		b.update[i] = true

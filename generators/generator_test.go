@@ -138,7 +138,7 @@ func TestFastPathMatchesGeneralPath(t *testing.T) {
 			g.start(n, &b)
 			for i := 0; i < g.BatchSize(); i++ {
 				g.next(&b, i, &in)
-				require.Equal(t, string(g.appendInput(nil, n, i, &in)), string(g.appendInputFast(nil, n, i, &in)), "batch %d input %d", n, i)
+				require.Equal(t, string(g.appendInput(nil, n, i, &in)), string(g.appendInputFast(nil, &b, i, &in)), "batch %d input %d", n, i)
 			}
 		}
 	}

@@ -76,7 +76,8 @@ func (p *keyPlan) updateKey(j int, r *rng) uint64 {
 // creates): "<prefix>-<number>", where number interleaves the shards so that
 // no two shards ever share a key.
 func (g *Generator) Key(k uint64) string {
-	return string(g.appendKey(nil, k, false))
+	var buf [64]byte // one allocation, the string's (the end of a run names every key)
+	return string(g.appendKey(buf[:0], k, false))
 }
 
 func (g *Generator) appendKey(dst []byte, k uint64, esc bool) []byte {
@@ -92,12 +93,17 @@ func (g *Generator) appendKey(dst []byte, k uint64, esc bool) []byte {
 // appendTraceID writes the objectWriteTraceId of input i of batch n. It needs
 // no escaping.
 func (g *Generator) appendTraceID(dst []byte, n uint64, i int) []byte {
+	return strconv.AppendUint(g.appendTracePrefix(dst, n), uint64(i), 10)
+}
+
+// appendTracePrefix writes what every trace id of batch n starts with:
+// "[s<shard>]b<n>-", then the input's position.
+func (g *Generator) appendTracePrefix(dst []byte, n uint64) []byte {
 	if g.cfg.shards > 1 {
 		dst = append(dst, 's')
 		dst = strconv.AppendUint(dst, uint64(g.cfg.shard+1), 10)
 	}
 	dst = append(dst, 'b')
 	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, '-')
-	return strconv.AppendUint(dst, uint64(i), 10)
+	return append(dst, '-')
 }

@@ -41,22 +41,24 @@ type Planned struct {
 }
 
 // PlanBatch appends the plan of batch n, input by input, to dst and returns
-// the extended slice: what AppendBatch(nil, n) sends, without the values.
+// the extended slice: what AppendBatch(nil, n) sends, without the values
+// (AppendBatchPlan makes both at once).
 func (g *Generator) PlanBatch(dst []Planned, n uint64) []Planned {
 	var b batch
 	g.start(n, &b)
 	var in input
 	for i := 0; i < g.cfg.size; i++ {
 		g.next(&b, i, &in)
-		var m PropMask
-		for bit, p := range writtenProps {
-			if in.is(p) {
-				m |= 1 << bit
-			}
-		}
-		dst = append(dst, Planned{Key: in.key, Update: in.update, Invalid: in.bad, Writes: m})
+		dst = append(dst, in.planned())
 	}
 	return dst
+}
+
+// planned is the plan of an input. The properties of writtenProps are the
+// property indices pTimestamp…pQueue in order (TestPropMaskOrder), so the
+// mask is a shift of the input's property bits.
+func (in *input) planned() Planned {
+	return Planned{Key: in.key, Update: in.update, Invalid: in.bad, Writes: PropMask(in.has>>pTimestamp) & (1<<len(writtenProps) - 1)}
 }
 
 var _ [len(writtenProps)]struct{} = [hubspot.NumWritableTaskProperties]struct{}{}

@@ -54,10 +54,34 @@ func TestPlanBatchMatchesBatch(t *testing.T) {
 	}
 }
 
+// TestAppendBatchPlanIsBoth holds the one-pass AppendBatchPlan to
+// AppendBatch and PlanBatch made apart, batch by batch, into reused
+// buffers that start with other content (it appends).
+func TestAppendBatchPlanIsBoth(t *testing.T) {
+	for name, opts := range map[string][]Option{
+		"creates": nil,
+		"invalid": {WithUpdateShare(0.4), WithTraceIDs(true), WithInvalidShare(0.2)},
+		"shard":   {WithUpdateShare(0.5), WithShard(2, 3), WithBatchSize(7)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := mustNew(t, opts...)
+			body, plan := []byte("x"), []Planned{{Key: 1 << 60}}
+			for n := uint64(0); n < 40; n++ {
+				body, plan = g.AppendBatchPlan(body[:1], plan[:1], n)
+				assert.Equal(t, "x"+string(g.AppendBatch(nil, n)), string(body), "batch %d", n)
+				assert.Equal(t, append([]Planned{{Key: 1 << 60}}, g.PlanBatch(nil, n)...), plan, "batch %d", n)
+			}
+		})
+	}
+}
+
 func TestPlanBatchDoesNotAllocate(t *testing.T) {
 	g := mustNew(t, WithUpdateShare(0.5), WithTraceIDs(true))
 	plan := g.PlanBatch(nil, 0)
 	allocs := testing.AllocsPerRun(20, func() { plan = g.PlanBatch(plan[:0], 7) })
+	assert.Zero(t, allocs)
+	body, plan := g.AppendBatchPlan(nil, nil, 0)
+	allocs = testing.AllocsPerRun(20, func() { body, plan = g.AppendBatchPlan(body[:0], plan[:0], 7) })
 	assert.Zero(t, allocs)
 }
 
@@ -65,6 +89,8 @@ func TestPropMaskOrder(t *testing.T) {
 	require.Len(t, writtenProps, len(hubspot.WritableTaskProperties))
 	for bit, p := range writtenProps {
 		assert.Equal(t, hubspot.WritableTaskProperties[bit], propNames[p], "bit %d", bit)
+		// input.planned shifts the property bits into the mask.
+		assert.Equal(t, pTimestamp+bit, p, "bit %d is property index %d", bit, pTimestamp+bit)
 	}
 }
 
