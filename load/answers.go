@@ -54,8 +54,9 @@ const keptAnswerBuffers = 64
 // answer is what the transport keeps of one exchange until the result
 // loop takes it.
 type answer struct {
-	n           uint64    // batch number
-	body        *keptBody // the answer body (any status); nil: none read
+	n           uint64     // batch number
+	body        *keptBody  // the answer body (any status); nil: none read
+	plan        *batchPlan // the batch's plan (Targeter.takePlan)
 	contentType string
 	sampled     bool // the sampler took this exchange (its checks cover the response schema)
 }
@@ -69,9 +70,10 @@ type job struct {
 
 // answerPipe carries answers from the transport to the workers.
 type answerPipe struct {
-	inv    *invariants
-	schema *schemaPass // nil: no schema checks
-	path   string      // the upsert route's path, for the schema check
+	inv      *invariants
+	schema   *schemaPass // nil: no schema checks
+	path     string      // the upsert route's path, for the schema check
+	targeter *Targeter   // takes the batches' plans back (nil: nobody)
 
 	mu      sync.Mutex
 	pending map[uint64]answer // by Vegeta sequence number
@@ -120,6 +122,13 @@ func (p *answerPipe) release(kb *keptBody) {
 	p.bodies.put(kb)
 }
 
+// releasePlan gives a batch's plan back to the Targeter.
+func (p *answerPipe) releasePlan(pl *batchPlan) {
+	if p.targeter != nil {
+		p.targeter.recyclePlan(pl)
+	}
+}
+
 // put is the transport's hand-over, once per request that reached it.
 func (p *answerPipe) put(seq uint64, a answer) {
 	p.mu.Lock()
@@ -128,6 +137,7 @@ func (p *answerPipe) put(seq uint64, a answer) {
 	p.mu.Unlock()
 	if dup { // cannot happen: Vegeta numbers every hit once
 		p.release(old.body)
+		p.releasePlan(old.plan)
 	}
 }
 
@@ -157,7 +167,7 @@ func (p *answerPipe) deliver(res *vegeta.Result, start time.Time, cut bool) {
 	}
 	sent := res.Timestamp.Sub(start)
 	j := job{
-		d:           delivery{n: a.n, sent: sent, done: sent + res.Latency, status: int(res.Code), body: a.body},
+		d:           delivery{n: a.n, sent: sent, done: sent + res.Latency, status: int(res.Code), body: a.body, plan: a.plan},
 		contentType: a.contentType,
 		sampled:     a.sampled,
 	}
@@ -184,6 +194,7 @@ func (p *answerPipe) drop() {
 	defer p.mu.Unlock()
 	for seq, a := range p.pending {
 		p.release(a.body)
+		p.releasePlan(a.plan)
 		delete(p.pending, seq)
 		p.unmatched++
 	}
@@ -223,6 +234,7 @@ func (p *answerPipe) work() {
 			}
 		}
 		p.release(j.d.body)
+		p.releasePlan(j.d.plan)
 		p.processed.Add(1)
 	}
 }

@@ -160,7 +160,7 @@ func (r *pipeRig) run(behind func(i int) bool) {
 		}
 		kb := r.pipe.body()
 		kb.b = append(kb.b, r.bodies[i]...)
-		r.pipe.put(uint64(i), answer{n: uint64(i), body: kb, contentType: "application/json;charset=utf-8"})
+		r.pipe.put(uint64(i), answer{n: uint64(i), body: kb, plan: planOf(r.inv.gen, uint64(i)), contentType: "application/json;charset=utf-8"})
 		r.pipe.deliver(&vegeta.Result{Seq: uint64(i), Code: uint16(r.codes[i]), Timestamp: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond}, start, false)
 		// Wait for the worker, so that the clock it reads is this answer's.
 		for r.pipe.processed.Load() < uint64(i+1) {

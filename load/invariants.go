@@ -107,6 +107,7 @@ type delivery struct {
 	sent, done time.Duration // into the run
 	status     int           // 0: no answer (transport error)
 	body       *keptBody     // the 2xx answer's body; nil otherwise
+	plan       *batchPlan    // batch n's plan, made with its body (Targeter)
 }
 
 // invariants checks a run's answers. process is safe for concurrent use;
@@ -146,7 +147,6 @@ func newInvariants(gen *generators.Generator, freshKeys bool, maxKeys uint64) *i
 type scratch struct {
 	sc    jsonscan.Scanner
 	facts answerFacts
-	plan  []generators.Planned
 	// per input: results naming it, and whether an error entry names it
 	count  [128]uint8
 	failed [128]bool
@@ -200,10 +200,10 @@ func msCeil(d time.Duration) uint32 {
 	return uint32(min(int64((d+time.Millisecond-1)/time.Millisecond), math.MaxUint32-1))
 }
 
-// process folds one exchange into the invariants. Bodies are read, planned
-// and matched outside the lock; only the fold holds it.
+// process folds one exchange into the invariants. Bodies are read and
+// matched outside the lock; only the fold holds it. The batch's plan comes
+// with the delivery: the Targeter made it with the body, in one pass.
 func (inv *invariants) process(d delivery, w *scratch) {
-	w.plan = inv.gen.PlanBatch(w.plan[:0], d.n)
 	info := batchInfo{sent: msFloor(d.sent), done: max(msCeil(d.done), msFloor(d.sent)), status: uint16(min(d.status, math.MaxUint16))}
 	switch {
 	case d.status >= 200 && d.status < 300:
@@ -214,7 +214,7 @@ func (inv *invariants) process(d delivery, w *scratch) {
 		inv.mu.Lock()
 		*inv.batches.at(d.n) = info
 		inv.unknown++
-		for _, p := range w.plan {
+		for _, p := range d.plan.p {
 			if p.Key < inv.maxKeys {
 				inv.keys.at(p.Key).unknownWrite(p.Writes)
 			}
@@ -240,11 +240,11 @@ func (inv *invariants) answer(d delivery, info batchInfo, w *scratch) {
 }
 
 // settle matches an answer's extracted facts (w.facts; err: why the body
-// could not be read) with the batch's plan (w.plan) and folds them into
+// could not be read) with the batch's plan (d.plan) and folds them into
 // the run's state: the invariants' part of an answer after extraction
 // (BenchmarkInvariantsSettle100).
 func (inv *invariants) settle(d delivery, info batchInfo, w *scratch, body []byte, err error) {
-	plan := w.plan
+	plan := d.plan.p
 	size := len(plan)
 	clear(w.count[:size])
 	clear(w.failed[:size])

@@ -118,6 +118,12 @@ func testGenerator(t *testing.T) *generators.Generator {
 	return gen
 }
 
+// planOf is batch n's plan, as the Targeter hands it over with the
+// exchange.
+func planOf(gen *generators.Generator, n uint64) *batchPlan {
+	return &batchPlan{p: gen.PlanBatch(nil, n)}
+}
+
 // sendBatches posts batches 0..n-1 of gen to srv one after another and
 // feeds every exchange to inv as the pipeline would: batch k is sent at
 // 10k ms and answered 5 ms later, so each answer precedes the next send.
@@ -127,7 +133,7 @@ func sendBatches(t *testing.T, srv *httptest.Server, gen *generators.Generator, 
 	for b := range uint64(n) {
 		status, body := postBatch(t, srv.URL, testToken, gen, b)
 		sent := time.Duration(b) * 10 * time.Millisecond
-		inv.process(delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}}, &w)
+		inv.process(delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}, plan: planOf(gen, b)}, &w)
 	}
 }
 
@@ -374,7 +380,7 @@ func TestInvariantsUnknownOutcomeIsNoViolation(t *testing.T) {
 	for b := range uint64(20) {
 		status, body := postBatch(t, srv.URL, testToken, gen, b)
 		sent := time.Duration(b) * 10 * time.Millisecond
-		d := delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}}
+		d := delivery{n: b, sent: sent, done: sent + 5*time.Millisecond, status: status, body: &keptBody{b: body}, plan: planOf(gen, b)}
 		switch b {
 		case 3:
 			d.status, d.body = 0, nil // applied, never answered
@@ -501,7 +507,7 @@ func BenchmarkInvariantsSettle100(b *testing.B) {
 	const answers = 64
 	bodies, codes := emulatorAnswers(b, gen, answers)
 	facts := make([]answerFacts, answers)
-	plans := make([][]generators.Planned, answers)
+	plans := make([]*batchPlan, answers)
 	x := newExtractor(gen)
 	var sc jsonscan.Scanner
 	for k := range answers {
@@ -509,7 +515,7 @@ func BenchmarkInvariantsSettle100(b *testing.B) {
 		var f answerFacts
 		require.NoError(b, x.extract(bodies[k], &sc, &f))
 		facts[k] = answerFacts{results: slices.Clone(f.results), failed: slices.Clone(f.failed), unnamedErrors: f.unnamedErrors}
-		plans[k] = gen.PlanBatch(nil, uint64(k))
+		plans[k] = planOf(gen, uint64(k))
 	}
 	inv := newInvariants(gen, true, 0)
 	var w scratch
@@ -519,9 +525,9 @@ func BenchmarkInvariantsSettle100(b *testing.B) {
 		k := i % answers
 		// Later rounds repeat the batches with later times, as in
 		// BenchmarkAnswerWorker100.
-		d := delivery{n: uint64(k), sent: time.Duration(i) * time.Millisecond, done: time.Duration(i)*time.Millisecond + 500*time.Microsecond, status: codes[k]}
+		d := delivery{n: uint64(k), sent: time.Duration(i) * time.Millisecond, done: time.Duration(i)*time.Millisecond + 500*time.Microsecond, status: codes[k], plan: plans[k]}
 		info := batchInfo{sent: msFloor(d.sent), done: msCeil(d.done), status: uint16(d.status)}
-		w.facts, w.plan = facts[k], plans[k]
+		w.facts = facts[k]
 		inv.settle(d, info, &w, bodies[k], nil)
 		i++
 	}

@@ -271,6 +271,7 @@ func prepare(cfg Config) (*runner, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	r.pipe = newAnswerPipe(r.inv, r.schema, u.EscapedPath(), runtime.GOMAXPROCS(0), DefaultAnswerQueue)
+	r.pipe.targeter = r.targeter
 	r.policy.queued = r.pipe.queued
 	r.transport = newTransport(transportConfig{
 		timeout:   s.HTTP.Timeout,

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -26,11 +27,14 @@ func newTestTargeter(t testing.TB, opts ...generators.Option) (*Targeter, *gener
 
 func TestTargeterConcurrentUse(t *testing.T) {
 	// Many goroutines build targets at once (run with -race): every batch
-	// number is handed out once, and batch n is exactly the generator's n.
-	tg, gen := newTestTargeter(t)
+	// number is handed out once, and batch n is exactly the generator's n,
+	// body and plan (the plan the invariants check its answer with), while
+	// buffers and plans go round the free lists.
+	tg, gen := newTestTargeter(t, generators.WithUpdateShare(0.5), generators.WithInvalidShare(0.1))
 	const workers, each = 8, 50
 	var mu sync.Mutex
 	bodies := map[uint64][]byte{}
+	plans := map[uint64][]generators.Planned{}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -46,12 +50,16 @@ func TestTargeterConcurrentUse(t *testing.T) {
 				assert.Equal(t, http.MethodPost, req.Method)
 				assert.Equal(t, "Bearer secret", req.Header.Get("Authorization"))
 				assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+				bb := tg.take(n)
+				pl := tg.takePlan(bb, n)
 				mu.Lock()
 				_, dup := bodies[n]
 				bodies[n] = append([]byte(nil), tgt.Body...)
+				plans[n] = slices.Clone(pl.p)
 				mu.Unlock()
 				assert.False(t, dup, "batch %d handed out twice", n)
-				tg.recycle(tg.take(n))
+				tg.recycle(bb)
+				tg.recyclePlan(pl)
 			}
 		}()
 	}
@@ -60,7 +68,10 @@ func TestTargeterConcurrentUse(t *testing.T) {
 	assert.Equal(t, uint64(workers*each), tg.Built())
 	for n, b := range bodies {
 		assert.Equal(t, string(gen.AppendBatch(nil, n)), string(b), "batch %d", n)
+		assert.Equal(t, gen.PlanBatch(nil, n), plans[n], "plan of batch %d", n)
 	}
+	// A batch whose buffer is gone is planned again.
+	assert.Equal(t, gen.PlanBatch(nil, 12345), tg.takePlan(nil, 12345).p)
 	assert.Equal(t, "http://127.0.0.1:9"+hubspot.VersionV3.UpsertPath(), tg.URL())
 	assert.Equal(t, uint64(7), tg.Seed())
 }

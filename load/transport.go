@@ -117,10 +117,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sampled := hasBatch && t.sampler != nil && t.sampler.picks(n)
 	// Only the attack's batches go to the pipeline: they have a batch and
-	// a Vegeta sequence number.
+	// a Vegeta sequence number. Their plan goes with them.
 	var h handOver
-	if seq, ok := vegetaSeq(req.Header); ok && hasBatch && t.pipe != nil {
-		h = handOver{pipe: t.pipe, seq: seq, n: n}
+	if seq, ok := vegetaSeq(req.Header); ok && hasBatch && t.pipe != nil && t.targeter != nil {
+		h = handOver{pipe: t.pipe, seq: seq, plan: t.targeter.takePlan(bb, n)}
 	}
 
 	resp, err := t.next.RoundTrip(req)
@@ -191,15 +191,17 @@ func (t *transport) recycle(bb *batchBuf) {
 // vegetaSeq reads the sequence number Vegeta put on a request.
 func vegetaSeq(h http.Header) (uint64, bool) { return headerUint(h, headerVegetaSeq) }
 
-// handOver is where one exchange goes when it is over (zero: nowhere).
+// handOver is where one exchange goes when it is over (zero: nowhere),
+// with its batch's plan.
 type handOver struct {
 	pipe *answerPipe
 	seq  uint64
-	n    uint64
+	plan *batchPlan
 }
 
 func (h handOver) put(a answer) {
 	if h.pipe != nil {
+		a.plan = h.plan
 		h.pipe.put(h.seq, a)
 	}
 }

@@ -65,7 +65,7 @@ func (r *verifyRig) sendOne(t *testing.T) {
 	status, body := postBatch(t, r.url, verifyToken, r.gen, b)
 	w := r.w.Get().(*scratch)
 	defer r.w.Put(w)
-	r.inv.process(delivery{n: b, sent: sent, done: time.Since(r.start), status: status, body: &keptBody{b: body}}, w)
+	r.inv.process(delivery{n: b, sent: sent, done: time.Since(r.start), status: status, body: &keptBody{b: body}, plan: planOf(r.gen, b)}, w)
 }
 
 func (r *verifyRig) verifier(v scenarios.Verify) *verifier {
