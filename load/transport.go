@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/readbody"
 	"github.com/upsertbench/upsertbench/internal/results"
 )
 
@@ -175,7 +176,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		kb = h.pipe.body()
 	}
 	resp.Body = &keptReader{
-		rc: resp.Body, header: resp.Header, kb: kb, h: h, n: n, contentType: ct,
+		rc: resp.Body, header: resp.Header, kb: kb, h: h, n: n, contentType: ct, size: resp.ContentLength,
 		limited: resp.StatusCode == http.StatusTooManyRequests,
 		done:    func() { t.recycle(bb) },
 	}
@@ -230,6 +231,7 @@ type keptReader struct {
 	h           handOver
 	n           uint64
 	contentType string
+	size        int64  // the announced size (Content-Length; -1: unknown)
 	limited     bool   // a 429: Vegeta gets the body
 	done        func() // the request is over: recycle its buffer
 	once        sync.Once
@@ -242,7 +244,7 @@ func (b *keptReader) Read(p []byte) (int, error) {
 	if !b.read {
 		b.read = true
 		var total int64
-		b.kb.b, total, b.err = readInto(b.kb.b, b.rc, DefaultMaxKeptBody)
+		b.kb.b, total, b.err = readbody.Into(b.kb.b, b.rc, b.size, DefaultMaxKeptBody)
 		if b.err != nil {
 			return 0, b.err
 		}
@@ -279,26 +281,6 @@ func (b *keptReader) Close() error {
 		b.h.put(a)
 	})
 	return err
-}
-
-// readInto appends up to limit bytes of r to dst, drains the rest, and
-// returns the whole size.
-func readInto(dst []byte, r io.Reader, limit int) ([]byte, int64, error) {
-	for len(dst) < limit {
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		m, err := r.Read(dst[len(dst):min(cap(dst), limit)])
-		dst = dst[:len(dst)+m]
-		if err == io.EOF {
-			return dst, int64(len(dst)), nil
-		}
-		if err != nil {
-			return dst, int64(len(dst)), err
-		}
-	}
-	rest, err := io.Copy(io.Discard, r)
-	return dst, int64(len(dst)) + rest, err
 }
 
 // policyOf reads policyName from a 429 body (results.PolicyUnknown when the

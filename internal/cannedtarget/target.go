@@ -1,11 +1,10 @@
-package main
+package cannedtarget
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,35 +17,8 @@ import (
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
+	"github.com/upsertbench/upsertbench/internal/readbody"
 )
-
-// The canned answer: every request gets results for its own inputs, so a
-// client that checks answers against what it sent (upsertbench's run-wide
-// invariants) sees the clean path of a faithful target, at a cost per
-// request small enough to leave the client as what is measured.
-//
-// What each result carries, and where it comes from:
-//   - its layout (which members, in which order, the envelope around the
-//     results, the Content-Type): the emulator's answer to a one-input
-//     batch, taken once at start (cannedTemplate);
-//   - properties: the input's own properties object, as sent, plus
-//     hs_object_id, hs_createdate and hs_lastmodifieddate, the system
-//     properties the emulator adds to every result. Values are echoed
-//     raw, not normalised the way the emulator does (a documented choice:
-//     it keeps the server's cost to a copy);
-//   - id: a number of the unique value, one per value, stable for the
-//     server's life (seenSet: for "<prefix>-<n>" it is the prefix's
-//     number·10^11 + n, with no table; other values get the next number);
-//   - new: true the first time the server sees a unique value, false after
-//     (seenSet, one atomic bit per key);
-//   - objectWriteTraceId: the input's, echoed when it sent one;
-//   - updatedAt (and hs_lastmodifieddate): the server's clock when the
-//     request arrived, in milliseconds, from a monotonic reading, so it
-//     never goes backwards; createdAt is the same instant for a new key
-//     and the server's start for an existing one.
-//
-// It keeps no record values, so it answers no reads: a client must not
-// read keys back from it (scripts/bench-load.sh runs with --verify none).
 
 // part is one piece of a result: a literal, then a value of the input.
 type part struct {
@@ -73,6 +45,27 @@ type cannedTemplate struct {
 	result      []part
 	traceMember string // `,"objectWriteTraceId":` as the emulator writes it
 	contentType []string
+}
+
+// Target answers batch upserts with results for each request's own
+// inputs (see the package documentation). It is an http.Handler, safe for
+// concurrent use; its memory of the unique values it answered lives as
+// long as it does.
+type Target struct {
+	t     *cannedTemplate
+	seen  seenSet
+	start time.Time // wall clock at start; updatedAt adds the monotonic time since
+	bufs  sync.Pool
+}
+
+// New asks an in-process emulator for the answer layout (a few
+// milliseconds) and returns a Target that answers from it.
+func New() (*Target, error) {
+	t, err := makeTemplate()
+	if err != nil {
+		return nil, fmt.Errorf("cannedtarget: %w", err)
+	}
+	return newTarget(t), nil
 }
 
 // makeTemplate asks an emulator for its answer to a one-input batch (with
@@ -205,16 +198,8 @@ func cutTemplate(body []byte) (*cannedTemplate, error) {
 	return t, nil
 }
 
-// canned answers batch upserts from a template.
-type canned struct {
-	t     *cannedTemplate
-	seen  seenSet
-	start time.Time // wall clock at start; updatedAt adds the monotonic time since
-	bufs  sync.Pool
-}
-
-func newCanned(t *cannedTemplate) *canned {
-	c := &canned{t: t, start: time.Now()}
+func newTarget(t *cannedTemplate) *Target {
+	c := &Target{t: t, start: time.Now()}
 	c.bufs.New = func() any { b := make([]byte, 0, 128<<10); return &b }
 	return c
 }
@@ -228,7 +213,7 @@ type input struct {
 }
 
 // answer appends the answer to the batch upsert req to dst.
-func (c *canned) answer(dst, req []byte, sc *jsonscan.Scanner, ins []input) ([]byte, []input, error) {
+func (c *Target) answer(dst, req []byte, sc *jsonscan.Scanner, ins []input) ([]byte, []input, error) {
 	ins, err := parseInputs(req, sc, ins[:0])
 	if err != nil {
 		return dst, ins, err
@@ -455,24 +440,29 @@ func (b *bitset) add(n uint64) bool {
 	return pg[i>>6].Or(bit)&bit == 0
 }
 
-// serveHTTP answers batch upserts; anything else gets HubSpot's error
+// ServeHTTP answers batch upserts; anything else gets HubSpot's error
 // shape.
-func (c *canned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (c *Target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/batch/upsert") {
-		fail(w, http.StatusNotFound, "cannedserver answers batch upserts only (POST …/batch/upsert); it keeps no records to read")
+		fail(w, http.StatusNotFound, "the canned target answers batch upserts only (POST …/batch/upsert); it keeps no records to read")
 		return
 	}
 	bp := c.bufs.Get().(*[]byte)
 	defer c.bufs.Put(bp)
-	req, err := readBody((*bp)[:0], r.Body, r.ContentLength)
+	req, size, err := readbody.Into((*bp)[:0], r.Body, r.ContentLength, emulator.MaxBodyBytes)
+	*bp = req
 	if err != nil {
 		fail(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+		return
+	}
+	if size > emulator.MaxBodyBytes {
+		// The emulator's limit, and its status (emulator.readBody).
+		fail(w, http.StatusRequestEntityTooLarge, "Request body is larger than "+strconv.Itoa(emulator.MaxBodyBytes)+" bytes")
 		return
 	}
 	st := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(st)
 	st.out, st.ins, err = c.answer(st.out[:0], req, &st.sc, st.ins)
-	*bp = req
 	if err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
@@ -490,26 +480,6 @@ type scratch struct {
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{out: make([]byte, 0, 128<<10)} }}
-
-// readBody appends the whole body to dst.
-func readBody(dst []byte, r io.Reader, n int64) ([]byte, error) {
-	if n > 0 && int64(cap(dst)) < n {
-		dst = make([]byte, 0, n)
-	}
-	for {
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		m, err := r.Read(dst[len(dst):cap(dst)])
-		dst = dst[:len(dst)+m]
-		if err == io.EOF {
-			return dst, nil
-		}
-		if err != nil {
-			return dst, err
-		}
-	}
-}
 
 // fail writes HubSpot's error shape.
 func fail(w http.ResponseWriter, status int, msg string) {

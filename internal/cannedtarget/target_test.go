@@ -1,4 +1,4 @@
-package main
+package cannedtarget
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/upsertbench/upsertbench/contract"
+	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/internal/results"
 	"github.com/upsertbench/upsertbench/load"
@@ -24,9 +25,9 @@ import (
 
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	tmpl, err := makeTemplate()
+	target, err := New()
 	require.NoError(t, err)
-	srv := httptest.NewServer(newCanned(tmpl))
+	srv := httptest.NewServer(target)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -152,6 +153,11 @@ func TestCannedRefusesWhatIsNotABatch(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	// Over the emulator's body limit: 413, as the emulator answers.
+	huge := append([]byte(`{"inputs":[],"pad":"`), bytes.Repeat([]byte("x"), emulator.MaxBodyBytes)...)
+	status, _, raw, _ := post(t, srv.URL+"/crm/v3/objects/tasks/batch/upsert", append(huge, `"}`...))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, string(raw), `"status":"error"`)
 }
 
 // What scripts/bench-load.sh relies on: a load run against the server
