@@ -201,6 +201,7 @@ func (t *Targeter) Release() {
 	clear(t.inflight)
 	t.mu.Unlock()
 	t.pool.drain()
+	t.plans.drain() // the workers put back what they still hold; the Targeter goes with the run
 }
 
 // batchNumber reads the batch number the Targeter put on a request.
