@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/readbody"
 )
 
 // Emulator is HubSpot's tasks batch API in a box. It implements
@@ -390,21 +391,10 @@ func (st *requestState) readBody(r *http.Request) (answer, bool) {
 	if r.ContentLength > MaxBodyBytes {
 		return tooLarge()
 	}
-	buf := st.body[:0]
-	if r.ContentLength > 0 && cap(buf) < int(r.ContentLength) {
-		buf = make([]byte, 0, r.ContentLength)
-	}
-	lr := io.LimitReader(r.Body, MaxBodyBytes+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			break
-		}
-	}
+	// One byte past the limit tells a body that is too large; the
+	// LimitReader stops there, so nothing more of it is read. A read
+	// error leaves a truncated body, which the parser refuses as JSON.
+	buf, _, _ := readbody.Into(st.body[:0], io.LimitReader(r.Body, MaxBodyBytes+1), r.ContentLength, MaxBodyBytes+1)
 	st.body = buf
 	if len(buf) > MaxBodyBytes {
 		return tooLarge()

@@ -3,8 +3,10 @@ package emulator
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,5 +162,37 @@ func TestContentTypeWithParameters(t *testing.T) {
 	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"} {
 		r := h.do(http.MethodPost, upsertPathV3, batchBody(fmt.Sprint(len(ct)), 1, false), map[string]string{"Content-Type": ct})
 		assert.Equal(t, http.StatusOK, r.status, ct)
+	}
+}
+
+// TestBodyLimitWithoutLength: a chunked body (no Content-Length) is held
+// to MaxBodyBytes as it is read, read in small pieces: one byte over is a
+// 413, a body of exactly the limit is read whole and answered (200: no
+// inputs).
+func TestBodyLimitWithoutLength(t *testing.T) {
+	body := func(size int) string { // {"inputs":[ spaces ]}: valid JSON of any size
+		return `{"inputs":[` + strings.Repeat(" ", size-len(`{"inputs":[]}`)) + `]}`
+	}
+	tests := []struct {
+		name   string
+		size   int
+		status int
+	}{
+		{name: "one byte over the limit", size: MaxBodyBytes + 1, status: http.StatusRequestEntityTooLarge},
+		{name: "far over the limit", size: 3 * MaxBodyBytes, status: http.StatusRequestEntityTooLarge},
+		{name: "exactly the limit", size: MaxBodyBytes, status: http.StatusOK},
+	}
+	emu := New(WithToken(testToken))
+	t.Cleanup(emu.Close)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, upsertPathV3, iotest.HalfReader(strings.NewReader(body(tt.size))))
+			req.ContentLength = -1
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			emu.ServeHTTP(rec, req)
+			assert.Equal(t, tt.status, rec.Code, "%.300s", rec.Body.String())
+		})
 	}
 }
