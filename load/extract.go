@@ -358,7 +358,12 @@ func (x *extractor) setProp(r *resultFacts, kind int, sp span, esc bool, out *an
 		}
 		return
 	}
-	r.fp[kind] = valueFingerprint(x.fpKey, kind, val)
+	r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, val))
+}
+
+// setFingerprint records fp as the fingerprint of written property kind.
+func (r *resultFacts) setFingerprint(kind int, fp uint32) {
+	r.fp[kind] = fp
 	r.echoed |= 1 << kind
 }
 

@@ -507,11 +507,15 @@ func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFact
 		break
 	}
 	for i := range np {
-		pp := &out.pend[i]
-		if pp.hi < 0 {
-			x.nonStringProp(r, int(pp.kind))
-		} else {
-			x.setProp(r, int(pp.kind), span{pp.lo, pp.hi}, pp.esc, out)
+		// Most are written properties' values without escapes: those
+		// are fingerprinted here, without setProp's call.
+		switch pp, kind := &out.pend[i], int(out.pend[i].kind); {
+		case pp.hi < 0:
+			x.nonStringProp(r, kind)
+		case kind >= 0 && !pp.esc:
+			r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, d[pp.lo:pp.hi]))
+		default:
+			x.setProp(r, kind, span{pp.lo, pp.hi}, pp.esc, out)
 		}
 	}
 	return p + 1, true
@@ -535,7 +539,6 @@ const (
 // the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
 func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
-	lens, mul, table := x.propLens, x.propMul, &x.propTable // not reloaded after each store to pend
 	for {
 		// Here d[p] is a name's opening quote and p+1 < n.
 		lo := p + 1
@@ -545,12 +548,12 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[
 		}
 		w := t.u32(e) // e+4 ≤ n
 		kind := propOther
-		if nl := e - lo; lens&(1<<(uint(nl)&63)) != 0 {
-			if nl < 8 || mul == 0 {
+		if nl := e - lo; x.propLens&(1<<(uint(nl)&63)) != 0 {
+			if nl < 8 || x.propMul == 0 {
 				return p, np, propsSlow
 			}
 			first, last := t.u64(lo), t.u64(e-8) // lo+8 ≤ e ≤ n
-			s := &table[propSlotOf(first, last, mul)]
+			s := &x.propTable[propSlotOf(first, last, x.propMul)]
 			if s.first == first && s.last == last && s.n == nl {
 				if nl > 16 && (nl > 24 || t.u64(lo+8) != s.mid) { // lo+16 < e ≤ n
 					return p, np, propsSlow
