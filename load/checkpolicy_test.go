@@ -246,3 +246,23 @@ func TestSamplerStepsBackWhenBehind(t *testing.T) {
 		}
 	}
 }
+
+// TestSaturationHasNoCheckBurst: a saturation scenario, behind from its
+// first send, gives its optional checks only their floor; any other run
+// keeps the burst, and the schema pass's lane takes the policy's.
+func TestSaturationHasNoCheckBurst(t *testing.T) {
+	tests := []struct {
+		saturation bool
+		burst      time.Duration
+	}{
+		{saturation: false, burst: DefaultCheckBurst},
+		{saturation: true, burst: 0},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.burst, checkBurst(tt.saturation), "saturation %v", tt.saturation)
+		p := testPolicy(&fakeClock{})
+		p.burst = checkBurst(tt.saturation)
+		s := newSchemaPass(nil, &findingLog{}, p, 0.02, nil)
+		assert.Equal(t, tt.burst, s.lane.burst, "saturation %v", tt.saturation)
+	}
+}

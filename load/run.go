@@ -257,6 +257,7 @@ func prepare(cfg Config) (*runner, error) {
 	r.findings = &findingLog{}
 	// One policy decides when the optional checks run (checkpolicy.go).
 	r.policy = newCheckPolicy()
+	r.policy.burst = checkBurst(s.Saturation)
 	if s.Sample > 0 {
 		workers := cfg.Checkers
 		if workers <= 0 {

@@ -114,7 +114,7 @@ func newSampler(share float64, seed uint64, v *contract.Validator, log *findingL
 		log:       log,
 		queue:     make(chan sample, max(queue, 1)),
 		byCheck:   make(map[string]uint64),
-		lane:      newCheckLane(policy, budget, DefaultCheckBurst),
+		lane:      newCheckLane(policy, budget, policy.burst),
 	}
 	switch {
 	case share >= 1:

@@ -38,7 +38,7 @@ type schemaPass struct {
 }
 
 func newSchemaPass(fast *contract.FastSchema, log *findingLog, policy *checkPolicy, budget float64, s *sampler) *schemaPass {
-	return &schemaPass{fast: fast, log: log, lane: newCheckLane(policy, budget, DefaultCheckBurst), budget: budget, cpu: now, sampled: s}
+	return &schemaPass{fast: fast, log: log, lane: newCheckLane(policy, budget, policy.burst), budget: budget, cpu: now, sampled: s}
 }
 
 // bySampler counts an answer whose schema the sampler checks.
