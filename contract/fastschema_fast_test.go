@@ -340,12 +340,9 @@ func FuzzFastSchemaAcceptingWalk(f *testing.F) {
 	for i, ex := range answers {
 		f.Add(uint8(i), ex.body)
 	}
-	v, err := DefaultValidator()
-	require.NoError(f, err)
-	fs := NewFastSchema(v)
+	v, fs, exchange := fsFuzzRig(f, answers)
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		ex := answers[int(which)%len(answers)]
-		ex.body = body
+		ex := exchange(which, body)
 		var sc jsonscan.Scanner
 		sc.Reset(body)
 		if p := sc.Space(0); p == len(body) || sc.KindAt(p) == jsonscan.Null {

@@ -383,14 +383,23 @@ func FuzzFastSchemaAgrees(f *testing.F) {
 		})
 		f.Add(uint8(i), ex.body)
 	}
+	v, fs, exchange := fsFuzzRig(f, answers)
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		fsAssertAgree(t, v, fs, exchange(which, body))
+	})
+}
+
+// fsFuzzRig is what both FastSchema fuzz targets share: the validator, its
+// fast path, and the exchange a fuzzed (which, body) stands for (which
+// picks the operation and status among answers, body replaces its body).
+func fsFuzzRig(f *testing.F, answers []fsExchange) (*Validator, *FastSchema, func(which uint8, body []byte) fsExchange) {
 	v, err := DefaultValidator()
 	require.NoError(f, err)
-	fs := NewFastSchema(v)
-	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+	return v, NewFastSchema(v), func(which uint8, body []byte) fsExchange {
 		ex := answers[int(which)%len(answers)]
 		ex.body = body
-		fsAssertAgree(t, v, fs, ex)
-	})
+		return ex
+	}
 }
 
 // BenchmarkFastSchema100 compares, in the same run, the fast path and
