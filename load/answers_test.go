@@ -277,7 +277,7 @@ func BenchmarkAnswerWorker100(b *testing.B) {
 	for _, part := range []string{"invariants", "schema", "both"} {
 		b.Run(part, func(b *testing.B) {
 			inv := newInvariants(gen, true, 0)
-			schema := newSchemaPass(contract.NewFastSchema(v), &findingLog{}, newCheckPolicy(), -1, nil)
+			schema := newSchemaPass(contract.NewFastSchema(v), &findingLog{}, newCheckPolicy(false), -1, nil)
 			var w scratch
 			b.ReportAllocs()
 			cpu := cpuclock.Start()

@@ -57,13 +57,15 @@ type checkPolicy struct {
 	behindUntil atomic.Int64 // clock reading until which the attack is behind (0: never was)
 }
 
-func newCheckPolicy() *checkPolicy {
+// newCheckPolicy is the policy of a run; saturation: the scenario's rates
+// are a ceiling (checkBurst).
+func newCheckPolicy(saturation bool) *checkPolicy {
 	start := time.Now()
 	return &checkPolicy{
 		clock:       func() time.Duration { return time.Since(start) },
 		behindAfter: DefaultBehindAfter,
 		hold:        DefaultBehindHold,
-		burst:       DefaultCheckBurst,
+		burst:       checkBurst(saturation),
 	}
 }
 

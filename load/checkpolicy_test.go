@@ -20,7 +20,7 @@ func (c *fakeClock) now() time.Duration { return c.t }
 
 // testPolicy is a check policy on a fake clock with the default signals.
 func testPolicy(c *fakeClock) *checkPolicy {
-	p := newCheckPolicy()
+	p := newCheckPolicy(false)
 	p.clock = c.now
 	return p
 }
@@ -260,9 +260,7 @@ func TestSaturationHasNoCheckBurst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.burst, checkBurst(tt.saturation), "saturation %v", tt.saturation)
-		p := testPolicy(&fakeClock{})
-		p.burst = checkBurst(tt.saturation)
-		s := newSchemaPass(nil, &findingLog{}, p, 0.02, nil)
+		s := newSchemaPass(nil, &findingLog{}, newCheckPolicy(tt.saturation), 0.02, nil)
 		assert.Equal(t, tt.burst, s.lane.burst, "saturation %v", tt.saturation)
 	}
 }

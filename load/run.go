@@ -256,8 +256,7 @@ func prepare(cfg Config) (*runner, error) {
 	// The sink is set in run, once findings.jsonl is open.
 	r.findings = &findingLog{}
 	// One policy decides when the optional checks run (checkpolicy.go).
-	r.policy = newCheckPolicy()
-	r.policy.burst = checkBurst(s.Saturation)
+	r.policy = newCheckPolicy(s.Saturation)
 	if s.Sample > 0 {
 		workers := cfg.Checkers
 		if workers <= 0 {
