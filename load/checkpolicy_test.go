@@ -26,34 +26,90 @@ func testPolicy(c *fakeClock) *checkPolicy {
 }
 
 func TestCheckPolicyBehind(t *testing.T) {
+	const ms = time.Millisecond
 	type step struct {
 		at     time.Duration
-		late   time.Duration // fed before asking (0: nothing)
-		queued int           // of 256
+		late   []time.Duration // sends seen at this time, each this late
+		queued int             // of 256
 		behind bool
+	}
+	// stall is a GC-like pause of d at `at`: no send leaves during it, and
+	// the sends scheduled in it leave at its end, d down to 1 ms late, each
+	// seen 1 ms later; then the attack is on time again.
+	stall := func(at, d time.Duration) []step {
+		var steps []step
+		for l := d; l > 0; l -= ms {
+			steps = append(steps, step{at: at + d - l + ms, late: []time.Duration{l}})
+		}
+		return append(steps, step{at: at + d + 2*ms, late: []time.Duration{0}})
+	}
+	onTime := func(from, to time.Duration) []step {
+		var steps []step
+		for at := from; at <= to; at += 10 * ms {
+			steps = append(steps, step{at: at, late: []time.Duration{ms}})
+		}
+		return steps
+	}
+	cat := func(parts ...[]step) []step {
+		var steps []step
+		for _, p := range parts {
+			steps = append(steps, p...)
+		}
+		return steps
 	}
 	tests := []struct {
 		name  string
 		steps []step
 	}{
-		{"keeping up", []step{{at: time.Second, behind: false}, {at: 2 * time.Second, late: DefaultBehindAfter, behind: false}}},
-		{"a late send, then the hold runs out", []step{
-			{at: time.Second, late: DefaultBehindAfter + time.Millisecond, behind: true},
-			{at: time.Second + DefaultBehindHold - time.Millisecond, behind: true},
-			{at: time.Second + DefaultBehindHold, behind: false},
-		}},
-		{"late sends keep it behind", []step{
-			{at: time.Second, late: time.Second, behind: true},
-			{at: time.Second + DefaultBehindHold/2, late: time.Second, behind: true},
-			{at: time.Second + DefaultBehindHold, behind: true},
-			{at: time.Second + DefaultBehindHold*3/2, behind: false},
-		}},
-		{"the answer queue half full is not behind", []step{{at: time.Second, queued: 128, behind: false}}},
-		{"the answer queue more than half full is", []step{
-			{at: time.Second, queued: 129, behind: true},
-			{at: time.Second + DefaultBehindHold/2, queued: 0, behind: true},
-			{at: time.Second + DefaultBehindHold, queued: 0, behind: false},
-		}},
+		{name: "keeping up", steps: onTime(0, 2*time.Second)},
+		{name: "a send late by no more than DefaultBehindAfter is on time", steps: cat(onTime(0, time.Second),
+			[]step{{at: 2 * time.Second, late: []time.Duration{DefaultBehindAfter}}})},
+		// The in-process run at 1,000/s: stalls of up to ~100 ms while the
+		// GC marks the emulator's heap, then the attack catches up.
+		{name: "a GC-like stall is not falling behind", steps: cat(onTime(0, time.Second),
+			stall(time.Second, 100*ms), onTime(1200*ms, 1500*ms),
+			stall(1500*ms, DefaultBehindWindow-10*ms), onTime(1800*ms, 2*time.Second))},
+		{name: "the answer queue more than half full for a moment is not", steps: cat(onTime(0, time.Second), []step{
+			{at: time.Second + ms, queued: 129},
+			{at: time.Second + DefaultBehindWindow, queued: 256},
+			{at: time.Second + DefaultBehindWindow + ms, queued: 12},
+			{at: time.Second + 2*DefaultBehindWindow, queued: 200},
+		})},
+		{name: "late sends with on-time ones between are not", steps: func() []step {
+			var steps []step
+			for at := time.Duration(0); at < 2*time.Second; at += 5 * ms {
+				l := 50 * ms
+				if at%(100*ms) == 0 {
+					l = 0
+				}
+				steps = append(steps, step{at: at, late: []time.Duration{l}})
+			}
+			return steps
+		}()},
+		{name: "a send later than the window: behind, then the hold runs out", steps: cat(onTime(0, time.Second), []step{
+			{at: time.Second + 400*ms, late: []time.Duration{DefaultBehindWindow + ms}, behind: true},
+			{at: time.Second + 400*ms + DefaultBehindHold - ms, late: []time.Duration{0}, behind: true},
+			{at: time.Second + 400*ms + DefaultBehindHold, behind: false},
+		})},
+		// An attack short of CPU: each send a little later than the one
+		// before, never on time again.
+		{name: "a lag that lasts: behind once it lasted the window, while it lasts, and for the hold after", steps: cat(onTime(0, time.Second), []step{
+			{at: time.Second + 20*ms, late: []time.Duration{11 * ms}},
+			{at: time.Second + 100*ms, late: []time.Duration{30 * ms}},
+			{at: time.Second + DefaultBehindWindow, late: []time.Duration{60 * ms}},
+			{at: time.Second + DefaultBehindWindow + 20*ms, late: []time.Duration{70 * ms}, behind: true},
+			{at: time.Second + 2*time.Second, late: []time.Duration{900 * ms}, behind: true},
+			{at: 3*time.Second + 10*ms, late: []time.Duration{0}, behind: true},
+			{at: 3*time.Second + DefaultBehindHold, behind: false},
+		})},
+		{name: "the answer queue more than half full for longer than the window", steps: cat(onTime(0, time.Second), []step{
+			{at: time.Second, queued: 128},
+			{at: time.Second + ms, queued: 129},
+			{at: time.Second + DefaultBehindWindow, queued: 256},
+			{at: time.Second + DefaultBehindWindow + ms, queued: 256, behind: true},
+			{at: time.Second + DefaultBehindWindow + DefaultBehindHold, queued: 0, behind: true},
+			{at: time.Second + DefaultBehindWindow + ms + DefaultBehindHold, queued: 0, behind: false},
+		})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,10 +119,10 @@ func TestCheckPolicyBehind(t *testing.T) {
 			p.queued = func() (int, int) { return queued, 256 }
 			for i, s := range tt.steps {
 				c.t, queued = s.at, s.queued
-				if s.late > 0 {
-					p.late(s.late)
+				for _, l := range s.late {
+					p.late(l)
 				}
-				assert.Equal(t, s.behind, p.behind(), "step %d at %s", i, s.at)
+				assert.Equal(t, s.behind, p.behind(), "step %d at %s (late %v, queued %d)", i, s.at, s.late, s.queued)
 			}
 		})
 	}
@@ -248,19 +304,28 @@ func TestSamplerStepsBackWhenBehind(t *testing.T) {
 }
 
 // TestSaturationHasNoCheckBurst: a saturation scenario, behind from its
-// first send, gives its optional checks only their floor; any other run
-// keeps the burst, and the schema pass's lane takes the policy's.
+// first send, gives its optional checks only their floor, and its first
+// late send steps them back; any other run keeps the burst and the window,
+// and the schema pass's lane takes the policy's burst.
 func TestSaturationHasNoCheckBurst(t *testing.T) {
 	tests := []struct {
-		saturation bool
-		burst      time.Duration
+		saturation    bool
+		burst, window time.Duration
+		behindAtOnce  bool // after one send 20 ms late, the first thing seen
 	}{
-		{saturation: false, burst: DefaultCheckBurst},
-		{saturation: true, burst: 0},
+		{saturation: false, burst: DefaultCheckBurst, window: DefaultBehindWindow},
+		{saturation: true, burst: 0, window: 0, behindAtOnce: true},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.burst, checkBurst(tt.saturation), "saturation %v", tt.saturation)
-		s := newSchemaPass(nil, &findingLog{}, newCheckPolicy(tt.saturation), 0.02, nil)
+		p := newCheckPolicy(tt.saturation)
+		assert.Equal(t, tt.burst, p.burst, "saturation %v", tt.saturation)
+		assert.Equal(t, tt.window, p.window, "saturation %v", tt.saturation)
+		s := newSchemaPass(nil, &findingLog{}, p, 0.02, nil)
 		assert.Equal(t, tt.burst, s.lane.burst, "saturation %v", tt.saturation)
+
+		c := &fakeClock{t: time.Millisecond}
+		p.clock = c.now
+		p.late(20 * time.Millisecond)
+		assert.Equal(t, tt.behindAtOnce, p.behind(), "saturation %v", tt.saturation)
 	}
 }
