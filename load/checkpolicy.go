@@ -74,6 +74,9 @@ type checkPolicy struct {
 	queued      func() (n, capacity int) // the answer queue; nil: none
 
 	behindUntil atomic.Int64 // clock reading until which the attack is behind (0: never was)
+
+	mu          sync.Mutex
+	behindTotal time.Duration // union of every [sign, sign+hold) so far
 	onTimeAt    atomic.Int64 // clock reading of the last send seen on time (0: the start)
 	queueLowAt  atomic.Int64 // clock reading of the last look at a queue at most half full
 }
@@ -112,7 +115,7 @@ func (p *checkPolicy) late(d time.Duration) {
 		return
 	}
 	if d > p.window || now-time.Duration(p.onTimeAt.Load()) > p.window {
-		p.behindUntil.Store(int64(now + p.hold))
+		p.fellBehind(now)
 	}
 }
 
@@ -123,12 +126,35 @@ func (p *checkPolicy) behind() bool {
 		if n, c := p.queued(); n <= c/2 {
 			p.queueLowAt.Store(int64(now))
 		} else if now-time.Duration(p.queueLowAt.Load()) > p.window {
-			p.behindUntil.Store(int64(now + p.hold))
+			p.fellBehind(now)
 			return true
 		}
 	}
 	until := p.behindUntil.Load()
 	return until != 0 && int64(now) < until
+}
+
+// fellBehind records a sign of falling behind seen at now: the attack
+// counts as behind until now+hold.
+func (p *checkPolicy) fellBehind(now time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	until := time.Duration(p.behindUntil.Load())
+	end := now + p.hold
+	if end <= until {
+		return
+	}
+	p.behindTotal += end - max(now, until)
+	p.behindUntil.Store(int64(end))
+}
+
+// behindFor is how long the attack counted as behind up to now: the time
+// the optional checks were held to their floor (summary.json
+// invariants.schema.behind).
+func (p *checkPolicy) behindFor(now time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(0, p.behindTotal-max(0, time.Duration(p.behindUntil.Load())-now))
 }
 
 // minCheckBucket is the least CPU time a lane's bucket holds.

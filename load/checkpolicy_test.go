@@ -329,3 +329,45 @@ func TestSaturationHasNoCheckBurst(t *testing.T) {
 		assert.Equal(t, tt.behindAtOnce, p.behind(), "saturation %v", tt.saturation)
 	}
 }
+
+// TestCheckPolicyBehindFor: the time counted as behind is the union of
+// every sign's hold, cut at the moment asked; the reference marks each
+// millisecond of a grid by brute force.
+func TestCheckPolicyBehindFor(t *testing.T) {
+	const ms = time.Millisecond
+	tests := []struct {
+		name  string
+		signs []time.Duration // times a sign of falling behind was seen
+		asked time.Duration
+	}{
+		{"never behind", nil, 3 * time.Second},
+		{"one sign, hold over", []time.Duration{time.Second}, 3 * time.Second},
+		{"one sign, asked within its hold", []time.Duration{time.Second}, time.Second + 200*ms},
+		{"overlapping holds", []time.Duration{time.Second, time.Second + 200*ms, time.Second + 400*ms}, 3 * time.Second},
+		{"apart", []time.Duration{time.Second, 2 * time.Second, 2*time.Second + 499*ms}, 5 * time.Second},
+		{"a sign every 10 ms for a second, asked in the middle", func() []time.Duration {
+			var s []time.Duration
+			for at := time.Second; at < 2*time.Second; at += 10 * ms {
+				s = append(s, at)
+			}
+			return s
+		}(), 1500 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &fakeClock{}
+			p := testPolicy(c)
+			covered := map[time.Duration]bool{}
+			for _, at := range tt.signs {
+				c.t = at
+				p.late(time.Second) // later than the window: a sign at once
+				for m := at; m < at+DefaultBehindHold; m += ms {
+					if m < tt.asked {
+						covered[m] = true
+					}
+				}
+			}
+			assert.Equal(t, time.Duration(len(covered))*ms, p.behindFor(tt.asked))
+		})
+	}
+}

@@ -282,6 +282,9 @@ func schemaLabel(sc results.SchemaCoverage) string {
 	}
 	if sc.Checked < sc.Answers && sc.Budget > 0 {
 		out += fmt.Sprintf(" · the rest over the budget of %s of a CPU", fmtPercent(sc.Budget*100))
+		if sc.Behind > 0 {
+			out += fmt.Sprintf(" while the attack was behind (%s)", fmtDuration(sc.Behind))
+		}
 	}
 	return out
 }

@@ -61,7 +61,7 @@ func synthIDs(shard, shards int, sp invSpec) []results.KeyID {
 func synthInvariants(shard, shards int, sp invSpec) *results.InvariantsSummary {
 	inv := &results.InvariantsSummary{
 		Answers: 180 / uint64(shards), Results: 18000 / uint64(shards), Keys: synthKeys, KeyStateBytes: 64 * synthKeys, MaxKeys: 1 << 20,
-		Schema: results.SchemaCoverage{Answers: 180 / uint64(shards), Checked: 120 / uint64(shards), Budget: 0.25, Fast: 120 / uint64(shards)},
+		Schema: results.SchemaCoverage{Answers: 180 / uint64(shards), Checked: 120 / uint64(shards), Budget: 0.25, Fast: 120 / uint64(shards), Behind: time.Duration(shard) * 1500 * time.Millisecond},
 	}
 	inv.Schema.Share = float64(inv.Schema.Checked) / float64(inv.Schema.Answers)
 	if !sp.verifyOff {

@@ -251,6 +251,10 @@ type SchemaCoverage struct {
 	// Fast counts checks done by the compiled fast path; the others went
 	// to libopenapi-validator (routes the fast path cannot compile).
 	Fast uint64 `json:"fast"`
+	// Behind is how long the check policy counted the attack as falling
+	// behind, the time the checks were held to Budget (the longest of any
+	// shard once merged: the shards ran at the same time).
+	Behind time.Duration `json:"behind,omitempty"`
 }
 
 // NotCompared is how many of the Planned keys the final round could not

@@ -390,6 +390,7 @@ func (s *SchemaCoverage) add(o SchemaCoverage) {
 	s.Violations += o.Violations
 	s.Fast += o.Fast
 	s.Budget = max(s.Budget, o.Budget)
+	s.Behind = max(s.Behind, o.Behind)
 }
 
 // share is the share of answers that got the full schema check (0 when
