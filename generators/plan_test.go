@@ -2,7 +2,9 @@ package generators
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,6 +149,58 @@ func TestParseTraceID(t *testing.T) {
 		_, _, ok := tc.g.ParseTraceID([]byte(tc.id))
 		assert.False(t, ok, "%q", tc.id)
 	}
+	// Against a reference built from strings.Cut and strconv, on ids made
+	// of the pieces a trace id has and the bytes that could be mistaken
+	// for them, in every order up to five pieces.
+	reference := func(g *Generator, id string) (uint64, int, bool) {
+		canon := func(s string) (uint64, bool) {
+			v, err := strconv.ParseUint(s, 10, 64)
+			return v, err == nil && strconv.FormatUint(v, 10) == s
+		}
+		if _, shards := g.Shard(); shards > 1 {
+			rest, found := strings.CutPrefix(id, "s")
+			shard, tail, found2 := strings.Cut(rest, "b")
+			if s, ok := canon(shard); !found || !found2 || !ok || s != uint64(g.cfg.shard+1) {
+				return 0, 0, false
+			}
+			id = "b" + tail
+		}
+		rest, found := strings.CutPrefix(id, "b")
+		batch, pos, found2 := strings.Cut(rest, "-")
+		n, ok1 := canon(batch)
+		i, ok2 := canon(pos)
+		if !found || !found2 || !ok1 || !ok2 || i >= 50 {
+			return 0, 0, false
+		}
+		return n, int(i), true
+	}
+	pieces := []string{"s", "s2", "b", "-", "2", "0", "12", "x", "49", "50"}
+	var ids []string
+	var build func(prefix string, depth int)
+	build = func(prefix string, depth int) {
+		ids = append(ids, prefix)
+		if depth == 5 {
+			return
+		}
+		for _, p := range pieces {
+			build(prefix+p, depth+1)
+		}
+	}
+	build("", 0)
+	accepted := 0
+	for _, g := range []*Generator{one, four} {
+		for _, id := range ids {
+			n, i, ok := g.ParseTraceID([]byte(id))
+			wn, wi, wok := reference(g, id)
+			require.Equal(t, wok, ok, "%q", id)
+			require.Equal(t, wn, n, "%q", id)
+			require.Equal(t, wi, i, "%q", id)
+			if ok {
+				accepted++
+			}
+		}
+	}
+	assert.Greater(t, accepted, 100, "the pieces make many valid ids")
 }
 
 func TestParseCanonicalUint(t *testing.T) {
@@ -158,5 +212,33 @@ func TestParseCanonicalUint(t *testing.T) {
 	for _, bad := range []string{"", "00", "18446744073709551616", "-1", "1a"} {
 		_, ok := parseCanonicalUint([]byte(bad))
 		assert.False(t, ok, bad)
+	}
+	// Against strconv: the digit strings around every power of ten and
+	// around 2^64 (20 and 21 digits, every last digit), with a leading
+	// zero, and with each byte replaced by bytes next to the digits.
+	var cases []string
+	for _, base := range []string{"1", "9", "10", "99", "1844674407370955161", "1844674407370955160", "9999999999999999999",
+		"1000000000000000000", "0"} {
+		for d := byte('0'); d <= '9'; d++ {
+			cases = append(cases, base+string(d), base+string(d)+"0", "0"+base+string(d), base)
+		}
+	}
+	for _, c := range slices.Clone(cases) {
+		for i := range len(c) {
+			for _, b := range []byte{'/', ':', 0, 0xff, '0' - 48, '9' + 48} {
+				m := []byte(c)
+				m[i] = b
+				cases = append(cases, string(m))
+			}
+		}
+	}
+	for _, c := range cases {
+		want, err := strconv.ParseUint(c, 10, 64)
+		wantOK := err == nil && strconv.FormatUint(want, 10) == c
+		got, ok := parseCanonicalUint([]byte(c))
+		require.Equal(t, wantOK, ok, "%q", c)
+		if ok {
+			require.Equal(t, want, got, "%q", c)
+		}
 	}
 }

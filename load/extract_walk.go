@@ -438,14 +438,32 @@ func (x *extractor) compactStringMember(r *resultFacts, member int, sp span, esc
 	return true
 }
 
-// pendingProp is a read property found by compactProperties, recorded
+// pendingProps are the read properties compactProperties finds, recorded
 // while it walks and set on the result (setProp, nonStringProp) when the
 // object ends, so that the walk itself makes no calls: a call makes Go
-// spill and reload every value the loop holds in registers.
-type pendingProp struct {
-	lo, hi int32 // the value's raw span; hi < 0 for null
-	kind   int16
-	esc    bool
+// spill and reload every value the loop holds in registers. Each is two
+// stores (pendSpan, pendMeta) into arrays indexed by a count the walk
+// proves below maxPending, so without bounds checks.
+type pendingProps struct {
+	span [maxPending]uint64 // the value's raw span, lo | hi<<32; pendNull for null
+	meta [maxPending]uint8  // kind+2, and pendEscaped when the value has escapes
+}
+
+const (
+	pendNull    = 0xffffffff << 32 // hi = -1
+	pendEscaped = 0x80
+)
+
+// pendSpan packs a value's raw span d[lo:hi].
+func pendSpan(lo, hi int) uint64 { return uint64(uint32(lo)) | uint64(hi)<<32 }
+
+// pendMeta packs a property's kind (propKey or a written property).
+func pendMeta(kind int, esc bool) uint8 {
+	m := uint8(kind + 2)
+	if esc {
+		m |= pendEscaped
+	}
+	return m
 }
 
 // simpleEscape marks the letters of JSON's two-byte escapes.
@@ -477,14 +495,14 @@ const (
 // fifteen members per result, most of them not ones the engine wrote.
 // propsFast walks them without a call; at a property it cannot read that
 // way, propSlow reads that one, and propsFast goes on. The read properties
-// are set on r in order when the object ends (pendingProp).
+// are set on r in order when the object ends (pendingProps).
 func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFacts, out *answerFacts) (int, bool) {
 	d := sc.Data
 	p++
 	if p >= len(d)-1 {
 		return p, false
 	}
-	np := 0
+	np := uint(0)
 	switch d[p] {
 	case '}':
 		return p + 1, true
@@ -506,16 +524,19 @@ func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFact
 		}
 		break
 	}
+	pend := &out.pend
 	for i := range np {
 		// Most are written properties' values without escapes: those
 		// are fingerprinted here, without setProp's call.
-		switch pp, kind := &out.pend[i], int(out.pend[i].kind); {
-		case pp.hi < 0:
+		sp, m := pend.span[i], pend.meta[i]
+		lo, hi, kind := int32(sp), int32(sp>>32), int(m&^pendEscaped)-2
+		switch {
+		case hi < 0:
 			x.nonStringProp(r, kind)
-		case kind >= 0 && !pp.esc:
-			r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, d[pp.lo:pp.hi]))
+		case kind >= 0 && m&pendEscaped == 0:
+			r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, d[lo:hi]))
 		default:
-			x.setProp(r, kind, span{pp.lo, pp.hi}, pp.esc, out)
+			x.setProp(r, kind, span{lo, hi}, m&pendEscaped != 0, out)
 		}
 	}
 	return p + 1, true
@@ -538,7 +559,7 @@ const (
 // malformed escape (the general walk's to refuse). It calls nothing, so
 // the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
-func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
 	for {
 		// Here d[p] is a name's opening quote and p+1 < n.
 		lo := p + 1
@@ -592,10 +613,10 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[
 				}
 			}
 			if kind != propOther {
-				if np == maxPending {
+				if np >= maxPending {
 					return p, np, propsGiveUp
 				}
-				pend[np] = pendingProp{lo: int32(v + 1), hi: int32(q), kind: int16(kind), esc: esc}
+				pend.span[np], pend.meta[np] = pendSpan(v+1, q), pendMeta(kind, esc)
 				np++
 			}
 			if t.u32(q)&0xffffff == wordStringToName { // q+4 ≤ n
@@ -608,10 +629,10 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *[
 				return p, np, propsGiveUp
 			}
 			if kind != propOther {
-				if np == maxPending {
+				if np >= maxPending {
 					return p, np, propsGiveUp
 				}
-				pend[np] = pendingProp{hi: -1, kind: int16(kind)}
+				pend.span[np], pend.meta[np] = pendNull, pendMeta(kind, false)
 				np++
 			}
 			p = v + 4
@@ -646,7 +667,7 @@ func propsNext(t rawText, n, p int) (int, propsStop) {
 // propSlow reads the one property whose name's quote is at p (p+1 < n)
 // that propsFast left, and what follows it (propsNext), the same way, with
 // calls.
-func (x *extractor) propSlow(sc *jsonscan.Scanner, p int, pend *[maxPending]pendingProp, np int) (int, int, propsStop) {
+func (x *extractor) propSlow(sc *jsonscan.Scanner, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
 	d, t := sc.Data, rawTextOf(sc.Data)
 	e := jsonscan.NextStop(sc.Stops(), len(d), p+1)
 	v := e + 2
@@ -662,10 +683,10 @@ func (x *extractor) propSlow(sc *jsonscan.Scanner, p int, pend *[maxPending]pend
 			return end, np, propsGiveUp
 		}
 		if kind != propOther {
-			if np == maxPending {
+			if np >= maxPending {
 				return p, np, propsGiveUp
 			}
-			pend[np] = pendingProp{lo: int32(v + 1), hi: int32(end - 1), kind: int16(kind), esc: esc}
+			pend.span[np], pend.meta[np] = pendSpan(v+1, end-1), pendMeta(kind, esc)
 			np++
 		}
 	case 'n':
@@ -673,10 +694,10 @@ func (x *extractor) propSlow(sc *jsonscan.Scanner, p int, pend *[maxPending]pend
 			return v, np, propsGiveUp
 		}
 		if kind != propOther {
-			if np == maxPending {
+			if np >= maxPending {
 				return p, np, propsGiveUp
 			}
-			pend[np] = pendingProp{hi: -1, kind: int16(kind)}
+			pend.span[np], pend.meta[np] = pendNull, pendMeta(kind, false)
 			np++
 		}
 		end = v + 4
