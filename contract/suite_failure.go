@@ -37,7 +37,7 @@ func mixedBatch(gen *generators.Generator, first uint64) (uint64, []generators.I
 		plan = gen.Describe(n)
 		bad := 0
 		for _, in := range plan {
-			if in.Invalid != "" {
+			if in.Invalid != generators.InvalidNone {
 				bad++
 			}
 		}
@@ -89,16 +89,16 @@ func (r *suiteRun) partialFailureCase() {
 		named := st.errTraces[in.TraceID]
 		_, written := st.idOf[in.Key]
 		switch {
-		case in.Invalid != "" && !named:
+		case in.Invalid != generators.InvalidNone && !named:
 			fields = append(fields, FieldFailure{Pointer: "/errors", Message: fmt.Sprintf("invalid input %q (%s, trace id %s) is not named by any error", in.Key, in.Invalid, in.TraceID)})
-		case in.Invalid != "" && written:
+		case in.Invalid != generators.InvalidNone && written:
 			fields = append(fields, FieldFailure{Pointer: "/results", Message: fmt.Sprintf("invalid input %q (%s) was written", in.Key, in.Invalid)})
-		case in.Invalid == "" && named:
+		case in.Invalid == generators.InvalidNone && named:
 			fields = append(fields, FieldFailure{Pointer: "/errors", Message: fmt.Sprintf("valid input %q (trace id %s) is reported as an error", in.Key, in.TraceID)})
-		case in.Invalid == "" && !written:
+		case in.Invalid == generators.InvalidNone && !written:
 			fields = append(fields, FieldFailure{Pointer: "/results", Message: fmt.Sprintf("valid input %q has no result", in.Key)})
 		}
-		if in.Invalid == "" {
+		if in.Invalid == generators.InvalidNone {
 			valid = append(valid, in.Key)
 		}
 	}

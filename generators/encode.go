@@ -42,7 +42,7 @@ func (g *Generator) appendBatch(dst []byte, plan []Planned, n uint64, planned bo
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if in.bad == "" {
+		if in.bad == InvalidNone {
 			dst = g.appendInputFast(dst, &b, i, &in)
 		} else {
 			dst = g.appendInput(dst, n, i, &in)
@@ -124,7 +124,7 @@ type InputInfo struct {
 	Key      string      // the id (unique value)
 	KeyIndex uint64      // stream key number (Key == g.Key(KeyIndex))
 	Update   bool        // the key was created by an earlier batch (see Generator)
-	Invalid  InvalidKind // "" for a valid input
+	Invalid  InvalidKind // InvalidNone for a valid input
 	TraceID  string      // objectWriteTraceId, "" without WithTraceIDs
 }
 

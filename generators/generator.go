@@ -319,7 +319,7 @@ func (g *Generator) spoil(r *rng, in *input) {
 
 // appendValue renders property p of in, escaped for JSON or raw.
 func (g *Generator) appendValue(dst []byte, in *input, p int, esc bool) []byte {
-	if in.bad != "" && p == in.badProp {
+	if in.bad != InvalidNone && p == in.badProp {
 		return append(dst, in.badValue...)
 	}
 	switch p {

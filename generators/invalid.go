@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -10,57 +11,78 @@ import (
 // InvalidKind is the kind of bad value WithInvalidShare puts into an input.
 // Each kind makes a faithful target reject that input: in a 207 errors entry
 // (with trace ids) or by failing the whole batch with 400 VALIDATION_ERROR.
-type InvalidKind string
+// The zero value, InvalidNone, is a valid input. A kind is a small number,
+// not its name, so a plan (Planned, one per input in flight) holds no
+// pointer and the garbage collector need not scan the plans a load run
+// keeps queued; String gives the name.
+type InvalidKind uint8
 
 const (
+	// InvalidNone is a valid input: it carries no bad value.
+	InvalidNone InvalidKind = iota
 	// InvalidEnum sets hs_task_status, hs_task_priority or hs_task_type to a
 	// value outside its enum ("URGENT", "high", "MEETING", …). Code INVALID_OPTION.
-	InvalidEnum InvalidKind = "invalid-enum"
+	InvalidEnum
 	// InvalidTimestamp sets hs_timestamp to text that is neither epoch
 	// milliseconds nor ISO 8601 ("next Tuesday"). Code INVALID_DATE or INVALID_LONG.
-	InvalidTimestamp InvalidKind = "unparseable-timestamp"
+	InvalidTimestamp
 	// InvalidUnknownProperty adds a property the tasks object does not have.
 	// Code PROPERTY_DOESNT_EXIST.
-	InvalidUnknownProperty InvalidKind = "unknown-property"
+	InvalidUnknownProperty
 	// InvalidReadOnlyProperty writes a system property (hs_createdate,
 	// hs_lastmodifieddate). Code READ_ONLY_VALUE.
-	InvalidReadOnlyProperty InvalidKind = "read-only-property"
+	InvalidReadOnlyProperty
 	// InvalidOverLongString makes hs_task_body one character longer than the
 	// 65,536 a string property holds. Code MAX_LENGTH_EXCEEDED.
-	InvalidOverLongString InvalidKind = "over-long-string"
+	InvalidOverLongString
+
+	numInvalidKinds
 )
 
-// InvalidKinds lists every kind, in a stable order.
-var InvalidKinds = []InvalidKind{InvalidEnum, InvalidTimestamp, InvalidUnknownProperty, InvalidReadOnlyProperty, InvalidOverLongString}
-
-// invalidWeights favour cheap kinds: an over-long body is 64 KiB on the wire.
-var invalidWeights = map[InvalidKind]int{
-	InvalidEnum: 35, InvalidTimestamp: 25, InvalidUnknownProperty: 20, InvalidReadOnlyProperty: 15, InvalidOverLongString: 5,
+// invalidKindTable is the one place that says, per kind, its name, the
+// error code a faithful target reports and its weight among the kinds.
+// The weights favour cheap kinds: an over-long body is 64 KiB on the wire.
+var invalidKindTable = [numInvalidKinds]struct {
+	name   string
+	code   string
+	weight int
+}{
+	InvalidNone:             {name: "none"},
+	InvalidEnum:             {name: "invalid-enum", code: hubspot.CodeInvalidOption, weight: 35},
+	InvalidTimestamp:        {name: "unparseable-timestamp", code: hubspot.CodeInvalidDate, weight: 25},
+	InvalidUnknownProperty:  {name: "unknown-property", code: hubspot.CodePropertyDoesntExist, weight: 20},
+	InvalidReadOnlyProperty: {name: "read-only-property", code: hubspot.CodeReadOnlyValue, weight: 15},
+	InvalidOverLongString:   {name: "over-long-string", code: hubspot.CodeMaxLengthExceeded, weight: 5},
 }
 
-// Code is the error detail code a faithful target reports for the kind.
+// InvalidKinds lists every kind of bad value (not InvalidNone), in a
+// stable order.
+var InvalidKinds = []InvalidKind{InvalidEnum, InvalidTimestamp, InvalidUnknownProperty, InvalidReadOnlyProperty, InvalidOverLongString}
+
+// String is the kind's name ("invalid-enum", …; "none" for InvalidNone).
+func (k InvalidKind) String() string {
+	if k < numInvalidKinds {
+		return invalidKindTable[k].name
+	}
+	return "InvalidKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Code is the error detail code a faithful target reports for the kind
+// ("" for InvalidNone).
 func (k InvalidKind) Code() string {
-	switch k {
-	case InvalidEnum:
-		return hubspot.CodeInvalidOption
-	case InvalidTimestamp:
-		return hubspot.CodeInvalidDate
-	case InvalidUnknownProperty:
-		return hubspot.CodePropertyDoesntExist
-	case InvalidReadOnlyProperty:
-		return hubspot.CodeReadOnlyValue
-	case InvalidOverLongString:
-		return hubspot.CodeMaxLengthExceeded
+	if k < numInvalidKinds {
+		return invalidKindTable[k].code
 	}
 	return ""
 }
 
-func (k InvalidKind) valid() bool { return invalidWeights[k] > 0 }
+// valid reports whether k is a kind of bad value WithInvalidKinds accepts.
+func (k InvalidKind) valid() bool { return k < numInvalidKinds && invalidKindTable[k].weight > 0 }
 
 func invalidKindNames() []string {
 	out := make([]string, len(InvalidKinds))
 	for i, k := range InvalidKinds {
-		out[i] = string(k)
+		out[i] = k.String()
 	}
 	return out
 }
@@ -102,7 +124,7 @@ func newKindTable(enabled []InvalidKind) kindTable {
 	for _, k := range InvalidKinds {
 		for _, e := range enabled {
 			if e == k {
-				total += invalidWeights[k]
+				total += invalidKindTable[k].weight
 				t.kinds = append(t.kinds, k)
 				t.cum = append(t.cum, total)
 				break

@@ -33,8 +33,8 @@ type Planned struct {
 	// Update says the key was created by an earlier batch of the stream
 	// (see Generator for what that guarantees).
 	Update bool
-	// Invalid is the bad value the input carries ("" for a valid input);
-	// a faithful target refuses such an input.
+	// Invalid is the bad value the input carries (InvalidNone for a valid
+	// input); a faithful target refuses such an input.
 	Invalid InvalidKind
 	// Writes are the properties the input sets besides the unique one.
 	Writes PropMask

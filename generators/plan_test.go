@@ -2,6 +2,7 @@ package generators
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ func TestPlanBatchMatchesBatch(t *testing.T) {
 					assert.Equal(t, desc[i].Invalid, p.Invalid)
 					for bit, name := range names {
 						_, has := in.Properties[name]
-						if p.Invalid == "" {
+						if p.Invalid == InvalidNone {
 							assert.Equal(t, has, p.Writes.Has(bit), "batch %d input %d property %s", n, i, name)
 						} else if p.Writes.Has(bit) {
 							assert.True(t, has, "an invalid input writes at least what its plan says")
@@ -94,6 +95,33 @@ func TestPropMaskOrder(t *testing.T) {
 		// input.planned shifts the property bits into the mask.
 		assert.Equal(t, pTimestamp+bit, p, "bit %d is property index %d", bit, pTimestamp+bit)
 	}
+}
+
+// TestPlannedHoldsNoPointer: a load run keeps hundreds of plans queued and
+// in flight (a free list of ~4 kB slices); a pointer anywhere in Planned
+// would make the garbage collector scan every one of them each cycle.
+func TestPlannedHoldsNoPointer(t *testing.T) {
+	var walk func(t reflect.Type) []string
+	walk = func(t reflect.Type) []string {
+		switch t.Kind() {
+		case reflect.Struct:
+			var out []string
+			for i := 0; i < t.NumField(); i++ {
+				for _, p := range walk(t.Field(i).Type) {
+					out = append(out, t.Field(i).Name+"."+p)
+				}
+			}
+			return out
+		case reflect.Array:
+			return walk(t.Elem())
+		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+			reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+			return nil
+		}
+		return []string{t.String()}
+	}
+	assert.Empty(t, walk(reflect.TypeFor[Planned]()), "fields of Planned that hold pointers")
 }
 
 func TestParseKey(t *testing.T) {

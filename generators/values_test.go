@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -222,7 +223,7 @@ func TestInvalidInputs(t *testing.T) {
 			for i, info := range g.Describe(n) {
 				all++
 				in := b.Inputs[i]
-				if info.Invalid == "" {
+				if info.Invalid == InvalidNone {
 					checkValid(t, g, in)
 					continue
 				}
@@ -240,8 +241,8 @@ func TestInvalidInputs(t *testing.T) {
 		g := mustNew(t, WithInvalidShare(0.5), WithInvalidKinds(InvalidTimestamp))
 		bad := 0
 		for _, info := range g.Describe(3) {
-			assert.Contains(t, []InvalidKind{"", InvalidTimestamp}, info.Invalid)
-			if info.Invalid != "" {
+			assert.Contains(t, []InvalidKind{InvalidNone, InvalidTimestamp}, info.Invalid)
+			if info.Invalid != InvalidNone {
 				bad++
 			}
 		}
@@ -253,7 +254,7 @@ func TestInvalidInputs(t *testing.T) {
 		for n := uint64(0); n < 5; n++ {
 			cb, db := clean.Batch(n), dirty.Batch(n)
 			for i, info := range dirty.Describe(n) {
-				if info.Invalid == "" {
+				if info.Invalid == InvalidNone {
 					assert.Equal(t, cb.Inputs[i], db.Inputs[i])
 				} else {
 					assert.Equal(t, cb.Inputs[i].ID, db.Inputs[i].ID, "a bad input keeps its key")
@@ -303,6 +304,34 @@ func checkInvalid(t *testing.T, k InvalidKind, in hubspot.UpsertInput) {
 	assert.NotEmpty(t, k.Code())
 }
 
+// TestInvalidKindNames: each kind's name and code come from one table; the
+// names are what a report prints, so they stay as they were when the kinds
+// were strings.
+func TestInvalidKindNames(t *testing.T) {
+	tests := []struct {
+		kind InvalidKind
+		name string
+		code string
+	}{
+		{InvalidNone, "none", ""},
+		{InvalidEnum, "invalid-enum", hubspot.CodeInvalidOption},
+		{InvalidTimestamp, "unparseable-timestamp", hubspot.CodeInvalidDate},
+		{InvalidUnknownProperty, "unknown-property", hubspot.CodePropertyDoesntExist},
+		{InvalidReadOnlyProperty, "read-only-property", hubspot.CodeReadOnlyValue},
+		{InvalidOverLongString, "over-long-string", hubspot.CodeMaxLengthExceeded},
+		{InvalidKind(99), "InvalidKind(99)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.name, tt.kind.String())
+			assert.Equal(t, tt.name, fmt.Sprintf("%s", tt.kind))
+			assert.Equal(t, tt.code, tt.kind.Code())
+		})
+	}
+	assert.Len(t, InvalidKinds, int(numInvalidKinds)-1, "InvalidKinds lists every kind but InvalidNone")
+	assert.NotContains(t, InvalidKinds, InvalidNone)
+}
+
 func TestBadValuesNeedNoEscaping(t *testing.T) {
 	// appendValue copies bad values verbatim into JSON strings.
 	for _, list := range [][]string{badStatuses, badPriorities, badTypes, badTimestamps, unknownProperties, readOnlyProperties, {overLong(), "positive"}} {
@@ -329,7 +358,8 @@ func TestOptionErrors(t *testing.T) {
 		{"bad version", WithVersion("v4"), "v3, 2026-03"},
 		{"keyspace below size", WithKeyspace(10), "(update lag + 1) × batch size = 100"},
 		{"huge lag", WithUpdateLag(1 << 40), "update lag"},
-		{"unknown invalid kind", WithInvalidKinds("rude"), "valid: invalid-enum"},
+		{"unknown invalid kind", WithInvalidKinds(InvalidKind(99)), `unknown invalid kind "InvalidKind(99)" (valid: invalid-enum, unparseable-timestamp`},
+		{"no invalid kind", WithInvalidKinds(InvalidNone), `unknown invalid kind "none" (valid: invalid-enum`},
 		{"queue id with separator", WithQueueIDs("1;2"), "without ';'"},
 		{"zero reference time", WithReferenceTime(time.Time{}), "zero reference time"},
 	}
