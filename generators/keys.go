@@ -80,6 +80,10 @@ func (g *Generator) Key(k uint64) string {
 	return string(g.appendKey(buf[:0], k, false))
 }
 
+// AppendKey appends Key(k) to dst and returns the extended slice, for a
+// caller that names many keys without a string each.
+func (g *Generator) AppendKey(dst []byte, k uint64) []byte { return g.appendKey(dst, k, false) }
+
 func (g *Generator) appendKey(dst []byte, k uint64, esc bool) []byte {
 	if esc {
 		dst = append(dst, g.prefix.esc...)

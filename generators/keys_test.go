@@ -131,3 +131,24 @@ func TestCumUpdatesHugeN(t *testing.T) {
 	assert.Equal(t, g.created(n+1)-g.created(n), uint64(p.creates), "and exactly as many keys as created() counts")
 	assert.Less(t, g.created(n), g.created(n+1), "created never shrinks")
 }
+
+// TestAppendKeyIsKey: AppendKey appends exactly Key's text, for one shard
+// and for several.
+func TestAppendKeyIsKey(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"one shard", nil},
+		{"shard 2 of 3", []Option{WithShard(2, 3), WithKeyPrefix("ub-t")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := mustNew(t, tt.opts...)
+			for _, k := range []uint64{0, 1, 9, 10, 12_345, 1 << 40} {
+				got := g.AppendKey([]byte("head:"), k)
+				assert.Equal(t, "head:"+g.Key(k), string(got))
+			}
+		})
+	}
+}

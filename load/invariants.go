@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
@@ -447,6 +448,12 @@ func (inv *invariants) answerRef(n uint64, info batchInfo, id, detail string) re
 
 // storedRef describes an earlier answer the key state points to.
 func (inv *invariants) storedRef(ref uint32, s *keyState, detail string) results.AnswerRef {
+	return inv.storedRefIn(nil, ref, s, detail)
+}
+
+// storedRefIn is storedRef with the id's text kept in text (nil: a string
+// of its own).
+func (inv *invariants) storedRefIn(text *textArena, ref uint32, s *keyState, detail string) results.AnswerRef {
 	n, ok := answerOf(ref)
 	if !ok {
 		return results.AnswerRef{Kind: "upsert", Detail: detail}
@@ -454,17 +461,21 @@ func (inv *invariants) storedRef(ref uint32, s *keyState, detail string) results
 	info, _ := inv.batches.get(n)
 	id := ""
 	if s.is(ksID) {
-		id = idText(s)
+		id = text.keep(appendIDText(text.tail(), s))
 	}
 	return inv.answerRef(n, info, id, detail)
 }
 
 // idText renders a stored id.
-func idText(s *keyState) string {
+func idText(s *keyState) string { return string(appendIDText(nil, s)) }
+
+// appendIDText appends idText(s) to dst: the decimal id, or the hash of a
+// non-numeric one.
+func appendIDText(dst []byte, s *keyState) []byte {
 	if s.is(ksIDHashed) {
-		return fmt.Sprintf("(non-numeric, hash %016x)", s.id)
+		return fmt.Appendf(dst, "(non-numeric, hash %016x)", s.id)
 	}
-	return strconv.FormatUint(s.id, 10)
+	return strconv.AppendUint(dst, s.id, 10)
 }
 
 // skip counts a violation of c without details once c's offender list is
@@ -556,7 +567,9 @@ func compareIDRecs(a, b idRec) int  { return cmp.Or(cmp.Compare(a.id, b.id), cmp
 // value and first answer are made as the record is written and dropped
 // after, so the file costs no memory per key. Records sharing an id (a
 // one-id violation) are put in results.CompareKeyIDs' order, which sorts
-// the unique values as text; records of different ids already are.
+// the unique values as text; records of different ids already are. The
+// texts of a record (unique value, decimal id) come from a textArena, not
+// a string each: a run names up to a million keys here.
 func (inv *invariants) writeIDs(dir string, ids []idRec) error {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
@@ -565,20 +578,25 @@ func (inv *invariants) writeIDs(dir string, ids []idRec) error {
 		return err
 	}
 	defer func() { _ = w.Abort() }()
+	var text textArena
 	var group []results.KeyID
 	for i := 0; i < len(ids); {
 		j := i + 1
 		for j < len(ids) && ids[j].sameID(ids[i]) {
 			j++
 		}
+		if j == i+1 { // one key with this id: the record goes straight out
+			if err := w.Add(inv.keyID(ids[i], &text)); err != nil {
+				return err
+			}
+			i = j
+			continue
+		}
 		group = group[:0]
 		for _, r := range ids[i:j] {
-			s := inv.keys.peek(r.key())
-			group = append(group, results.KeyID{ID: r.id, Hashed: r.hashed(), Key: inv.gen.Key(r.key()), First: inv.storedRef(s.firstAns, s, "")})
+			group = append(group, inv.keyID(r, &text))
 		}
-		if len(group) > 1 {
-			slices.SortFunc(group, results.CompareKeyIDs)
-		}
+		slices.SortFunc(group, results.CompareKeyIDs)
 		for _, k := range group {
 			if err := w.Add(k); err != nil {
 				return err
@@ -587,6 +605,49 @@ func (inv *invariants) writeIDs(dir string, ids []idRec) error {
 		i = j
 	}
 	return w.Commit()
+}
+
+// keyID is the ids.bin record of r: its unique value and the answer that
+// gave its first id, their texts kept in text.
+func (inv *invariants) keyID(r idRec, text *textArena) results.KeyID {
+	k := r.key()
+	s := inv.keys.peek(k)
+	key := text.keep(inv.gen.AppendKey(text.tail(), k))
+	return results.KeyID{ID: r.id, Hashed: r.hashed(), Key: key, First: inv.storedRefIn(text, s.firstAns, s, "")}
+}
+
+// textArena hands out strings carved from large byte blocks, one
+// allocation for thousands of short texts instead of one each. Bytes a
+// string covers are never written again (tail starts after them), so the
+// strings are as immutable as any; a block lives as long as one of its
+// strings does. A nil *textArena gives each text a string of its own.
+type textArena struct{ free []byte }
+
+// textArenaBlock is the size of a block: ~1,500 keys with their ids.
+const textArenaBlock = 64 << 10
+
+// tail is where the next text is written: append to it, then keep.
+func (a *textArena) tail() []byte {
+	if a == nil {
+		return nil
+	}
+	return a.free[:0]
+}
+
+// keep returns b, which was appended to tail, as a string and moves the
+// tail past it. When b outgrew the block (append moved it to a new array
+// of its own) the string is that array and the next text starts a new
+// block.
+func (a *textArena) keep(b []byte) string {
+	if a == nil || len(b) == 0 {
+		return string(b)
+	}
+	if cap(a.free) > 0 && unsafe.SliceData(b) == unsafe.SliceData(a.free) {
+		a.free = a.free[len(b):len(b)]
+	} else {
+		a.free = make([]byte, 0, textArenaBlock)
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // summary is the invariants' part of summary.json.

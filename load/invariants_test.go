@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -467,6 +468,37 @@ func TestInvariantsWriteIDs(t *testing.T) {
 	assert.Len(t, back, n)
 }
 
+// TestTextArena: the strings an arena hands out keep their text while
+// later ones are written (one longer than a block among them), a nil arena
+// gives the same strings, and many short texts cost one block, not an
+// allocation each.
+func TestTextArena(t *testing.T) {
+	long := strings.Repeat("x", textArenaBlock+10)
+	var a textArena
+	var got, want []string
+	for i := range 20_000 {
+		text := "ub-" + strconv.Itoa(i*7919)
+		if i == 7_000 {
+			text = long
+		}
+		want = append(want, text)
+		got = append(got, a.keep(append(a.tail(), text...)))
+	}
+	assert.Equal(t, want, got)
+	var none *textArena
+	assert.Equal(t, "ub-42", none.keep(append(none.tail(), "ub-42"...)))
+	assert.Empty(t, a.keep(a.tail()))
+
+	var b textArena
+	b.keep(append(b.tail(), "first"...))
+	allocs := testing.AllocsPerRun(10, func() {
+		for i := range 100 {
+			b.keep(strconv.AppendUint(b.tail(), uint64(i)*1_000_003, 10))
+		}
+	})
+	assert.LessOrEqual(t, allocs, 1.0, "a block serves many texts")
+}
+
 // BenchmarkFinishIDs measures the end of a run for 200,000 keys: what
 // finish allocates (the sorted records it returns, held while ids.bin is
 // written) and what writeIDs allocates per key (each record's unique value
@@ -494,6 +526,25 @@ func BenchmarkFinishIDs(b *testing.B) {
 	b.ReportMetric(finishB, "finish-B/key")
 	b.ReportMetric(writeB, "write-B/key")
 	b.ReportMetric(writeAllocs, "write-allocs/key")
+}
+
+// BenchmarkWriteIDs is the end of a run's ids.bin alone: writeIDs for
+// 50,000 keys a round (finish's sorted records made once): its cost per
+// key (unique value, first answer, the writer's record), the file's
+// creation and commit spread over many keys as in a run.
+func BenchmarkWriteIDs(b *testing.B) {
+	gen, err := generators.New(generators.WithSeed(1), generators.WithKeyPrefix("ub-bench"))
+	require.NoError(b, err)
+	const keys = 50_000
+	dir := b.TempDir()
+	inv := newInvariants(gen, true, 0)
+	fillKeys(inv, keys, nil)
+	ids := inv.finish()
+	b.ReportAllocs()
+	for b.Loop() {
+		require.NoError(b, inv.writeIDs(dir, ids))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/keys, "ns/key")
 }
 
 // BenchmarkInvariantsSettle100 is the invariants' own part of a 100-result
