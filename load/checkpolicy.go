@@ -77,8 +77,8 @@ type checkPolicy struct {
 
 	mu          sync.Mutex
 	behindTotal time.Duration // union of every [sign, sign+hold) so far
-	onTimeAt    atomic.Int64 // clock reading of the last send seen on time (0: the start)
-	queueLowAt  atomic.Int64 // clock reading of the last look at a queue at most half full
+	onTimeAt    atomic.Int64  // clock reading of the last send seen on time (0: the start)
+	queueLowAt  atomic.Int64  // clock reading of the last look at a queue at most half full
 }
 
 // newCheckPolicy is the policy of a run; saturation: the scenario's rates
