@@ -73,7 +73,7 @@ type checkPolicy struct {
 	burst       time.Duration            // each lane's bucket at the start
 	queued      func() (n, capacity int) // the answer queue; nil: none
 
-	behindUntil atomic.Int64 // clock reading until which the attack is behind (0: never was)
+	behindUntil atomic.Int64 // clock reading until which the attack is behind (0: never was); written under mu
 
 	mu          sync.Mutex
 	behindTotal time.Duration // union of every [sign, sign+hold) so far
@@ -148,10 +148,11 @@ func (p *checkPolicy) fellBehind(now time.Duration) {
 	p.behindUntil.Store(int64(end))
 }
 
-// behindFor is how long the attack counted as behind up to now: the time
+// behindFor is how long the attack has counted as behind so far: the time
 // the optional checks were held to their floor (summary.json
 // invariants.schema.behind).
-func (p *checkPolicy) behindFor(now time.Duration) time.Duration {
+func (p *checkPolicy) behindFor() time.Duration {
+	now := p.clock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return max(0, p.behindTotal-max(0, time.Duration(p.behindUntil.Load())-now))

@@ -97,7 +97,7 @@ func (s *schemaPass) coverage() results.SchemaCoverage {
 	c := results.SchemaCoverage{
 		Answers: s.answers.Load(), Checked: s.checked.Load(), Fast: s.fastN.Load(),
 		Violations: s.violations.Load(), Budget: max(s.budget, 0),
-		Behind: s.lane.policy.behindFor(s.lane.policy.clock()),
+		Behind: s.lane.policy.behindFor(),
 	}
 	if s.sampled != nil {
 		c.Violations += s.sampled.responseSchemaFindings()
