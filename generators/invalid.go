@@ -56,8 +56,14 @@ var invalidKindTable = [numInvalidKinds]struct {
 }
 
 // InvalidKinds lists every kind of bad value (not InvalidNone), in a
-// stable order.
-var InvalidKinds = []InvalidKind{InvalidEnum, InvalidTimestamp, InvalidUnknownProperty, InvalidReadOnlyProperty, InvalidOverLongString}
+// stable order: the constants' (and invalidKindTable's).
+var InvalidKinds = func() []InvalidKind {
+	kinds := make([]InvalidKind, 0, numInvalidKinds-1)
+	for k := InvalidNone + 1; k < numInvalidKinds; k++ {
+		kinds = append(kinds, k)
+	}
+	return kinds
+}()
 
 // String is the kind's name ("invalid-enum", …; "none" for InvalidNone).
 func (k InvalidKind) String() string {
