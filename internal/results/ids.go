@@ -210,16 +210,16 @@ func (w *IDWriter) Add(k KeyID) error {
 			}
 		}
 	}
-	e.raw([]byte{flags})
+	e.byte(flags)
 	e.str(k.Key)
 	if first {
 		switch k.First.Kind {
 		case "upsert":
-			e.raw([]byte{idKindUpsert})
+			e.byte(idKindUpsert)
 		case "read":
-			e.raw([]byte{idKindRead})
+			e.byte(idKindRead)
 		default:
-			e.raw([]byte{idKindOther})
+			e.byte(idKindOther)
 			e.str(k.First.Kind)
 		}
 		e.uvarint(k.First.Batch)
@@ -283,6 +283,14 @@ type idEncoder struct {
 func (e *idEncoder) raw(p []byte) {
 	if e.err == nil {
 		_, e.err = e.w.Write(p)
+	}
+}
+
+// byte writes one byte without a slice of its own (a []byte{b} passed to
+// bufio.Writer.Write escapes: one allocation per field per record).
+func (e *idEncoder) byte(b byte) {
+	if e.err == nil {
+		e.err = e.w.WriteByte(b)
 	}
 }
 

@@ -361,3 +361,34 @@ func TestIDWriterRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestIDWriterAddAllocatesNothing: a record costs no allocation of its own
+// (a run writes one per key, 1M at the key cap, at the end of the run when
+// its memory peaks). Every kind of record is written: with and without a
+// first answer, hashed, decimal and non-decimal ids, each answer kind.
+func TestIDWriterAddAllocatesNothing(t *testing.T) {
+	kinds := []string{"upsert", "read", "replay"}
+	const records = 3000
+	w, err := CreateIDs(t.TempDir(), records)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Abort() })
+	keys := make([]KeyID, records)
+	for i := range keys {
+		keys[i] = KeyID{ID: uint64(100 + i), Key: fmt.Sprintf("ub-%06d", i)}
+		switch i % 4 {
+		case 1:
+			keys[i].First = AnswerRef{Kind: kinds[i%3], Batch: uint64(i), At: time.Duration(i) * time.Millisecond, Status: 200, ID: fmt.Sprint(100 + i), Detail: "new:true"}
+		case 2:
+			keys[i].First = AnswerRef{Kind: kinds[i%3], Batch: 7, Status: 207, ID: fmt.Sprintf("x-%d", i)}
+		case 3:
+			keys[i].Hashed = true
+			keys[i].First = AnswerRef{Kind: "upsert", Status: 200, ID: "abc"}
+		}
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(records-1, func() {
+		require.NoError(t, w.Add(keys[i]))
+		i++
+	})
+	assert.Zero(t, allocs, "allocations per record")
+}
