@@ -82,11 +82,15 @@ func newTransport(cfg transportConfig, tg *Targeter, s *sampler) *transport {
 		DisableKeepAlives:   !cfg.keepAlive,
 		ForceAttemptHTTP2:   cfg.http2,
 		IdleConnTimeout:     90 * time.Second,
-		// A whole batch (~40 kB) fits the connection's write buffer, so a
-		// request leaves in one write, and net/http never falls back to
-		// io.Copy with a fresh 32 kB buffer per request for the rest of the
-		// body (4 kB, the default, did both).
-		WriteBufferSize: DefaultBodyBuffer,
+		// The write buffer takes the headers and the first bytes of the
+		// body; the rest of a batch (~40-100 kB) leaves in one write from
+		// a pooled buffer (trackedConn.ReadFrom). Every connection keeps
+		// its write buffer while it is open, and an attack keeps as many
+		// connections as it ever had requests in flight (~130 in a soak at
+		// 1,000/s: a GC pause piles the sends up): with a whole batch's
+		// 64 kB each, that was 9 MB of the load command's heap
+		// (connWriteBuffer).
+		WriteBufferSize: connWriteBuffer,
 	}
 	if !cfg.http2 {
 		// A non-nil empty map disables HTTP/2 over TLS, like vegeta.HTTP2(false).
@@ -330,15 +334,27 @@ type trackedConn struct {
 	once sync.Once
 }
 
-// ReadFrom copies a request body bigger than the connection's write
-// buffer through a pooled buffer: io.Copy would allocate 32 kB per call.
+// connWriteBuffer is each connection's write buffer (net/http's default):
+// the request line, the headers and the body's first bytes.
+const connWriteBuffer = 4 << 10
+
+// copyBuffer is the size of the pooled buffers the rest of a request body
+// goes through (trackedConn.ReadFrom): a batch of up to copyBuffer +
+// connWriteBuffer bytes (a 100-input batch is ~30-50 kB) leaves in two
+// writes, the buffered start and the rest.
+const copyBuffer = 2 * DefaultBodyBuffer
+
+// ReadFrom copies the rest of a request body, past what the connection's
+// write buffer took, through a pooled buffer shared by all connections
+// (net/http hands it a LimitedReader, so io.Copy would allocate 32 kB per
+// call). Only the requests being written hold one.
 func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	bp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bp)
 	return io.CopyBuffer(struct{ io.Writer }{c.Conn}, r, *bp)
 }
 
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBuffer); return &b }}
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {

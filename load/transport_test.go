@@ -1,10 +1,15 @@
 package load
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +107,108 @@ func TestTransportKeepsOnlyWhatItNeeds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTransportSendsBodiesWhole: bodies around the connection's write
+// buffer and the pooled copy buffer (trackedConn.ReadFrom) reach the
+// server byte for byte, over one kept-alive connection and over fresh ones.
+func TestTransportSendsBodiesWhole(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		sum := sha256.Sum256(b)
+		_, _ = fmt.Fprintf(w, "%d %x", len(b), sum)
+	}))
+	t.Cleanup(srv.Close)
+	sizes := []int{0, 1, connWriteBuffer - 200, connWriteBuffer, connWriteBuffer + 1, 40_000,
+		copyBuffer, copyBuffer + connWriteBuffer, copyBuffer + connWriteBuffer + 1, 3*copyBuffer + 17}
+	for _, keepAlive := range []bool{true, false} {
+		tr := newTransport(transportConfig{timeout: 5 * time.Second, keepAlive: keepAlive}, nil, nil)
+		client := &http.Client{Transport: tr.next, Timeout: 5 * time.Second}
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("keepalive=%v/%d", keepAlive, n), func(t *testing.T) {
+				body := make([]byte, n)
+				for i := range body {
+					body[i] = byte(i*7 + i>>8)
+				}
+				resp, err := client.Post(srv.URL, "application/json", bytes.NewReader(body))
+				require.NoError(t, err)
+				got, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				require.NoError(t, resp.Body.Close())
+				sum := sha256.Sum256(body)
+				assert.Equal(t, fmt.Sprintf("%d %x", n, sum), string(got))
+			})
+		}
+		tr.next.CloseIdleConnections()
+	}
+}
+
+// TestIdleConnectionsHoldLittle: an attack keeps a connection for every
+// request it ever had in flight, so what an idle connection holds is paid
+// many times over (~130 connections in a 1,000/s soak). Each must hold
+// far less than a batch: a 64 kB write buffer per connection (what the
+// transport had) is ~80 kB per connection here, client and server side
+// together; net/http's 4 kB default is ~20 kB.
+func TestIdleConnectionsHoldLittle(t *testing.T) {
+	const conns = 64
+	var arrived sync.WaitGroup
+	arrived.Add(conns)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		arrived.Done()
+		select { // every request in flight at once, so each has its own connection
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		_, _ = io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	tr := newTransport(transportConfig{timeout: 15 * time.Second, keepAlive: true}, nil, nil)
+	t.Cleanup(tr.next.CloseIdleConnections)
+	client := &http.Client{Transport: tr.next, Timeout: 15 * time.Second}
+	body := bytes.Repeat([]byte("x"), 40_000) // a batch's size
+
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	var done sync.WaitGroup
+	errs := make(chan error, conns)
+	for range conns {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			resp, err := client.Post(srv.URL, "application/json", bytes.NewReader(body))
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			errs <- resp.Body.Close()
+		}()
+	}
+	arrived.Wait()
+	close(release)
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	tr.conns.mu.Lock()
+	open := len(tr.conns.conns)
+	tr.conns.mu.Unlock()
+	require.Equal(t, conns, open, "one connection per request in flight, all kept")
+	perConn := (int64(heap()) - int64(before)) / conns
+	t.Logf("%d idle connections: %d bytes of heap each (client and server side)", conns, perConn)
+	assert.Less(t, perConn, int64(40<<10), "heap per idle connection")
+	runtime.KeepAlive(client)
 }
