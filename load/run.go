@@ -277,6 +277,7 @@ func prepare(cfg Config) (*runner, error) {
 		timeout:   s.HTTP.Timeout,
 		keepAlive: s.HTTP.KeepAlive,
 		http2:     s.HTTP.HTTP2,
+		tls:       u.Scheme == "https",
 	}, r.targeter, r.sampler)
 	r.transport.pipe = r.pipe
 

@@ -33,6 +33,7 @@ type transportConfig struct {
 	timeout   time.Duration
 	keepAlive bool
 	http2     bool
+	tls       bool // the target is https
 }
 
 // transport sits between Vegeta's attacker and net/http. Vegeta can only
@@ -82,15 +83,7 @@ func newTransport(cfg transportConfig, tg *Targeter, s *sampler) *transport {
 		DisableKeepAlives:   !cfg.keepAlive,
 		ForceAttemptHTTP2:   cfg.http2,
 		IdleConnTimeout:     90 * time.Second,
-		// The write buffer takes the headers and the first bytes of the
-		// body; the rest of a batch (~40-100 kB) leaves in one write from
-		// a pooled buffer (trackedConn.ReadFrom). Every connection keeps
-		// its write buffer while it is open, and an attack keeps as many
-		// connections as it ever had requests in flight (~130 in a soak at
-		// 1,000/s: a GC pause piles the sends up): with a whole batch's
-		// 64 kB each, that was 9 MB of the load command's heap
-		// (connWriteBuffer).
-		WriteBufferSize: connWriteBuffer,
+		WriteBufferSize:     writeBufferFor(cfg.tls),
 	}
 	if !cfg.http2 {
 		// A non-nil empty map disables HTTP/2 over TLS, like vegeta.HTTP2(false).
@@ -334,9 +327,27 @@ type trackedConn struct {
 	once sync.Once
 }
 
-// connWriteBuffer is each connection's write buffer (net/http's default):
-// the request line, the headers and the body's first bytes.
+// connWriteBuffer is each plain-HTTP connection's write buffer (net/http's
+// default): the request line, the headers and the body's first bytes.
 const connWriteBuffer = 4 << 10
+
+// writeBufferFor is the write buffer of each connection to a target. Every
+// connection keeps its write buffer while it is open, and an attack keeps
+// as many connections as it ever had requests in flight (~130 in a soak at
+// 1,000/s: a GC pause piles the sends up), so over plain HTTP it is small
+// (connWriteBuffer) and the rest of a batch (~30-100 kB) leaves in one write
+// from a pooled buffer (trackedConn.ReadFrom); a whole batch's 64 kB each
+// was 9 MB of the load command's heap. Over TLS the body is written through
+// the tls.Conn, which has no ReadFrom, so a small buffer would make io.Copy
+// allocate 32 kB per request: there a whole batch fits the buffer, as
+// before. HTTPS targets are remote services with rate limits, reached over
+// few connections.
+func writeBufferFor(tls bool) int {
+	if tls {
+		return DefaultBodyBuffer
+	}
+	return connWriteBuffer
+}
 
 // copyBuffer is the size of the pooled buffers the rest of a request body
 // goes through (trackedConn.ReadFrom): a batch of up to copyBuffer +
