@@ -27,7 +27,7 @@
 # the scenario default of 1,000 lets a saturated target pile up ~100 MB of
 # requests in flight: set SOAK_MAX_WORKERS=1000 to measure that),
 # SOAK_LIMIT_MB (150: the script exits 1 when the load process's peak is
-# above it), SOAK_PORT (18090), SOAK_OUT (a temporary folder, removed;
+# above it; decimal megabytes, 150 MB = 146,484 KiB), SOAK_PORT (18090), SOAK_OUT (a temporary folder, removed;
 # set it to keep the run's files), GO (go). Everything is bounded: the
 # load process is interrupted (SIGINT, which keeps its results) at
 # SOAK_DURATION + SOAK_GRACE (default 10m, for the end-of-run read-back),
@@ -97,9 +97,10 @@ rc=0
 	bin/upsertbench load --scenario "$work/soak.yaml" --target "$URL" --token soak --tier none \
 	--verify all --consistency-window 0s --out "$out" --quiet >"$work/load.txt" 2>&1 &
 timed=$!
-# VmRSS and VmHWM (the peak so far) of the load process every second:
-# seconds since the start, kB, kB. VmHWM says when the peak came, however
-# short it was.
+# VmRSS and VmHWM (the peak so far) of the load process every second, with
+# VmRSS split into RssAnon (the heap, stacks, the key table) and RssFile
+# (the binary's own pages, read from its file): seconds since the start,
+# then kB for each. VmHWM says when the peak came, however short it was.
 attack_s=$(seconds "$DUR")
 (
 	start=$SECONDS pid=""
@@ -107,7 +108,7 @@ attack_s=$(seconds "$DUR")
 		# time -> timeout -> upsertbench load
 		[ -n "$pid" ] || pid=$(pgrep -P "$(pgrep -P "$timed" | head -n 1)" 2>/dev/null | head -n 1 || true)
 		if [ -n "$pid" ]; then
-			kb=$(awk '/^VmRSS:/ {r = $2} /^VmHWM:/ {h = $2} END {if (r != "") print r, h}' "/proc/$pid/status" 2>/dev/null || true)
+			kb=$(awk '/^VmRSS:/ {r = $2} /^VmHWM:/ {h = $2} /^RssAnon:/ {a = $2} /^RssFile:/ {f = $2} END {if (r != "") print r, h, a, f}' "/proc/$pid/status" 2>/dev/null || true)
 			[ -n "$kb" ] && echo "$((SECONDS - start)) $kb"
 		fi
 		sleep 1
@@ -126,16 +127,23 @@ tail -n 40 "$work/load.txt"
 echo
 echo "load exit code:        $rc"
 echo "verdict:               ${verdict:-none (no report.txt)}"
-echo "load peak RSS:         $((load_kb / 1024)) MB (${load_kb} kB, /usr/bin/time -v; limit ${LIMIT_MB} MB)"
-peak() { awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 > m {m = $2} END {printf "%d MB (%d kB)", m / 1024, m}' "$work/rss.txt"; }
+# Sizes are printed in decimal megabytes (1 MB = 1,000,000 bytes, as the
+# issue's "150 MB" reads) next to the kibibytes (KiB) that time and /proc
+# give.
+mb() { awk -v k="$1" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}'; }
+echo "load peak RSS:         $(mb "$load_kb") (${load_kb} KiB, /usr/bin/time -v; limit ${LIMIT_MB} MB = $((LIMIT_MB * 1000000 / 1024)) KiB)"
+peak() { # from to -> the largest VmRSS sample in [from, to) s, with its anonymous and file-backed parts
+	awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 > m {m = $2; a = $4; f = $5}
+		END {printf "%.1f MB (%d KiB; anon %d, file %d)", m * 1024 / 1e6, m, a, f}' "$work/rss.txt"
+}
 echo "  during the attack:   $(peak 0 "$attack_s") (VmRSS every second, first ${DUR})"
 echo "  end of the run:      $(peak "$attack_s" 999999) (read-back, ids.bin, reports)"
-echo "  peak reached:        $(awk '$3 > h {h = $3; t = $1} END {printf "by %d s (VmHWM %d kB)", t, h}' "$work/rss.txt")"
-echo "  VmRSS samples (s kB): $(awk 'NR % 60 == 1 {print $1, $2}' "$work/rss.txt" | tr '\n' ' ')"
+echo "  peak reached:        $(awk '$3 > h {h = $3; t = $1} END {printf "by %d s (VmHWM %d KiB)", t, h}' "$work/rss.txt")"
+echo "  VmRSS samples (s KiB): $(awk 'NR % 60 == 1 {print $1, $2}' "$work/rss.txt" | tr '\n' ' ')"
 [ -z "${SOAK_OUT:-}" ] || cp "$work/rss.txt" "$out/rss.txt"
-echo "emulator peak RSS:     $((emu_kb / 1024)) MB (VmHWM of the emulate process)"
+echo "emulator peak RSS:     $(mb "$emu_kb") (VmHWM of the emulate process)"
 echo "emulator stats:        $(echo "$stats" | tr -d ' \n')"
-if [ "$load_kb" -gt $((LIMIT_MB * 1024)) ]; then
+if [ $((load_kb * 1024)) -gt $((LIMIT_MB * 1000000)) ]; then
 	echo "soak.sh: the load process peaked above ${LIMIT_MB} MB" >&2
 	exit 1
 fi
