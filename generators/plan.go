@@ -114,54 +114,75 @@ func (g *Generator) ParseTraceID(id []byte) (n uint64, i int, ok bool) {
 	if j >= len(id) || id[j] != 'b' {
 		return 0, 0, false
 	}
+	// The batch number is read while its end is found; a 20th digit may
+	// overflow, so such a number is read again by parseCanonicalUint.
 	dash := j + 1
 	for dash < len(id) && id[dash]-'0' <= 9 {
+		n = n*10 + uint64(id[dash]-'0')
 		dash++
 	}
-	if dash >= len(id) || id[dash] != '-' {
+	if digits := dash - j - 1; digits == 0 || dash >= len(id) || id[dash] != '-' || id[j+1] == '0' && digits > 1 {
+		return 0, 0, false
+	} else if digits >= 20 {
+		if n, ok = parseCanonicalUint(id[j+1 : dash]); !ok {
+			return 0, 0, false
+		}
+	}
+	// The position is below the batch size, which bounds its digits: it
+	// is read digit by digit and refused as soon as it reaches the size.
+	pos := id[dash+1:]
+	if len(pos) == 0 || pos[0] == '0' && len(pos) > 1 {
 		return 0, 0, false
 	}
-	n, ok = parseCanonicalUint(id[j+1 : dash])
-	if !ok {
-		return 0, 0, false
+	size := uint64(g.cfg.size)
+	for _, c := range pos {
+		d := uint64(c - '0')
+		if i = i*10 + int(d); d > 9 || uint64(i) >= size {
+			return 0, 0, false
+		}
 	}
-	pos, ok := parseCanonicalUint(id[dash+1:])
-	if !ok || pos >= uint64(g.cfg.size) {
-		return 0, 0, false
-	}
-	return n, int(pos), true
+	return n, i, true
 }
 
 // parseCanonicalUint parses what strconv.AppendUint writes: decimal digits,
-// no sign, no leading zero (except "0" itself), no overflow.
-func parseCanonicalUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 || (b[0] == '0' && len(b) > 1) {
+// no sign, no leading zero (except "0" itself), no overflow. Up to 19
+// digits cannot overflow (10^19-1 < 2^64): it reads those inline and
+// leaves the rest, 20 digits or not a number, to parseCanonicalUintLong.
+func parseCanonicalUint(b []byte) (v uint64, ok bool) {
+	if uint(len(b)-1) >= 19 || b[0] == '0' && len(b) > 1 {
+		return parseCanonicalUintLong(b)
+	}
+	for _, c := range b {
+		if c-'0' > 9 { // wraps for bytes below '0'
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
+
+// parseCanonicalUintLong is parseCanonicalUint of a text that is empty,
+// has a leading zero or more than 19 bytes: a number only when it has 20
+// digits and fits in 64 bits.
+func parseCanonicalUintLong(b []byte) (uint64, bool) {
+	if len(b) != 20 || b[0] == '0' {
 		return 0, false
 	}
-	// Up to 19 digits cannot overflow (10^19-1 < 2^64): only a 20th digit
-	// needs the check, not every digit.
-	head := b
-	if len(b) == 20 {
-		head = b[:19]
-	}
 	var v uint64
-	for _, c := range head {
-		d := uint64(c - '0') // wraps for bytes below '0'
+	for _, c := range b[:19] {
+		d := uint64(c - '0')
 		if d > 9 {
 			return 0, false
 		}
 		v = v*10 + d
 	}
-	if len(b) == 20 {
-		d := uint64(b[19] - '0')
-		hi, lo := bits.Mul64(v, 10)
-		sum, carry := bits.Add64(lo, d, 0)
-		if d > 9 || hi != 0 || carry != 0 {
-			return 0, false
-		}
-		v = sum
+	d := uint64(b[19] - '0')
+	hi, lo := bits.Mul64(v, 10)
+	sum, carry := bits.Add64(lo, d, 0)
+	if d > 9 || hi != 0 || carry != 0 {
+		return 0, false
 	}
-	return v, true
+	return sum, true
 }
 
 // Shard is this stream's shard, 0-based, and the number of shards.

@@ -352,13 +352,19 @@ func (x *extractor) setProp(r *resultFacts, kind int, sp span, esc bool, out *an
 		val = out.unescape(val)
 	}
 	if kind == propKey {
-		r.keySpan, r.flags, r.key = sp, r.flags&^factKeyOurs|factKey, 0
-		if key, ours := x.gen.ParseKey(val); ours {
-			r.key, r.flags = key, r.flags|factKeyOurs
-		}
+		x.setKey(r, val, sp)
 		return
 	}
 	r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, val))
+}
+
+// setKey records the unique property's decoded value val, whose raw text
+// is sp.
+func (x *extractor) setKey(r *resultFacts, val []byte, sp span) {
+	r.keySpan, r.flags, r.key = sp, r.flags&^factKeyOurs|factKey, 0
+	if key, ours := x.gen.ParseKey(val); ours {
+		r.key, r.flags = key, r.flags|factKeyOurs
+	}
 }
 
 // setFingerprint records fp as the fingerprint of written property kind.
@@ -409,10 +415,12 @@ func (a *answerFacts) unescape(raw []byte) []byte {
 	return a.scratch[start:len(a.scratch):len(a.scratch)]
 }
 
-// instantProps marks the written properties that hold instants.
-var instantProps = func() (m [hubspot.NumWritableTaskProperties]bool) {
+// instantMask has bit i set when written property i holds instants.
+var instantMask = func() (m uint16) {
 	for i, p := range hubspot.WritableTaskProperties {
-		m[i] = slices.Contains(hubspot.DateTimeProperties, p)
+		if slices.Contains(hubspot.DateTimeProperties, p) {
+			m |= 1 << i
+		}
 	}
 	return m
 }()
@@ -429,9 +437,10 @@ var instantProps = func() (m [hubspot.NumWritableTaskProperties]bool) {
 // AES hash and its set-up, about 60 instructions for the short values of
 // an answer, where this is about 20 (and no call: an answer has about 800
 // values to fingerprint). The length and the key go into every fold;
-// values up to 16 bytes are read as two overlapping words (the length
-// tells the overlap), longer ones 16 bytes a fold, then their last 16
-// bytes. The fingerprint only has to be the same for the same value
+// values up to 16 bytes are read as their textWords (the first and the
+// last eight bytes, overlapping from 9 bytes on, the bytes themselves
+// below 8: with the length, an exact encoding of the value), longer ones
+// 16 bytes a fold, then their last 16 bytes. The fingerprint only has to be the same for the same value
 // within one process and to tell different values apart: the invariants
 // and the read-back compare a key's last acknowledged fingerprint with a
 // later one, and a collision would hide a changed value (it cannot invent
@@ -442,30 +451,48 @@ var instantProps = func() (m [hubspot.NumWritableTaskProperties]bool) {
 // which we accept for a fingerprint a quarter the size of a 128-bit one
 // (64 bytes per key).
 func valueFingerprint(key uint64, bit int, v []byte) uint32 {
-	if instantProps[bit] {
+	if instantMask>>bit&1 != 0 {
 		if ms, ok := parseInstant(v); ok {
-			h := fpMix(uint64(ms)^fpK1, key^fpK2)
-			return uint32(h>>32) ^ uint32(h) | 1
+			return instantFingerprint(key, ms)
 		}
 	}
+	return textFingerprint(key, v, 0, len(v))
+}
+
+// instantFingerprint is valueFingerprint of an instant, ms milliseconds
+// since the epoch: the low bit set.
+func instantFingerprint(key uint64, ms int64) uint32 {
+	h := fpMix(uint64(ms)^fpK1, key^fpK2)
+	return uint32(h>>32) ^ uint32(h) | 1
+}
+
+// textFingerprint is valueFingerprint of a text (the low bit clear): the
+// text d[lo:hi]. Up to 16 bytes, the text's textWords and its length are
+// the whole text, so the two folds see every byte; the pending loop
+// (setPending) does the same inline.
+func textFingerprint(key uint64, d []byte, lo, hi int) uint32 {
+	if hi-lo > 16 {
+		return textFingerprintLong(key, d[lo:hi])
+	}
+	a, b := textWords(d, lo, hi)
+	return fpFinal(key, hi-lo, a, b)
+}
+
+// textFingerprintLong is textFingerprint of a text longer than 16 bytes.
+// Folding from a shrinking slice with constant offsets lets the compiler
+// drop the bounds checks (the answers' long values, html previews, are
+// most of the hashed bytes).
+func textFingerprintLong(key uint64, v []byte) uint32 {
 	n := len(v)
-	var a, b uint64
-	switch {
-	case n > 16:
-		// Folding from a shrinking slice with constant offsets lets the
-		// compiler drop the bounds checks (the answers' long values, html
-		// previews, are most of the hashed bytes).
-		for w := v; len(w) > 16; w = w[16:] {
-			key = fpMix(binary.LittleEndian.Uint64(w[:8])^fpK1, binary.LittleEndian.Uint64(w[8:16])^key)
-		}
-		a, b = binary.LittleEndian.Uint64(v[n-16:]), binary.LittleEndian.Uint64(v[n-8:])
-	case n >= 8:
-		a, b = binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[n-8:])
-	case n >= 4:
-		a, b = uint64(binary.LittleEndian.Uint32(v)), uint64(binary.LittleEndian.Uint32(v[n-4:]))
-	case n > 0:
-		a = uint64(v[0])<<16 | uint64(v[n>>1])<<8 | uint64(v[n-1])
+	for w := v; len(w) > 16; w = w[16:] {
+		key = fpMix(binary.LittleEndian.Uint64(w[:8])^fpK1, binary.LittleEndian.Uint64(w[8:16])^key)
 	}
+	return fpFinal(key, n, binary.LittleEndian.Uint64(v[n-16:]), binary.LittleEndian.Uint64(v[n-8:]))
+}
+
+// fpFinal folds a text's last two words a and b, its length n and the key
+// (as the longer texts' folds left it) into the fingerprint.
+func fpFinal(key uint64, n int, a, b uint64) uint32 {
 	h := fpMix(fpK1^uint64(n), fpMix(a^fpK1, b^key))
 	return (uint32(h>>32) ^ uint32(h)) &^ 1
 }
@@ -487,8 +514,26 @@ func fpMix(a, b uint64) uint64 {
 func fpKeyOf(seed uint64) uint64 { return fpMix(seed^fpK0, fpK1) }
 
 // plainUint parses a record id that is a plain decimal number (HubSpot's
-// are), without sign or leading zero, up to 19 digits.
+// are), without sign or leading zero, up to 19 digits. Ids of 8 to 16
+// digits (HubSpot's have 11) are read as two words of eight digits
+// (digits8), without a loop.
 func plainUint(b []byte) (uint64, bool) {
+	n := len(b)
+	if n < 8 || n > 16 || b[0] == '0' {
+		return plainUintLoop(b)
+	}
+	// The first n-8 digits, moved to the top of their word, below them
+	// '0's: leading zeros of the same number.
+	k := uint(n-8) * 8
+	head, ok0 := digits8(binary.LittleEndian.Uint64(b)<<(64-k) | uint64(asciiZeros)>>k)
+	tail, ok1 := digits8(binary.LittleEndian.Uint64(b[n-8:]))
+	return head*100_000_000 + tail, ok0 && ok1
+}
+
+// plainUintLoop is plainUint digit by digit (not inlined: plainUint is).
+//
+//go:noinline
+func plainUintLoop(b []byte) (uint64, bool) {
 	if len(b) == 0 || len(b) > 19 || (b[0] == '0' && len(b) > 1) {
 		return 0, false
 	}
@@ -500,4 +545,20 @@ func plainUint(b []byte) (uint64, bool) {
 		v = v*10 + uint64(c-'0')
 	}
 	return v, true
+}
+
+const asciiZeros = 0x3030303030303030 // "00000000"
+
+// digits8 reads eight ASCII digits, the first in the lowest byte of x, as
+// a number, and says whether they are all digits. A digit's high nibble
+// is 3, and adding 6 keeps it 3 (no byte carries into the next: the first
+// test bounds each byte to 0x3f). The three multiplies each join pairs of
+// neighbours (ten times the first plus the second: digits, then pairs,
+// then quads), as in simdjson's parse_eight_digits_unrolled.
+func digits8(x uint64) (uint64, bool) {
+	const hi = 0xf0f0f0f0f0f0f0f0
+	ok := x&hi == asciiZeros && (x+0x0606060606060606)&hi == asciiZeros
+	x = (x & 0x0f0f0f0f0f0f0f0f) * (10<<8 + 1) >> 8
+	x = (x & 0x00ff00ff00ff00ff) * (100<<16 + 1) >> 16
+	return (x & 0x0000ffff0000ffff) * (10000<<32 + 1) >> 32, ok
 }

@@ -524,22 +524,54 @@ func (x *extractor) compactProperties(sc *jsonscan.Scanner, p int, r *resultFact
 		}
 		break
 	}
-	pend := &out.pend
-	for i := range np {
-		// Most are written properties' values without escapes: those
-		// are fingerprinted here, without setProp's call.
+	x.setPending(r, np, out)
+	return p + 1, true
+}
+
+// setPending sets the np read properties out.pend holds on r, in document
+// order. Most are written properties' values without escapes that are not
+// instants: those are fingerprinted here, textFingerprint inline for the
+// values up to 16 bytes, so that most iterations make no call (a call
+// makes Go spill and reload the loop's values). Its loads are unchecked
+// (extract_raw.go) after one check of each span against the text.
+func (x *extractor) setPending(r *resultFacts, np uint, out *answerFacts) {
+	key, pend, d := x.fpKey, &out.pend, out.body
+	t, n := rawTextOf(d), len(d)
+	for i := uint(0); i < np && i < maxPending; i++ {
 		sp, m := pend.span[i], pend.meta[i]
-		lo, hi, kind := int32(sp), int32(sp>>32), int(m&^pendEscaped)-2
+		lo, hi, kind := int(uint32(sp)), int(int32(sp>>32)), int(m&^pendEscaped)-2
 		switch {
 		case hi < 0:
 			x.nonStringProp(r, kind)
-		case kind >= 0 && m&pendEscaped == 0:
-			r.setFingerprint(kind, valueFingerprint(x.fpKey, kind, d[lo:hi]))
+		case m&pendEscaped != 0:
+			x.setProp(r, kind, span{int32(lo), int32(hi)}, true, out)
+		case uint(kind) >= uint(len(r.fp)):
+			x.setKey(r, d[lo:hi], span{int32(lo), int32(hi)})
+		case instantMask>>kind&1 != 0:
+			fp := uint32(0)
+			if ms, ok := isoInstant(d[lo:hi]); ok {
+				fp = instantFingerprint(key, ms)
+			} else {
+				fp = valueFingerprint(key, kind, d[lo:hi])
+			}
+			r.fp[kind], r.echoed = fp, r.echoed|1<<kind
+		case hi-lo > 16:
+			r.fp[kind], r.echoed = textFingerprintLong(key, d[lo:hi]), r.echoed|1<<kind
+		case hi < 8 || hi > n || lo > hi:
+			r.fp[kind], r.echoed = textFingerprint(key, d, lo, hi), r.echoed|1<<kind
 		default:
-			x.setProp(r, kind, span{lo, hi}, m&pendEscaped != 0, out)
+			// textFingerprint inline: textWords of d[lo:hi], where
+			// 8 ≤ hi ≤ n and hi-16 ≤ lo ≤ hi.
+			l := hi - lo
+			a, b := uint64(0), t.u64(hi-8)>>(8*(8-l)&63)
+			if l >= 8 {
+				a, b = t.u64(lo), t.u64(hi-8)
+			} else if l == 0 {
+				b = 0
+			}
+			r.fp[kind], r.echoed = fpFinal(key, l, a, b), r.echoed|1<<kind
 		}
 	}
-	return p + 1, true
 }
 
 // propsStop says why propsFast stopped.
