@@ -1,0 +1,346 @@
+//go:build !purego
+
+#include "textflag.h"
+#include "go_asm.h"
+
+// func propsFastAsm(x *extractor, t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (q int, npOut uint, stop propsStop)
+//
+// propsFastGo (extract_walk.go) in assembly, step for step: the same
+// checks in the same order, so the same results and the same pend
+// entries for every input. Its values live in registers throughout:
+//
+//	DI   t: the text's first byte
+//	SI   st: the stop bitmap's first word
+//	R13  n-4: the last position a 4-byte load may start at
+//	BX   p: the current name's opening quote (then the position after a value)
+//	R8   pend
+//	R9   np
+//	R10  x.propLens
+//	R11  x.propMul
+//	R12  &x.propTable[0]
+//	R14  kind+2 of the current property: 0 for propOther, else the
+//	     pendMeta byte (plus pendEscaped when the value has escapes)
+//	AX, CX, DX  scratch (AX holds e, the name's closing quote, while the
+//	     value is read)
+//
+// The escape loop borrows R10-R12 and reloads them from x when the value
+// ends. Every load is inside the text because of the check written next
+// to it (extract_raw.go's model), and every stop search (the Next blocks,
+// jsonscan.StopBits.Next) starts at a position <= n, where the bitmap's
+// sentinel bit n ends it.
+TEXT ·propsFastAsm(SB), NOSPLIT, $0-73
+	MOVQ x+0(FP), R12
+	MOVQ extractor_propLens(R12), R10
+	MOVQ extractor_propMul(R12), R11
+	LEAQ extractor_propTable(R12), R12
+	MOVQ t_p+8(FP), DI
+	MOVQ st_p+16(FP), SI
+	MOVQ n+24(FP), R13
+	SUBQ $4, R13
+	MOVQ p+32(FP), BX
+	MOVQ pend+40(FP), R8
+	MOVQ np+48(FP), R9
+
+name:
+	// Here d[BX] is a name's opening quote and BX+1 < n.
+	// AX = e = st.Next(lo), lo = BX+1 <= n (in CX).
+	LEAQ 1(BX), CX
+	MOVQ CX, AX
+	SHRQ $6, AX
+	MOVQ (SI)(AX*8), AX
+	SHRQ CX, AX
+	BSFQ AX, AX
+	JZ   nameFar
+	ADDQ CX, AX
+
+nameEnd:
+	// if e > n-4: give up.
+	CMPQ AX, R13
+	JGT  giveUp
+
+	// CX = nl = e - lo; R14 = propOther+2 unless propLens has bit nl&63.
+	SUBQ AX, CX
+	NEGQ CX
+	XORL R14, R14
+	BTQ  CX, R10
+	JCS  lookup
+
+value:
+	// CX = w = t.u32(e): e+4 <= n.
+	MOVL (DI)(AX*1), CX
+	MOVL CX, DX
+	ANDL $0xffffff, DX
+	CMPL DX, $const_wordNameToString
+	JNE  notString
+
+	// A string value: its quote is v = e+2. DX = q = st.Next(v+1),
+	// v+1 = e+3 < n.
+	LEAQ 3(AX), CX
+	MOVQ CX, DX
+	SHRQ $6, DX
+	MOVQ (SI)(DX*8), DX
+	SHRQ CX, DX
+	BSFQ DX, DX
+	JZ   valueFar
+	ADDQ CX, DX
+
+valueEnd:
+	// if q > n-4: give up.
+	CMPQ DX, R13
+	JGT  giveUp
+
+	// t.at(q), q+4 <= n: a quote ends the value, anything else is an
+	// escape (or a control character).
+	CMPB (DI)(DX*1), $'"'
+	JNE  escaped
+
+	// A read property (kind != propOther) is recorded if there is room.
+	TESTQ R14, R14
+	JZ    afterString
+	CMPQ  R9, $const_maxPending
+	JCC   giveUp
+
+record:
+	// pend.span[np] = pendSpan(v+1, q) = uint32(e+3) | q<<32;
+	// pend.meta[np] = the low byte of R14 (pendMeta).
+	LEAL 3(AX), CX
+	MOVQ DX, AX
+	SHLQ $32, AX
+	ORQ  CX, AX
+	MOVQ AX, pendingProps_span(R8)(R9*8)
+	MOVB R14, pendingProps_meta(R8)(R9*1)
+	INCQ R9
+
+afterString:
+	// t.u32(q), q+4 <= n: `","` goes on with the next name at q+2
+	// (q+3 < n); anything else is read by next from q+1.
+	MOVL (DI)(DX*1), CX
+	ANDL $0xffffff, CX
+	CMPL CX, $const_wordStringToName
+	JNE  stringNext
+	LEAQ 2(DX), BX
+	JMP  name
+
+stringNext:
+	LEAQ 1(DX), BX
+	JMP  next
+
+notString:
+	// CX = w. `":` and t.at(v) == 'n' (v = e+2 < n) is a null; anything
+	// else gives up.
+	CMPW CX, $const_wordNameEnd
+	JNE  giveUp
+	CMPB 2(DI)(AX*1), $'n'
+	JNE  giveUp
+
+	// DX = v; if v > n-4 or t.u32(v) (v+4 <= n) is not "null": give up.
+	LEAQ 2(AX), DX
+	CMPQ DX, R13
+	JGT  giveUp
+	CMPL (DI)(DX*1), $const_wordNull
+	JNE  giveUp
+	TESTQ R14, R14
+	JZ    afterNull
+	CMPQ  R9, $const_maxPending
+	JCC   giveUp
+	MOVQ  $const_pendNull, CX
+	MOVQ  CX, pendingProps_span(R8)(R9*8)
+	MOVB  R14, pendingProps_meta(R8)(R9*1)
+	INCQ  R9
+
+afterNull:
+	LEAQ 4(DX), BX
+
+next:
+	// propsNext from BX = p <= n: if p >= n-1 (p-3 >= n-4): give up.
+	LEAQ -3(BX), CX
+	CMPQ CX, R13
+	JGE  giveUp
+
+	// t.at(p), p < n: '}' ends the object; `,"` with p+1 < n-1
+	// (p-1 <= n-4) goes on at the quote p+1; the rest gives up.
+	MOVBLZX (DI)(BX*1), CX
+	CMPB    CX, $'}'
+	JEQ     end
+	CMPB    CX, $','
+	JNE     giveUp
+	CMPB    1(DI)(BX*1), $'"' // p+1 < n
+	JNE     giveUp
+	LEAQ    -1(BX), CX
+	CMPQ    CX, R13
+	JGT     giveUp
+	INCQ    BX
+	JMP     name
+
+lookup:
+	// The name's length nl (CX) is one a read name has: shorter than
+	// eight bytes, or with no table (propMul == 0), propSlow reads it.
+	CMPQ  CX, $8
+	JLT   slow
+	TESTQ R11, R11
+	JZ    slow
+
+	// DX = &propTable[propSlotOf(first, last, propMul)], first =
+	// t.u64(lo), last = t.u64(e-8): lo+8 <= e <= n.
+	MOVQ   1(DI)(BX*1), DX
+	ROLQ   $29, DX
+	XORQ   -8(DI)(AX*1), DX
+	IMULQ  R11, DX
+	SHRQ   $58, DX
+	IMUL3Q $propSlot__size, DX, DX
+	ADDQ   R12, DX
+
+	// The slot's name is this one when its first and last words and its
+	// length are the name's; else the property is propOther.
+	MOVQ 1(DI)(BX*1), R14
+	CMPQ R14, propSlot_first(DX)
+	JNE  other
+	MOVQ -8(DI)(AX*1), R14
+	CMPQ R14, propSlot_last(DX)
+	JNE  other
+	CMPQ CX, propSlot_n(DX)
+	JNE  other
+
+	// Past 16 bytes the middle word must be the slot's too (t.u64(lo+8):
+	// lo+16 < e <= n); past 24 bytes propSlow compares the whole name.
+	CMPQ CX, $16
+	JLE  known
+	CMPQ CX, $24
+	JGT  slow
+	MOVQ 9(DI)(BX*1), R14
+	CMPQ R14, propSlot_mid(DX)
+	JNE  slow
+
+known:
+	MOVQ propSlot_kind(DX), R14
+	ADDQ $2, R14
+	JMP  value
+
+other:
+	XORL R14, R14
+	JMP  value
+
+escaped:
+	// DX = q: not a quote. A backslash and a valid escape go on to the
+	// next stop; anything else (a control character, a malformed
+	// escape) is propSlow's. R10 = &simpleEscape, R11 = &hexDigit.
+	LEAQ ·simpleEscape(SB), R10
+	LEAQ ·hexDigit(SB), R11
+
+escape:
+	// t.at(q), q < n; c = t.at(q+1) in CX, q+1 < n.
+	CMPB    (DI)(DX*1), $'\\'
+	JNE     slow
+	MOVBLZX 1(DI)(DX*1), CX
+	CMPB    (R10)(CX*1), $0
+	JNE     simpleEsc
+
+	// \u needs q <= n-6 (q+2 <= n-4) and four hex digits t.at(q+2) to
+	// t.at(q+5), q+5 < n.
+	CMPB CX, $'u'
+	JNE  slow
+	LEAQ 2(DX), CX
+	CMPQ CX, R13
+	JGT  slow
+	MOVBLZX 2(DI)(DX*1), CX
+	CMPB    (R11)(CX*1), $0
+	JEQ     slow
+	MOVBLZX 3(DI)(DX*1), CX
+	CMPB    (R11)(CX*1), $0
+	JEQ     slow
+	MOVBLZX 4(DI)(DX*1), CX
+	CMPB    (R11)(CX*1), $0
+	JEQ     slow
+	MOVBLZX 5(DI)(DX*1), CX
+	CMPB    (R11)(CX*1), $0
+	JEQ     slow
+	ADDQ    $6, DX // q <= n
+	JMP     escNext
+
+simpleEsc:
+	ADDQ $2, DX // q <= n-2
+
+escNext:
+	// DX = q = st.Next(q), q <= n; if q > n-4: give up.
+	MOVQ DX, CX
+	MOVQ DX, R12
+	SHRQ $6, R12
+	MOVQ (SI)(R12*8), R12
+	SHRQ CX, R12
+	BSFQ R12, R12
+	JZ   escFar
+	ADDQ R12, DX
+
+escEnd:
+	CMPQ DX, R13
+	JGT  giveUp
+	CMPB (DI)(DX*1), $'"' // q+4 <= n
+	JNE  escape
+
+	// The value ends at q, with escapes: restore R10-R12 and record it
+	// (if read) with pendEscaped.
+	MOVQ  x+0(FP), R12
+	MOVQ  extractor_propLens(R12), R10
+	MOVQ  extractor_propMul(R12), R11
+	LEAQ  extractor_propTable(R12), R12
+	TESTQ R14, R14
+	JZ    afterString
+	CMPQ  R9, $const_maxPending
+	JCC   giveUp
+	ORQ   $const_pendEscaped, R14
+	JMP   record
+
+nameFar:
+	// No stop in lo's word at or after lo: the first set bit of the
+	// words after it (the sentinel bit n ends the search).
+	MOVQ CX, AX
+	SHRQ $6, AX
+
+nameFarLoop:
+	INCQ AX
+	BSFQ (SI)(AX*8), R14
+	JZ   nameFarLoop
+	SHLQ $6, AX
+	ADDQ R14, AX
+	JMP  nameEnd
+
+valueFar:
+	MOVQ CX, DX
+	SHRQ $6, DX
+
+valueFarLoop:
+	INCQ DX
+	BSFQ (SI)(DX*8), CX
+	JZ   valueFarLoop
+	SHLQ $6, DX
+	ADDQ CX, DX
+	JMP  valueEnd
+
+escFar:
+	SHRQ $6, DX
+
+escFarLoop:
+	INCQ DX
+	BSFQ (SI)(DX*8), R12
+	JZ   escFarLoop
+	SHLQ $6, DX
+	ADDQ R12, DX
+	JMP  escEnd
+
+end:
+	MOVQ BX, q+56(FP)
+	MOVQ R9, npOut+64(FP)
+	MOVB $const_propsEnd, stop+72(FP)
+	RET
+
+slow:
+	MOVQ BX, q+56(FP)
+	MOVQ R9, npOut+64(FP)
+	MOVB $const_propsSlow, stop+72(FP)
+	RET
+
+giveUp:
+	MOVQ BX, q+56(FP)
+	MOVQ R9, npOut+64(FP)
+	MOVB $const_propsGiveUp, stop+72(FP)
+	RET
