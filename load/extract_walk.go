@@ -269,15 +269,16 @@ const (
 	wordTraceIdEnd = 'c' | 'e'<<8 | 'I'<<16 | 'd'<<24 // the last four bytes of objectWriteTraceId
 )
 
-// resultFast walks a result's members from p: a name's quote when atName,
+// resultFastGo walks a result's members from p: a name's quote when atName,
 // else the ',' or '}' after a member's value (p ≤ n, the text's length).
 // It records id, updatedAt and objectWriteTraceId in rec and sets new on
 // r, and stops at the properties, at the result's end, and at anything it
 // cannot read without a call: a repeated recorded member (so that they
 // are set in document order), a string with escapes, a value other than
 // a string or a literal. Loads are unchecked (extract_raw.go): the comment
-// at each says why it is inside the text.
-func resultFast(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
+// at each says why it is inside the text. resultFast (extract_result_*.go)
+// runs it, or on amd64 its assembly twin, which does exactly the same.
+func resultFastGo(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
 	for {
 		if atName {
 			// Here d[p] is a name's opening quote and p+1 < n.
