@@ -16,8 +16,9 @@
 //	R8   pend
 //	R9   np
 //	R10  x.propLens
-//	R11  x.propMul
-//	R12  &x.propTable[0]
+//	R11  the shortest name the table is asked about: 8, or the largest
+//	     int when x.propMul is 0 (no table)
+//	R12  &x.propTable[0] (x.propMul is read relative to it)
 //	R14  kind+2 of the current property: 0 for propOther, else the
 //	     pendMeta byte (plus pendEscaped when the value has escapes)
 //	AX, CX, DX  scratch (AX holds e, the name's closing quote, while the
@@ -31,7 +32,10 @@
 TEXT ·propsFastAsm(SB), NOSPLIT, $0-73
 	MOVQ x+0(FP), R12
 	MOVQ extractor_propLens(R12), R10
-	MOVQ extractor_propMul(R12), R11
+	MOVQ $8, R11
+	MOVQ $0x7fffffffffffffff, CX
+	CMPQ extractor_propMul(R12), $0
+	CMOVQEQ CX, R11
 	LEAQ extractor_propTable(R12), R12
 	MOVQ t_p+8(FP), DI
 	MOVQ st_p+16(FP), SI
@@ -66,11 +70,10 @@ nameEnd:
 	JCS  lookup
 
 value:
-	// CX = w = t.u32(e): e+4 <= n.
+	// t.u32(e), e+4 <= n: `":"` (its three low bytes, shifted up).
 	MOVL (DI)(AX*1), CX
-	MOVL CX, DX
-	ANDL $0xffffff, DX
-	CMPL DX, $const_wordNameToString
+	SHLL $8, CX
+	CMPL CX, $(const_wordNameToString<<8)
 	JNE  notString
 
 	// A string value: its quote is v = e+2. DX = q = st.Next(v+1),
@@ -89,8 +92,30 @@ valueEnd:
 	CMPQ DX, R13
 	JGT  giveUp
 
-	// t.at(q), q+4 <= n: a quote ends the value, anything else is an
-	// escape (or a control character).
+	// t.u32(q), q+4 <= n: `","` ends the value, and the next name starts
+	// at q+2 (q+3 < n): the usual case, the same steps as below (record,
+	// then afterString) with one test.
+	MOVL (DI)(DX*1), CX
+	SHLL $8, CX
+	CMPL CX, $(const_wordStringToName<<8)
+	JNE  valueQuote
+	TESTQ R14, R14
+	JZ    nextName
+	CMPQ  R9, $const_maxPending
+	JCC   giveUp
+	LEAL  3(AX), CX
+	MOVL  CX, pendingProps_span(R8)(R9*8)
+	MOVL  DX, (pendingProps_span+4)(R8)(R9*8)
+	MOVB  R14, pendingProps_meta(R8)(R9*1)
+	INCQ  R9
+
+nextName:
+	LEAQ 2(DX), BX
+	JMP  name
+
+valueQuote:
+	// t.at(q): a quote ends the value, anything else is an escape (or a
+	// control character).
 	CMPB (DI)(DX*1), $'"'
 	JNE  escaped
 
@@ -101,13 +126,12 @@ valueEnd:
 	JCC   giveUp
 
 record:
-	// pend.span[np] = pendSpan(v+1, q) = uint32(e+3) | q<<32;
+	// pend.span[np] = pendSpan(v+1, q) = uint32(e+3) | q<<32 (two
+	// 32-bit stores, little-endian);
 	// pend.meta[np] = the low byte of R14 (pendMeta).
 	LEAL 3(AX), CX
-	MOVQ DX, AX
-	SHLQ $32, AX
-	ORQ  CX, AX
-	MOVQ AX, pendingProps_span(R8)(R9*8)
+	MOVL CX, pendingProps_span(R8)(R9*8)
+	MOVL DX, (pendingProps_span+4)(R8)(R9*8)
 	MOVB R14, pendingProps_meta(R8)(R9*1)
 	INCQ R9
 
@@ -126,9 +150,9 @@ stringNext:
 	JMP  next
 
 notString:
-	// CX = w. `":` and t.at(v) == 'n' (v = e+2 < n) is a null; anything
-	// else gives up.
-	CMPW CX, $const_wordNameEnd
+	// `":` (t.u32(e)'s low bytes) and t.at(v) == 'n' (v = e+2 < n) is a
+	// null; anything else gives up.
+	CMPW (DI)(AX*1), $const_wordNameEnd
 	JNE  giveUp
 	CMPB 2(DI)(AX*1), $'n'
 	JNE  giveUp
@@ -174,18 +198,17 @@ next:
 
 lookup:
 	// The name's length nl (CX) is one a read name has: shorter than
-	// eight bytes, or with no table (propMul == 0), propSlow reads it.
-	CMPQ  CX, $8
-	JLT   slow
-	TESTQ R11, R11
-	JZ    slow
+	// eight bytes, or with no table (propMul == 0), propSlow reads it
+	// (R11 is 8, or the largest int when propMul is 0).
+	CMPQ CX, R11
+	JLT  slow
 
 	// DX = &propTable[propSlotOf(first, last, propMul)], first =
 	// t.u64(lo), last = t.u64(e-8): lo+8 <= e <= n.
 	MOVQ   1(DI)(BX*1), DX
 	ROLQ   $29, DX
 	XORQ   -8(DI)(AX*1), DX
-	IMULQ  R11, DX
+	IMULQ  (extractor_propMul-extractor_propTable)(R12), DX
 	SHRQ   $58, DX
 	IMUL3Q $propSlot__size, DX, DX
 	ADDQ   R12, DX
@@ -279,10 +302,13 @@ escEnd:
 
 	// The value ends at q, with escapes: restore R10-R12 and record it
 	// (if read) with pendEscaped.
-	MOVQ  x+0(FP), R12
-	MOVQ  extractor_propLens(R12), R10
-	MOVQ  extractor_propMul(R12), R11
-	LEAQ  extractor_propTable(R12), R12
+	MOVQ    x+0(FP), R12
+	MOVQ    extractor_propLens(R12), R10
+	MOVQ    $8, R11
+	MOVQ    $0x7fffffffffffffff, CX
+	CMPQ    extractor_propMul(R12), $0
+	CMOVQEQ CX, R11
+	LEAQ    extractor_propTable(R12), R12
 	TESTQ R14, R14
 	JZ    afterString
 	CMPQ  R9, $const_maxPending
