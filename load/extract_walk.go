@@ -584,18 +584,15 @@ const (
 	propsGiveUp                  // at something the compact walk does not read
 )
 
-// propsFastGo is propsFast in Go: it walks properties from the name's
-// quote at p (p+1 < n, the text's length), recording the read ones in pend
-// from np on, until the object's end or a property it cannot read without
-// a call: a name shorter than eight bytes or longer than 24 of a length a
-// read name has (propKindOf, a comparison), or a value with a control
-// character or a malformed escape (the general walk's to refuse). It calls
-// nothing, so the loop's values stay in registers. Loads are unchecked
+// propsFast walks properties from the name's quote at p (p+1 < n, the
+// text's length), recording the read ones in pend from np on, until the
+// object's end or a property it cannot read without a call: a name
+// shorter than eight bytes or longer than 24 of a length a read name has
+// (propKindOf, a comparison), or a value with a control character or a
+// malformed escape (the general walk's to refuse). It calls nothing, so
+// the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
-// propsFast runs it where there is no assembly version
-// (extract_props_other.go), and the tests hold the assembly to it
-// (extract_props_test.go).
-func (x *extractor) propsFastGo(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
+func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
 	for {
 		// Here d[p] is a name's opening quote and p+1 < n.
 		lo := p + 1
