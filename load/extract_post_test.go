@@ -156,3 +156,28 @@ func TestTextFingerprintLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestTimestampCacheMatchesParseInstant feeds answerFacts.timestamp (its
+// cache of the last instant compares 24-byte texts as three words)
+// sequences of updatedAt texts that differ from the cached one in one
+// byte at every position, in length, or not at all, and holds every answer
+// to parseInstant of the same text.
+func TestTimestampCacheMatchesParseInstant(t *testing.T) {
+	base := "2026-12-01T03:31:43.654Z"
+	var seq []string
+	for i := range base {
+		for _, c := range []byte{'0', '1', '9', 'x'} {
+			b := []byte(base)
+			b[i] = c
+			seq = append(seq, base, string(b), string(b), base)
+		}
+	}
+	seq = append(seq, "2026-12-01T03:31:43Z", base, "2026-12-01T03:31:43Z", "1764559903654", "1764559903654", base, "", base)
+	var a answerFacts
+	for i, v := range seq {
+		want, wantOK := parseInstant([]byte(v))
+		got, ok := a.timestamp([]byte(v))
+		require.Equal(t, wantOK, ok, "%d: %q", i, v)
+		require.Equal(t, want, got, "%d: %q", i, v)
+	}
+}
