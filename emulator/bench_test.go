@@ -10,12 +10,12 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/upsertbench/upsertbench/generators"
 	"github.com/upsertbench/upsertbench/hubspot"
+	"github.com/upsertbench/upsertbench/internal/cpuclock"
 )
 
 // discardWriter is the cheapest http.ResponseWriter, so that the benchmark
@@ -119,13 +119,13 @@ func BenchmarkUpsert100(b *testing.B) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cpuclock.Now()
 	ours := serveLoop(b, emu, bodies, b.N, emu.Reset)
-	oursCPU := cpuTime() - cpu0
+	oursCPU := cpuclock.Now() - cpu0
 	b.StopTimer()
-	cpu0 = cpuTime()
+	cpu0 = cpuclock.Now()
 	theirs := serveLoop(b, cannedHandler, bodies, b.N, nil)
-	cannedCPU := cpuTime() - cpu0
+	cannedCPU := cpuclock.Now() - cpu0
 
 	// Wall-clock rates suffer when other processes share the CPU; process
 	// CPU time (all threads, GC included) per request is the steadier
@@ -139,15 +139,6 @@ func BenchmarkUpsert100(b *testing.B) {
 	b.ReportMetric(float64(oursCPU.Microseconds())/float64(b.N), "cpu-us/op")
 	b.ReportMetric(float64(cannedCPU.Microseconds())/float64(b.N), "canned-cpu-us/op")
 	b.ReportMetric(float64(len(canned)), "resp-bytes")
-}
-
-// cpuTime is the CPU time this process has used (user + system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type captureWriter struct {
@@ -204,7 +195,7 @@ func BenchmarkUpsert100HTTP(b *testing.B) {
 		const workers = 4
 		var next atomic.Int64
 		var wg sync.WaitGroup
-		cpu0, start := cpuTime(), time.Now()
+		cpu0, start := cpuclock.Now(), time.Now()
 		for range workers {
 			wg.Add(1)
 			go func() {
@@ -235,7 +226,7 @@ func BenchmarkUpsert100HTTP(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		return time.Since(start), cpuTime() - cpu0
+		return time.Since(start), cpuclock.Now() - cpu0
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"testing"
+
+	"github.com/upsertbench/upsertbench/internal/cpuclock"
 )
 
 // BenchmarkPhases splits a 100-input upsert into its phases (parse,
@@ -16,9 +18,9 @@ func BenchmarkPhases(b *testing.B) {
 	}
 	run := func(name string, fn func(b *testing.B)) {
 		b.Run(name, func(b *testing.B) {
-			c0 := cpuTime()
+			c0 := cpuclock.Now()
 			fn(b)
-			b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N), "cpu-us/op")
+			b.ReportMetric(float64((cpuclock.Now()-c0).Microseconds())/float64(b.N), "cpu-us/op")
 		})
 	}
 	run("parse", func(b *testing.B) {

@@ -6,11 +6,11 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/upsertbench/upsertbench/emulator"
 	"github.com/upsertbench/upsertbench/generators"
@@ -32,12 +32,12 @@ type guardedText struct {
 
 func newGuardedText(tb testing.TB, maxLen int) *guardedText {
 	tb.Helper()
-	page := syscall.Getpagesize()
+	page := unix.Getpagesize()
 	size := (maxLen+page-1)/page*page + page
-	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	require.NoError(tb, err)
-	require.NoError(tb, syscall.Mprotect(mem[size-page:], syscall.PROT_NONE))
-	tb.Cleanup(func() { _ = syscall.Munmap(mem) })
+	require.NoError(tb, unix.Mprotect(mem[size-page:], unix.PROT_NONE))
+	tb.Cleanup(func() { _ = unix.Munmap(mem) })
 	return &guardedText{mem: mem, page: page}
 }
 
