@@ -67,7 +67,7 @@ type batchInfo struct {
 const batchPageBits = 14
 
 // batchTable maps batch numbers to batchInfo, in pages allocated as the run
-// goes: 12 bytes per request.
+// goes (off the Go heap, keypages.go): 12 bytes per request.
 type batchTable struct{ pages [][]batchInfo }
 
 func (t *batchTable) at(n uint64) *batchInfo {
@@ -76,7 +76,7 @@ func (t *batchTable) at(n uint64) *batchInfo {
 		t.pages = append(t.pages, nil)
 	}
 	if t.pages[p] == nil {
-		t.pages[p] = make([]batchInfo, 1<<batchPageBits)
+		t.pages[p] = batchPages.get()
 	}
 	return &t.pages[p][n&(1<<batchPageBits-1)]
 }

@@ -2,5 +2,5 @@
 
 package load
 
-// mapKeyPage: no anonymous mappings here, the pages live on the Go heap.
-func mapKeyPage() []keyState { return nil }
+// mapPage: no anonymous mappings here, the pages live on the Go heap.
+func mapPage[T any](int) []T { return nil }

@@ -124,7 +124,7 @@ func (t *keyTable) at(k uint64) *keyState {
 		t.pages = append(t.pages, nil)
 	}
 	if t.pages[p] == nil {
-		t.pages[p] = newKeyPage()
+		t.pages[p] = keyPages.get()
 	}
 	if k >= t.keys {
 		t.keys = k + 1

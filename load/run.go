@@ -456,9 +456,10 @@ func (r *runner) run(ctx context.Context) (sum *results.Summary, err error) {
 			errs = append(errs, err)
 		}
 	}
-	// Nothing reads the key table after this: its pages (off the Go heap,
-	// keypages.go) go back for the next run.
+	// Nothing reads the key and batch tables after this: their pages (off
+	// the Go heap, keypages.go) go back for the next run.
 	r.inv.keys.release()
+	r.inv.batches.release()
 	if d := r.pacer.Duration().Seconds(); d > 0 {
 		sum.RequestedRate = float64(r.pacer.Total()) / d
 	}
