@@ -363,10 +363,11 @@ func TestInvariantsCleanRun(t *testing.T) {
 	assert.Equal(t, uint64(400), s.Check(results.InvariantAccounting).Checked)
 	assert.Equal(t, uint64(400), s.Check(results.InvariantTraceID).Checked)
 	// Half updates: 200 keys were created, each with one id.
-	assert.Len(t, ids, int(s.Check(results.InvariantOneID).Checked))
-	assert.InDelta(t, 200, len(ids), 40)
-	for i := 1; i < len(ids); i++ {
-		assert.Less(t, ids[i-1].id, ids[i].id, "sorted, one key per id")
+	assert.Equal(t, ids.len(), int(s.Check(results.InvariantOneID).Checked))
+	assert.InDelta(t, 200, ids.len(), 40)
+	assert.NotNil(t, ids.packed, "the emulator's ids pack beside the key numbers")
+	for i := 1; i < ids.len(); i++ {
+		assert.Less(t, ids.at(i-1).id, ids.at(i).id, "sorted, one key per id")
 	}
 }
 
@@ -398,15 +399,15 @@ func TestInvariantsUnknownOutcomeIsNoViolation(t *testing.T) {
 }
 
 // fillKeys gives keys 0..n-1 of inv a first id and first answer, as folded
-// answers would: ids in a shuffled order (a target numbers records as it
-// creates them, not in key order), every 97th id hashed, and the given
-// pairs of keys sharing one id.
-func fillKeys(inv *invariants, n uint64, share [][2]uint64) {
+// answers would: ids from base in a shuffled order (a target numbers
+// records as it creates them, not in key order), every hashedEvery-th id
+// hashed (none for 0), and the given pairs of keys sharing one id.
+func fillKeys(inv *invariants, n, base, hashedEvery uint64, share [][2]uint64) {
 	for k := range n {
 		s := inv.keys.at(k)
 		s.flags |= ksSeen | ksID | ksNew
-		s.id = (k*7919)%n + 48_000_000_000
-		if k%97 == 5 {
+		s.id = (k*7919)%n + base
+		if hashedEvery > 0 && k%hashedEvery == 5 {
 			s.flags |= ksIDHashed
 		}
 		s.firstAns, s.newAns = ansRef(k/10), ansRef(k/10)
@@ -422,14 +423,34 @@ func fillKeys(inv *invariants, n uint64, share [][2]uint64) {
 // results.WriteIDs makes from a slice of every key's KeyID (the reference:
 // built naively, sorted by results), byte for byte, two keys sharing an id
 // included — keys 9 and 10, whose unique values sort as text the other way
-// round — and checks the one-id offenders finish names for it.
+// round — and checks the one-id offenders finish names for it; with ids
+// that pack beside the key numbers (HubSpot's 11-digit ids, the largest
+// that fit) and with ids that do not (a text's hash, one bit too many).
 func TestInvariantsWriteIDs(t *testing.T) {
-	gen := testGenerator(t)
-	inv := newInvariants(gen, true, 0)
-	const n = 3000
-	fillKeys(inv, n, [][2]uint64{{9, 10}, {200, 5}})
-	ids := inv.finish()
-	require.Len(t, ids, n)
+	const n = 3000 // key numbers below 2¹², 12 bits
+	for _, tt := range []struct {
+		name              string
+		base, hashedEvery uint64
+		packed            bool
+	}{
+		{"11-digit ids", 48_000_000_000, 0, true},
+		{"largest ids that pack", 1<<52 - n, 0, true},
+		{"ids one bit too long", 1<<52 - n/2, 0, false},
+		{"hashed ids", 48_000_000_000, 97, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			gen := testGenerator(t)
+			inv := newInvariants(gen, true, 0)
+			fillKeys(inv, n, tt.base, tt.hashedEvery, [][2]uint64{{9, 10}, {200, 5}})
+			ids := inv.finish()
+			require.Equal(t, n, ids.len())
+			assert.Equal(t, tt.packed, ids.packed != nil, "packed")
+			checkWriteIDs(t, gen, inv, ids, n)
+		})
+	}
+}
+
+func checkWriteIDs(t *testing.T, gen *generators.Generator, inv *invariants, ids idRecs, n int) {
 	s := inv.summary()
 	one := s.Check(results.InvariantOneID)
 	assert.Equal(t, uint64(n), one.Checked)
@@ -512,7 +533,7 @@ func BenchmarkFinishIDs(b *testing.B) {
 	var finishB, writeB, writeAllocs float64
 	for b.Loop() {
 		inv := newInvariants(gen, true, 0)
-		fillKeys(inv, keys, nil)
+		fillKeys(inv, keys, 48_000_000_000, 0, nil)
 		var m0, m1, m2 runtime.MemStats
 		runtime.ReadMemStats(&m0)
 		ids := inv.finish()
@@ -538,7 +559,7 @@ func BenchmarkWriteIDs(b *testing.B) {
 	const keys = 50_000
 	dir := b.TempDir()
 	inv := newInvariants(gen, true, 0)
-	fillKeys(inv, keys, nil)
+	fillKeys(inv, keys, 48_000_000_000, 0, nil)
 	ids := inv.finish()
 	b.ReportAllocs()
 	for b.Loop() {
