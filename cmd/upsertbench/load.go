@@ -39,8 +39,9 @@ const defaultLoadScenario = "smoke"
 
 // loadMemoryLimit is the Go soft memory limit of a load run unless
 // GOMEMLIMIT says otherwise. It bounds the Go heap only: the run-wide key
-// table (up to load.DefaultMaxKeys × 64 bytes, 64 MiB) lives off the heap
-// (load/keypages.go), so a 1M-key run holds about this plus 64 MiB. Issue
+// table (up to load.DefaultMaxKeys × 64 bytes, 64 MiB) and the batch table
+// (12 bytes per request, 7.2 MB in 10 minutes at 1,000/s) live off the heap
+// (load/keypages.go), so a 1M-key run holds about this plus both. Issue
 // 13's soak (scripts/soak.sh: 1,000 batches/s for 10 minutes) must stay
 // under 150 MB RSS: with the table off the heap a 100 MiB limit peaked at
 // 184 MB (10 minutes, 869/s), 72 MiB at 157 MB and 64 MiB at 149 MB
