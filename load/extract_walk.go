@@ -1,6 +1,8 @@
 package load
 
 import (
+	"math/bits"
+
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
@@ -593,11 +595,23 @@ const (
 // the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
 func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
+	// The stops are taken one by one off the bitmap's word (sw, its word
+	// index ws), each popped with its lowest bit: in the compact form every
+	// stop from here to the object's end is a quote or a backslash the walk
+	// meets in order, so the next one is the next bit. A position thus
+	// costs a bit operation on a register, not a load whose address
+	// depends on the last position, and the walk's checks of the text
+	// become branches off the chain. Every pop follows a position below
+	// n-3 (the sentinel, n, was not popped), so a word past the sentinel's
+	// is never loaded.
+	ws := (p + 1) >> 6                                   // p+1 < n
+	sw := st.Word(ws) & (^uint64(0) << (uint(p+1) & 63)) // the stops from p+1 on
 	for {
-		// Here d[p] is a name's opening quote and p+1 < n.
+		// Here d[p] is a name's opening quote, p+1 < n, and sw holds the
+		// stops after it.
 		lo := p + 1
-		e := st.Next(lo) // lo ≤ n
-		if e > n-4 {
+		var e int
+		if e, ws, sw = popStop(st, ws, sw); e > n-4 {
 			return p, np, propsGiveUp
 		}
 		w := t.u32(e) // e+4 ≤ n
@@ -618,8 +632,10 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *p
 		v := e + 2
 		switch {
 		case w&0xffffff == wordNameToString:
-			q := st.Next(v + 1) // v+1 = e+3 < n
-			if q > n-4 {
+			// The next stop is the value's quote at v (d[e+1] is ':').
+			_, ws, sw = popStop(st, ws, sw)
+			var q int
+			if q, ws, sw = popStop(st, ws, sw); q > n-4 {
 				return p, np, propsGiveUp
 			}
 			esc := false
@@ -632,16 +648,17 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *p
 					return p, np, propsSlow
 				}
 				switch c := t.at(q + 1); { // q+1 < n
+				case c == '"' || c == '\\':
+					_, ws, sw = popStop(st, ws, sw) // the escaped stop at q+1
 				case simpleEscape[c]:
-					q += 2 // q ≤ n-2
 				case c == 'u' && q <= n-6 && hexDigit[t.at(q+2)] && hexDigit[t.at(q+3)] &&
 					hexDigit[t.at(q+4)] && hexDigit[t.at(q+5)]: // q+5 < n
-					q += 6 // q ≤ n
+					// No stops in the four digits.
 				default:
 					return p, np, propsSlow
 				}
 				esc = true
-				if q = st.Next(q); q > n-4 { // q ≤ n
+				if q, ws, sw = popStop(st, ws, sw); q > n-4 {
 					return p, np, propsGiveUp
 				}
 			}
@@ -653,7 +670,8 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *p
 				np++
 			}
 			if t.u32(q)&0xffffff == wordStringToName { // q+4 ≤ n
-				p = q + 2 // the next name's quote, and p+1 = q+3 < n
+				// The next name's quote, the next stop, and p+1 = q+3 < n.
+				p, ws, sw = popStop(st, ws, sw)
 				continue
 			}
 			p = q + 1
@@ -676,7 +694,22 @@ func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *p
 		if p, stop = propsNext(t, n, p); stop != propsSlow {
 			return p, np, stop
 		}
+		// The next name's quote at p, the next stop after the value (a
+		// string's closing quote or null, which has none).
+		_, ws, sw = popStop(st, ws, sw)
 	}
+}
+
+// popStop takes the lowest stop off sw, the rest of the stop bitmap's word
+// ws, loading the words after it while it is empty: the stop's position,
+// and the word and the bits left. The caller knows a stop is left before
+// the sentinel's word ends (jsonscan.StopBits.Word).
+func popStop(st jsonscan.StopBits, ws int, sw uint64) (int, int, uint64) {
+	for sw == 0 {
+		ws++
+		sw = st.Word(ws)
+	}
+	return ws<<6 + bits.TrailingZeros64(sw), ws, sw & (sw - 1)
 }
 
 // propsNext reads what follows a property's value at p (p ≤ n): `,"` (the

@@ -194,6 +194,13 @@ func (b StopBits) Next(p int) int {
 	}
 }
 
+// Word is the bitmap's word w, the stops of Data[64w:64w+64] (bit i for
+// position 64w+i), for w up to len(Data)/64, the sentinel's word. A walker
+// that meets the stops in order keeps a word in a register and takes its
+// bits one by one, loading the next word when one runs out: the sentinel
+// stops it before it would read past the bitmap.
+func (b StopBits) Word(w int) uint64 { return b.word(w) }
+
 // String reads the string whose opening quote is at p. It returns the
 // position just after the closing quote and whether the string contains
 // escapes; ok is false for an unterminated string, a raw control character

@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -116,6 +117,21 @@ func TestNextStopMatchesBruteForce(t *testing.T) {
 		require.Equal(t, want, s.NextStop(p), "from %d", p)
 		require.Equal(t, want, s.StopBits().Next(p), "StopBits from %d", p)
 	}
+	// Word's bits, taken one by one, are the stops in order, then the
+	// sentinel.
+	var popped []int
+	for w := 0; w <= len(data)/64; w++ {
+		for m := s.StopBits().Word(w); m != 0; m &= m - 1 {
+			popped = append(popped, w<<6+bits.TrailingZeros64(m))
+		}
+	}
+	var want []int
+	for q, c := range data {
+		if c == '"' || c == '\\' || c < 0x20 {
+			want = append(want, q)
+		}
+	}
+	require.Equal(t, append(want, len(data)), popped)
 	// The sentinel ends every search from a position up to the length,
 	// also when the text fills its last word (the sentinel's word is then
 	// a word of its own) and when nothing stops before it.
@@ -131,6 +147,17 @@ func TestNextStopMatchesBruteForce(t *testing.T) {
 				want = n - 70
 			}
 			require.Equal(t, want, s.StopBits().Next(p), "length %d from %d", n, p)
+		}
+		var popped []int
+		for w := 0; w <= n/64; w++ {
+			for m := s.StopBits().Word(w); m != 0; m &= m - 1 {
+				popped = append(popped, w<<6+bits.TrailingZeros64(m))
+			}
+		}
+		if n > 70 {
+			require.Equal(t, []int{n - 70, n}, popped, "length %d", n)
+		} else {
+			require.Equal(t, []int{n}, popped, "length %d", n)
 		}
 	}
 }
