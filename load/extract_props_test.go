@@ -15,16 +15,17 @@ import (
 	"github.com/upsertbench/upsertbench/internal/jsonscan"
 )
 
-// The differential tests of propsFast, which takes the stops off the
-// bitmap's word one by one (popStop): on every text, from every name's
-// quote it may be asked to start at, and with the pending list empty,
-// nearly full and full, it returns and records what propsFastNext does,
+// The differential tests of propsFastGo, which takes the stops off the
+// bitmap's word one by one (popStop), and of propsFast (on amd64 its
+// assembly twin, propsFastAsm): on every text, from every name's quote
+// they may be asked to start at, and with the pending list empty, nearly
+// full and full, they return and record what propsFastNext does,
 // the same walk finding each stop with StopBits.Next from the position
 // the text says. The texts end at a guard page (guardedText), so a load
 // past the end faults; under the purego tag every load and every word
 // of the bitmap is bounds-checked as well.
 
-// propsFastNext is propsFast finding each stop with StopBits.Next: the
+// propsFastNext is propsFastGo finding each stop with StopBits.Next: the
 // reference it is held to.
 func (x *extractor) propsFastNext(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
 	for {
@@ -108,22 +109,31 @@ func (x *extractor) propsFastNext(t rawText, st jsonscan.StopBits, n, p int, pen
 	}
 }
 
-// propsDiff runs propsFast and propsFastNext on d from p with np0
-// properties pending, and describes how they differ ("" when they agree).
+// propsDiff runs propsFast (on amd64 the assembly, propsFastAsm),
+// propsFastGo and propsFastNext on d from p with np0 properties pending,
+// and describes how the first two differ from the third ("" when they
+// agree): the pending entries below the count they return.
 func propsDiff(x *extractor, d []byte, sc *jsonscan.Scanner, p int, np0 uint) string {
 	t, st, n := rawTextOf(d), sc.StopBits(), len(d)
-	var pf, pn pendingProps
-	for i := range pf.span {
-		pf.span[i], pf.meta[i] = uint64(i)*0x9e3779b97f4a7c15, uint8(i*37)
+	var pn pendingProps
+	for i := range pn.span {
+		pn.span[i], pn.meta[i] = uint64(i)*0x9e3779b97f4a7c15, uint8(i*37)
 	}
-	pn = pf
-	qf, npf, sf := x.propsFast(t, st, n, p, &pf, np0)
+	pf, pg := pn, pn
 	qn, npn, sn := x.propsFastNext(t, st, n, p, &pn, np0)
-	if qf == qn && npf == npn && sf == sn && pf == pn {
-		return ""
+	for _, walk := range []struct {
+		name string
+		run  func(rawText, jsonscan.StopBits, int, int, *pendingProps, uint) (int, uint, propsStop)
+		pend *pendingProps
+	}{{"propsFast", x.propsFast, &pf}, {"propsFastGo", x.propsFastGo, &pg}} {
+		q, np, stop := walk.run(t, st, n, p, walk.pend, np0)
+		if q == qn && np == npn && stop == sn && *walk.pend == pn {
+			continue
+		}
+		return fmt.Sprintf("from %d (np %d) in %q (from %d on):\n %s p=%d np=%d stop=%d\n next p=%d np=%d stop=%d (pending equal: %v)",
+			p, np0, d[p:min(len(d), p+400)], p, walk.name, q, np, stop, qn, npn, sn, *walk.pend == pn)
 	}
-	return fmt.Sprintf("from %d (np %d) in %q (from %d on):\n pop  p=%d np=%d stop=%d\n next p=%d np=%d stop=%d (pending equal: %v)",
-		p, np0, d[p:min(len(d), p+400)], p, qf, npf, sf, qn, npn, sn, pf == pn)
+	return ""
 }
 
 // checkPropsFast holds the two to each other on body (placed at the
@@ -228,6 +238,16 @@ func TestPropsFastMatchesNext(t *testing.T) {
 			calls += checkPropsFast(t, x, g, &sc, []byte(`{"results":[{"properties":`+props+`,"id":"1"}]}`))
 		}
 	})
+	t.Run("no name table", func(t *testing.T) {
+		// Names that share both words and length leave propMul 0: then
+		// every name of a read length is propSlow's (propsFast runs
+		// propsFastGo).
+		x0 := *x
+		x0.propMul, x0.propTable = 0, [propTableSize]propSlot{}
+		for _, props := range trickyProperties() {
+			calls += checkPropsFast(t, &x0, g, &sc, []byte(props))
+		}
+	})
 	t.Run("every truncation", func(t *testing.T) {
 		for _, props := range everyThird(trickyProperties()) {
 			for l := range len(props) + 1 {
@@ -251,7 +271,7 @@ func TestPropsFastMatchesNext(t *testing.T) {
 	t.Logf("%d calls agree", calls)
 }
 
-// FuzzPropsFast holds propsFast to propsFastNext on any text, from every
+// FuzzPropsFast holds propsFast and propsFastGo to propsFastNext on any text, from every
 // name's quote.
 func FuzzPropsFast(f *testing.F) {
 	for _, props := range trickyProperties()[:60] {

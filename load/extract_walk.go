@@ -586,7 +586,7 @@ const (
 	propsGiveUp                  // at something the compact walk does not read
 )
 
-// propsFast walks properties from the name's quote at p (p+1 < n, the
+// propsFastGo walks properties from the name's quote at p (p+1 < n, the
 // text's length), recording the read ones in pend from np on, until the
 // object's end or a property it cannot read without a call: a name
 // shorter than eight bytes or longer than 24 of a length a read name has
@@ -594,7 +594,9 @@ const (
 // malformed escape (the general walk's to refuse). It calls nothing, so
 // the loop's values stay in registers. Loads are unchecked
 // (extract_raw.go): the comment at each says why it is inside the text.
-func (x *extractor) propsFast(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
+// propsFast runs it, or on amd64 its assembly twin (extract_props_*.go),
+// which does exactly the same.
+func (x *extractor) propsFastGo(t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (int, uint, propsStop) {
 	// The stops are taken one by one off the bitmap's word (sw, its word
 	// index ws), each popped with its lowest bit: in the compact form every
 	// stop from here to the object's end is a quote or a backslash the walk
