@@ -12,18 +12,25 @@
 // in extract_result_test.go holds them to that). The loop keeps its state
 // in registers and calls nothing:
 //
-//	SI  the text (t)            DI  the stop bitmap (st)
+//	SI  the text (t)            DI  the stop bitmap's word ws (&st[ws])
+//	R14 ws*64                   R15 sw, the stops of word ws not yet taken
 //	R8  n-4                     BX  p
 //	R10 r                       R11 rec
 //	R12 v, a value's first byte R13 c = d[v]
 //	R9  the rec span a string member goes to
 //	AX, CX, DX scratch
 //
-// Next (jsonscan.StopBits.Next) is written out at each use: the first stop
-// at or after CX (CX ≤ n, so the bitmap's sentinel bit n ends the search
-// inside the bitmap) in AX; it keeps CX and clobbers DX. Loads are
+// popStop is written out at each use: when R15 is empty, a jump to the
+// use's ...More, which loads the next words until one has a stop (the
+// sentinel's word has one), then POP takes R15's lowest stop: its
+// position in the register named, DX clobbered; SKIP takes it without
+// its position (a stop the text says is the next one). Loads are
 // unchecked, as in resultFastGo: the comment at each says why it is
 // inside the text. Comparisons of positions are signed, as Go's ints.
+#define POP(reg) BSFQ R15, reg; ADDQ R14, reg; LEAQ -1(R15), DX; ANDQ DX, R15
+#define SKIP LEAQ -1(R15), DX; ANDQ DX, R15
+#define NEXTWORD ADDQ $8, DI; ADDQ $64, R14; MOVQ (DI), R15; TESTQ R15, R15
+
 TEXT ·resultFastAsm(SB), NOSPLIT, $0-65
 	MOVQ t_p+0(FP), SI
 	MOVQ st_p+8(FP), DI
@@ -32,21 +39,36 @@ TEXT ·resultFastAsm(SB), NOSPLIT, $0-65
 	MOVQ p+24(FP), BX
 	MOVQ r+40(FP), R10
 	MOVQ rec+48(FP), R11
+
+	// The stops from p on (p ≤ n): ws = p/64, sw = st[ws] without the
+	// bits below p.
+	MOVQ BX, R14
+	SHRQ $6, R14
+	LEAQ (DI)(R14*8), DI
+	SHLQ $6, R14
+	MOVQ (DI), R15
+	MOVQ BX, CX
+	MOVQ $-1, AX
+	SHLQ CX, AX // by p&63
+	ANDQ AX, R15
 	CMPB atName+32(FP), $0
 	JEQ  after
+	TESTQ R15, R15
+	JEQ   startMore
+
+startBack:
+	SKIP // the name's quote at p
 
 name:
-	// Here d[p] is a name's opening quote and p+1 < n.
-	LEAQ 1(BX), CX // lo ≤ n
-	MOVQ CX, DX
-	SHRQ $6, DX
-	MOVQ (DI)(DX*8), AX
-	SHRQ CX, AX
-	BSFQ AX, AX
-	JEQ  nameMore
-	ADDQ CX, AX // e
+	// Here d[p] is a name's opening quote, p+1 < n, and R15 holds the
+	// stops after it.
+	LEAQ 1(BX), CX // lo
+	TESTQ R15, R15
+	JEQ   nameMore
 
-nameEnd:
+nameBack:
+	POP(AX) // e
+
 	CMPQ AX, R8
 	JGT  giveUp // e > n-4
 	CMPW (SI)(AX*1), $const_wordNameEnd // `":`, e+4 ≤ n
@@ -112,16 +134,16 @@ other:
 	// A member resultFastGo does not read (memberOther).
 	CMPB R13, $0x22 // '"'
 	JNE  otherLit
-	LEAQ 1(R12), CX // v+1 < n
-	MOVQ CX, DX
-	SHRQ $6, DX
-	MOVQ (DI)(DX*8), AX
-	SHRQ CX, AX
-	BSFQ AX, AX
-	JEQ  otherMore
-	ADDQ CX, AX // q
+	TESTQ R15, R15
+	JEQ   otherVMore
 
-otherEnd:
+otherVBack:
+	SKIP // the value's quote at v (d[e+1] is ':')
+	TESTQ R15, R15
+	JEQ   otherMore
+
+otherBack:
+	POP(AX) // q
 	CMPQ AX, R8
 	JGT  slow // q > n-4
 	CMPB (SI)(AX*1), $0x22 // '"', q < n
@@ -131,7 +153,9 @@ stringDone:
 	// AX = q, a string value's closing quote, q ≤ n-4.
 	CMPW 1(SI)(AX*1), $(const_wordStringToName>>8) // `,"`: the next name; q+3 ≤ n
 	JNE  stringAfter
-	LEAQ 2(AX), BX // the name's quote, and p+1 = q+3 < n
+	TESTQ R15, R15
+	JEQ   afterMore
+	POP(BX) // the name's quote at q+2, the next stop, and p+1 = q+3 < n
 	JMP  name
 
 stringAfter:
@@ -172,16 +196,17 @@ known:
 	// id, updatedAt or objectWriteTraceId: its span in rec is at R9.
 	CMPB R13, $0x22 // '"'
 	JNE  knownLit
-	LEAQ 1(R12), CX // v+1 < n
-	MOVQ CX, DX
-	SHRQ $6, DX
-	MOVQ (DI)(DX*8), AX
-	SHRQ CX, AX
-	BSFQ AX, AX
-	JEQ  knownMore
-	ADDQ CX, AX // q
+	LEAQ 1(R12), CX // v+1
+	TESTQ R15, R15
+	JEQ   knownVMore
 
-knownEnd:
+knownVBack:
+	SKIP // the value's quote at v (d[e+1] is ':')
+	TESTQ R15, R15
+	JEQ   knownMore
+
+knownBack:
+	POP(AX) // q
 	CMPQ AX, R8
 	JGT  slow // q > n-4
 	CMPB (SI)(AX*1), $0x22 // '"', q < n
@@ -254,16 +279,16 @@ newFals:
 newString:
 	// A string new: slow when resultFastGo's string check fails, else
 	// give up, as it does.
-	LEAQ 1(R12), CX // v+1 < n
-	MOVQ CX, DX
-	SHRQ $6, DX
-	MOVQ (DI)(DX*8), AX
-	SHRQ CX, AX
-	BSFQ AX, AX
-	JEQ  newMore
-	ADDQ CX, AX // q
+	TESTQ R15, R15
+	JEQ   newVMore
 
-newEnd:
+newVBack:
+	SKIP // the value's quote at v (d[e+1] is ':')
+	TESTQ R15, R15
+	JEQ   newMore
+
+newBack:
+	POP(AX) // q
 	CMPQ AX, R8
 	JGT  slow              // q > n-4
 	CMPB (SI)(AX*1), $0x22 // '"', q < n
@@ -282,8 +307,14 @@ after:
 	JNE  giveUp
 	CMPB 1(SI)(BX*1), $0x22 // '"', p+1 < n
 	JNE  giveUp
-	INCQ BX
-	JMP  name
+	TESTQ R15, R15
+	JEQ   afterMore
+
+afterBack:
+	// The name's quote, the next stop after the value (a string's
+	// closing quote, or before a literal its name's).
+	POP(BX)
+	JMP name
 
 end:
 	INCQ BX
@@ -301,40 +332,49 @@ slow:
 	MOVB $const_resultSlow, ret1+64(FP)
 	RET
 
-	// Next's search past the first word, for each use: the sentinel bit
-	// ends it inside the bitmap.
+	// popStop's loads of the next words, for each use: the sentinel's
+	// word ends them inside the bitmap.
+startMore:
+	NEXTWORD
+	JEQ startMore
+	JMP startBack
+
 nameMore:
-	INCQ DX
-	MOVQ (DI)(DX*8), AX
-	BSFQ AX, AX
-	JEQ  nameMore
-	SHLQ $6, DX
-	ADDQ DX, AX
-	JMP  nameEnd
+	NEXTWORD
+	JEQ nameMore
+	JMP nameBack
+
+otherVMore:
+	NEXTWORD
+	JEQ otherVMore
+	JMP otherVBack
 
 otherMore:
-	INCQ DX
-	MOVQ (DI)(DX*8), AX
-	BSFQ AX, AX
-	JEQ  otherMore
-	SHLQ $6, DX
-	ADDQ DX, AX
-	JMP  otherEnd
+	NEXTWORD
+	JEQ otherMore
+	JMP otherBack
+
+knownVMore:
+	NEXTWORD
+	JEQ knownVMore
+	JMP knownVBack
 
 knownMore:
-	INCQ DX
-	MOVQ (DI)(DX*8), AX
-	BSFQ AX, AX
-	JEQ  knownMore
-	SHLQ $6, DX
-	ADDQ DX, AX
-	JMP  knownEnd
+	NEXTWORD
+	JEQ knownMore
+	JMP knownBack
+
+newVMore:
+	NEXTWORD
+	JEQ newVMore
+	JMP newVBack
 
 newMore:
-	INCQ DX
-	MOVQ (DI)(DX*8), AX
-	BSFQ AX, AX
-	JEQ  newMore
-	SHLQ $6, DX
-	ADDQ DX, AX
-	JMP  newEnd
+	NEXTWORD
+	JEQ newMore
+	JMP newBack
+
+afterMore:
+	NEXTWORD
+	JEQ afterMore
+	JMP afterBack

@@ -281,12 +281,21 @@ const (
 // at each says why it is inside the text. resultFast (extract_result_*.go)
 // runs it, or on amd64 its assembly twin, which does exactly the same.
 func resultFastGo(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop) {
+	// The stops are taken off the bitmap's word one by one, as in
+	// propsFast (popStop): sw holds the stops from p on (p ≤ n), and every
+	// stop up to the result's end is a quote the walk meets in order.
+	ws := p >> 6
+	sw := st.Word(ws) & (^uint64(0) << (uint(p) & 63))
+	if atName {
+		_, ws, sw = popStop(st, ws, sw) // the name's quote at p
+	}
 	for {
 		if atName {
-			// Here d[p] is a name's opening quote and p+1 < n.
+			// Here d[p] is a name's opening quote, p+1 < n, and sw holds
+			// the stops after it.
 			lo := p + 1
-			e := st.Next(lo) // lo ≤ n
-			if e > n-4 {
+			var e int
+			if e, ws, sw = popStop(st, ws, sw); e > n-4 {
 				return p, resultGiveUp
 			}
 			if t.u32(e)&0xffff != wordNameEnd { // e+4 ≤ n
@@ -323,8 +332,10 @@ func resultFastGo(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *res
 				}
 				return v, resultProperties
 			case c == '"':
-				q := st.Next(v + 1) // v+1 < n
-				if q > n-4 || t.at(q) != '"' {
+				// The next stop is the value's quote at v (d[e+1] is ':').
+				_, ws, sw = popStop(st, ws, sw)
+				var q int
+				if q, ws, sw = popStop(st, ws, sw); q > n-4 || t.at(q) != '"' {
 					return p, resultSlow // escapes, an error or the end
 				}
 				sp := span{int32(v + 1), int32(q)}
@@ -386,7 +397,9 @@ func resultFastGo(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *res
 			if t.at(p+1) != '"' { // p+1 < n
 				return p, resultGiveUp
 			}
-			p++
+			// The name's quote, the next stop after the value (a string's
+			// closing quote, or before a literal its name's).
+			p, ws, sw = popStop(st, ws, sw)
 		default:
 			return p, resultGiveUp
 		}
