@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "go_asm.h"
+#include "stops_amd64.h"
 
 // func propsFastAsm(x *extractor, t rawText, st jsonscan.StopBits, n, p int, pend *pendingProps, np uint) (q int, npOut uint, stop propsStop)
 //
@@ -35,9 +36,9 @@
 // the value ends. Every load is inside the text because of the check
 // written next to it (extract_raw.go's model). The caller (propsFast)
 // runs propsFastGo instead when x.propMul is 0 (no name table).
-#define POP(reg) BSFQ R15, reg; ADDQ R11, reg; LEAQ -1(R15), CX; ANDQ CX, R15
-#define SKIP LEAQ -1(R15), CX; ANDQ CX, R15
-#define NEXTWORD ADDQ $8, SI; ADDQ $64, R11; MOVQ (SI), R15; TESTQ R15, R15
+#define POP(reg) STOP_POP(R15, R11, CX, reg)
+#define SKIP STOP_SKIP(R15, CX)
+#define NEXTWORD STOP_NEXTWORD(SI, R11, R15)
 
 TEXT ·propsFastAsm(SB), NOSPLIT, $0-73
 	MOVQ x+0(FP), R12

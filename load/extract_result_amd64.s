@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "go_asm.h"
+#include "stops_amd64.h"
 
 // func resultFastAsm(t rawText, st jsonscan.StopBits, n, p int, atName bool, r *resultFacts, rec *resultRec) (int, resultStop)
 //
@@ -27,9 +28,9 @@
 // its position (a stop the text says is the next one). Loads are
 // unchecked, as in resultFastGo: the comment at each says why it is
 // inside the text. Comparisons of positions are signed, as Go's ints.
-#define POP(reg) BSFQ R15, reg; ADDQ R14, reg; LEAQ -1(R15), DX; ANDQ DX, R15
-#define SKIP LEAQ -1(R15), DX; ANDQ DX, R15
-#define NEXTWORD ADDQ $8, DI; ADDQ $64, R14; MOVQ (DI), R15; TESTQ R15, R15
+#define POP(reg) STOP_POP(R15, R14, DX, reg)
+#define SKIP STOP_SKIP(R15, DX)
+#define NEXTWORD STOP_NEXTWORD(DI, R14, R15)
 
 TEXT ·resultFastAsm(SB), NOSPLIT, $0-65
 	MOVQ t_p+0(FP), SI
