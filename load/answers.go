@@ -1,7 +1,6 @@
 package load
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -210,9 +209,6 @@ func (p *answerPipe) close() {
 
 func (p *answerPipe) work() {
 	defer p.wg.Done()
-	// The schema pass measures its CPU budget with the thread's clock.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	var w scratch
 	for j := range p.queue {
 		// The extractor loads the scanner only when it needs the general

@@ -2,6 +2,7 @@ package load
 
 import (
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -57,11 +58,15 @@ func (s *schemaPass) check(sc *jsonscan.Scanner, path string, status int, conten
 	}
 	var began time.Duration
 	if metered {
+		// The clock is the thread's: the check stays on this thread
+		// until it is read again.
+		runtime.LockOSThread()
 		began = s.cpu()
 	}
 	fs, fast := s.fast.ValidateScanned(sc, http.MethodPost, path, status, contentType)
 	if metered {
 		s.lane.spent(s.cpu() - began)
+		runtime.UnlockOSThread()
 	}
 	s.checked.Add(1)
 	if fast {
@@ -80,10 +85,10 @@ func (s *schemaPass) check(sc *jsonscan.Scanner, path string, status int, conten
 }
 
 // now is the clock the floor is held with: the worker thread's CPU time
-// (workers are locked to their threads), or wall time where the system
-// has no thread clock. On a busy machine wall time would count the time a
-// check waited for a CPU as spent, and check a fraction of what the
-// floor allows.
+// (check locks the goroutine to its thread from one reading to the
+// next), or wall time where the system has no thread clock. On a busy
+// machine wall time would count the time a check waited for a CPU as
+// spent, and check a fraction of what the floor allows.
 func now() time.Duration {
 	if d, ok := cpuclock.Thread(); ok {
 		return d
