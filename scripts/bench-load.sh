@@ -14,10 +14,17 @@
 # All three get the same rate (far above what any of them reaches, so each
 # runs at its saturation point), the same worker cap and duration; every
 # results file is read by `vegeta report`, so one tool computes every rate.
-# Each tool's CPU time (user+sys, /usr/bin/time) and the server's
-# (/proc/PID/stat) are divided by its requests. upsertbench's verdict, the
-# invariants' checked counts and the schema share are printed with the
-# ratio: a ratio of a run that failed or checked nothing means nothing.
+# Each tool's CPU time (user+sys, /usr/bin/time, also apart) and the
+# server's (/proc/PID/stat) are divided by its requests. The split says
+# what the ratio depends on: vegeta makes ~15 system calls per request
+# (it drains each answer 8 kB at a time), upsertbench ~5, while it also
+# generates every batch and checks every answer in user time; so where
+# system calls are dear the ratio rises, and where they are cheap it
+# falls (one commit measured 82% and 95-111% on the same machine on two
+# days; perf stat -e 'syscalls:sys_enter_*' gives the counts).
+# upsertbench's verdict, the invariants' checked counts and the schema
+# share are printed with the ratio: a ratio of a run that failed or
+# checked nothing means nothing.
 #
 # Knobs: BENCH_DURATION (10s), BENCH_WORKERS (64), BENCH_RATE (50000),
 # BENCH_PORT (18080), GO (go). Every run is bounded by BENCH_DURATION.
@@ -78,15 +85,15 @@ rate_of() {
 # server_cpu prints the server's CPU time so far, in clock ticks.
 server_cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-# timed NAME CMD... runs CMD, recording its CPU seconds (user+sys) in
-# $work/NAME.cpu and the server's CPU ticks during it in $work/NAME.srv.
+# timed NAME CMD... runs CMD, recording its CPU seconds ("user sys") in
+# $work/NAME.us and the server's CPU ticks during it in $work/NAME.srv.
 timed() {
 	local name=$1 s0 rc=0
 	shift
 	s0=$(server_cpu)
 	/usr/bin/time -f '%U %S' -o "$work/$name.time" "$@" || rc=$?
 	echo $(($(server_cpu) - s0)) >"$work/$name.srv"
-	tail -n1 "$work/$name.time" | awk '{print $1 + $2}' >"$work/$name.cpu" # after "exited with status" when it failed
+	tail -n1 "$work/$name.time" >"$work/$name.us" # "user sys", after "exited with status" when it failed
 	return $rc
 }
 
@@ -107,16 +114,18 @@ read -r v_n v_rate v_tp <<<"$(rate_of "$work/vegeta.bin")"
 read -r v0_n v0_rate v0_tp <<<"$(rate_of "$work/vegeta0.bin")"
 read -r u_n u_rate u_tp <<<"$(rate_of "$work/ub/results.bin")"
 
-# per_req NAME N prints "client-µs server-µs" per request.
+# per_req NAME N prints "client-µs user-µs sys-µs server-µs" per request.
 per_req() {
-	awk -v c="$(cat "$work/$1.cpu")" -v s="$(cat "$work/$1.srv")" -v n="$2" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { if (n > 0) printf "%d %d", 1e6*c/n, 1e6*s/hz/n; else printf "- -" }'
+	read -r user sys <"$work/$1.us"
+	awk -v u="$user" -v k="$sys" -v s="$(cat "$work/$1.srv")" -v n="$2" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (n > 0) printf "%d %d %d %d", 1e6*(u+k)/n, 1e6*u/n, 1e6*k/n, 1e6*s/hz/n; else printf "- - - -" }'
 }
 
-printf '\n%-34s %10s %12s %14s %12s %12s\n' "load generator (${DUR}, ${WORKERS} workers)" requests "rate (/s)" "throughput (/s)" "client µs/req" "server µs/req"
-printf '%-34s %10s %12s %14s %12s %12s\n' "vegeta attack" "$v_n" "$v_rate" "$v_tp" $(per_req vegeta "$v_n")
-printf '%-34s %10s %12s %14s %12s %12s\n' "vegeta attack -max-body=0" "$v0_n" "$v0_rate" "$v0_tp" $(per_req vegeta0 "$v0_n")
-printf '%-34s %10s %12s %14s %12s %12s\n' "upsertbench load" "$u_n" "$u_rate" "$u_tp" $(per_req ub "$u_n")
+row='%-34s %10s %12s %14s %12s %10s %10s %12s\n'
+printf "\n$row" "load generator (${DUR}, ${WORKERS} workers)" requests "rate (/s)" "throughput (/s)" "client µs/req" "(user" "sys)" "server µs/req"
+printf "$row" "vegeta attack" "$v_n" "$v_rate" "$v_tp" $(per_req vegeta "$v_n")
+printf "$row" "vegeta attack -max-body=0" "$v0_n" "$v0_rate" "$v0_tp" $(per_req vegeta0 "$v0_n")
+printf "$row" "upsertbench load" "$u_n" "$u_rate" "$u_tp" $(per_req ub "$u_n")
 
 # What upsertbench checked in that run (summary.json).
 sum="$work/ub/summary.json"
