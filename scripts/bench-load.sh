@@ -85,15 +85,15 @@ rate_of() {
 # server_cpu prints the server's CPU time so far, in clock ticks.
 server_cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-# timed NAME CMD... runs CMD, recording its CPU seconds ("user sys") in
-# $work/NAME.us and the server's CPU ticks during it in $work/NAME.srv.
+# timed NAME CMD... runs CMD, recording its CPU seconds ("user sys", the
+# last line of $work/NAME.time) and the server's CPU ticks during it in
+# $work/NAME.srv.
 timed() {
 	local name=$1 s0 rc=0
 	shift
 	s0=$(server_cpu)
 	/usr/bin/time -f '%U %S' -o "$work/$name.time" "$@" || rc=$?
 	echo $(($(server_cpu) - s0)) >"$work/$name.srv"
-	tail -n1 "$work/$name.time" >"$work/$name.us" # "user sys", after "exited with status" when it failed
 	return $rc
 }
 
@@ -116,7 +116,8 @@ read -r u_n u_rate u_tp <<<"$(rate_of "$work/ub/results.bin")"
 
 # per_req NAME N prints "client-µs user-µs sys-µs server-µs" per request.
 per_req() {
-	read -r user sys <"$work/$1.us"
+	local user sys
+	read -r user sys < <(tail -n1 "$work/$1.time") # after "exited with status" when it failed
 	awk -v u="$user" -v k="$sys" -v s="$(cat "$work/$1.srv")" -v n="$2" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { if (n > 0) printf "%d %d %d %d", 1e6*(u+k)/n, 1e6*u/n, 1e6*k/n, 1e6*s/hz/n; else printf "- - - -" }'
 }
